@@ -1,0 +1,216 @@
+/**
+ * The stack's configuration (`sipline:*` keys of `Pulumi.<stack>.yaml`): parsing, validation,
+ * and the routing directory derived from it.
+ *
+ * Both the Pulumi program (infra/index.ts) and the local router (scripts/local-server.ts) call
+ * `parseStackConfig` and `routerDirectoryFrom`, so what runs locally is what deploys.
+ */
+import * as fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import {
+  validateDirectory,
+  type DirectoryProblem,
+  type RouterDirectory,
+} from '../lambda/directory';
+
+export const CONFIG_NAMESPACE = 'sipline';
+
+/** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`), from Twilio's edge list. */
+export const SIP_EDGES = ['ashburn', 'dublin', 'frankfurt', 'sao-paulo', 'singapore', 'sydney', 'tokyo', 'umatilla'] as const;
+export type SipEdge = (typeof SIP_EDGES)[number];
+
+/** Twilio's credential password policy: 12+ characters with a digit, an upper and a lower case letter. */
+export const PASSWORD_RULES: ReadonlyArray<[RegExp, string]> = [
+  [/^.{12,}$/s, 'must be at least 12 characters long'],
+  [/\d/, 'must contain a digit'],
+  [/[A-Z]/, 'must contain an upper case letter'],
+  [/[a-z]/, 'must contain a lower case letter'],
+];
+
+export interface UserConfig {
+  username: string;
+  number?: string;
+  /** Plain text here; the Pulumi program wraps it in `pulumi.secret` at once. Absent: generated. */
+  password?: string;
+}
+
+export interface SiplineConfig {
+  /** The SIP domain's own label, e.g. `acme`. */
+  domainName: string;
+  /** The full SIP domain, e.g. `acme.sip.twilio.com`. */
+  sipDomain: string;
+  defaultCountry: string;
+  defaultCallerId?: string;
+  allowedCountries: string[];
+  emergencyCalling: boolean;
+  users: UserConfig[];
+  edge?: SipEdge;
+  alarmEmail?: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Directory fields are named after the stack config keys they come from. */
+const CONFIG_KEY_OF: Record<string, string> = {
+  domain: 'domainName',
+  defaultCountry: 'defaultCountry',
+  defaultCallerId: 'defaultCallerId',
+  allowedCountries: 'allowedCountries',
+  'emergency.enabled': 'emergencyCalling',
+  users: 'users',
+};
+
+function configKey(directoryPath: string): string {
+  const [head, rest] = directoryPath.match(/^([A-Za-z.]+?)(\[.*)?$/)?.slice(1) ?? [directoryPath];
+  return `${CONFIG_NAMESPACE}:${CONFIG_KEY_OF[head] ?? head}${rest ?? ''}`;
+}
+
+function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string {
+  if (p.path === 'domain') {
+    return `${CONFIG_NAMESPACE}:domainName: ${JSON.stringify(rawDomain)} must be lower-case letters, digits and "-" (acme for acme.sip.twilio.com)`;
+  }
+  return `${configKey(p.path)}: ${JSON.stringify(p.value)} ${p.message}`;
+}
+
+/** Pulumi hands scalars over as strings; YAML read locally keeps their types. Accept both. */
+function asBoolean(key: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(`${CONFIG_NAMESPACE}:${key}: ${JSON.stringify(value)} must be true or false`);
+}
+
+function asList(key: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new ConfigError(`${CONFIG_NAMESPACE}:${key}: ${JSON.stringify(value)} must be a list`);
+  }
+}
+
+function optionalString(value: unknown): unknown {
+  return value === '' || value === null ? undefined : value;
+}
+
+/**
+ * Validates the `sipline:*` config values (keys without the namespace) and returns them typed.
+ * Throws a ConfigError listing every bad key with its value; passwords are never echoed.
+ */
+export function parseStackConfig(values: Record<string, unknown>): SiplineConfig {
+  const problems: string[] = [];
+  const rawDomain = values.domainName;
+  const domainName = typeof rawDomain === 'string' ? rawDomain.replace(/\.sip\.twilio\.com$/, '') : '';
+  const rawUsers = asList('users', values.users ?? []);
+  const rawCountries = values.allowedCountries === undefined ? undefined : asList('allowedCountries', values.allowedCountries);
+  const defaultCountry = values.defaultCountry ?? 'US';
+
+  const users: UserConfig[] = [];
+  if (Array.isArray(rawUsers)) {
+    rawUsers.forEach((u: unknown, i) => {
+      if (typeof u !== 'object' || u === null) return; // reported by the directory check
+      const { username, number, password } = u as Record<string, unknown>;
+      const known = new Set(['username', 'number', 'password']);
+      for (const extra of Object.keys(u).filter((k) => !known.has(k))) {
+        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (a user has username, number and password)`);
+      }
+      if (password !== undefined && password !== null) {
+        if (typeof password !== 'string') {
+          problems.push(`${CONFIG_NAMESPACE}:users[${i}].password (user ${JSON.stringify(username)}) must be a string`);
+        } else {
+          for (const [rule, message] of PASSWORD_RULES) {
+            if (!rule.test(password)) problems.push(`${CONFIG_NAMESPACE}:users[${i}].password (user ${JSON.stringify(username)}) ${message}`);
+          }
+        }
+      }
+      users.push({
+        username: username as string,
+        ...(number === undefined || number === null ? {} : { number: number as string }),
+        ...(typeof password === 'string' ? { password } : {}),
+      });
+    });
+  }
+
+  const edge = optionalString(values.edge);
+  if (edge !== undefined && !SIP_EDGES.includes(edge as SipEdge)) {
+    problems.push(`${CONFIG_NAMESPACE}:edge: ${JSON.stringify(edge)} is not a Twilio edge; use one of ${SIP_EDGES.join(', ')}`);
+  }
+  const alarmEmail = optionalString(values.alarmEmail);
+  if (alarmEmail !== undefined && (typeof alarmEmail !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))) {
+    problems.push(`${CONFIG_NAMESPACE}:alarmEmail: ${JSON.stringify(alarmEmail)} is not an email address`);
+  }
+
+  let emergencyCalling = false;
+  try {
+    emergencyCalling = asBoolean('emergencyCalling', values.emergencyCalling, false);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+
+  const config: SiplineConfig = {
+    domainName,
+    sipDomain: `${domainName}.sip.twilio.com`,
+    defaultCountry: defaultCountry as string,
+    ...(optionalString(values.defaultCallerId) === undefined ? {} : { defaultCallerId: values.defaultCallerId as string }),
+    allowedCountries: (rawCountries ?? [defaultCountry]) as string[],
+    emergencyCalling,
+    users: Array.isArray(rawUsers) ? users : (rawUsers as UserConfig[]),
+    ...(edge === undefined ? {} : { edge: edge as SipEdge }),
+    ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),
+  };
+
+  // The routing rules (countries, numbers, usernames, duplicates) live with the directory schema.
+  try {
+    validateDirectory(routerDirectoryFrom(config), (p) => describeConfigProblem(p, rawDomain));
+  } catch (e) {
+    const message = (e as Error).message;
+    problems.push(...message.split('\n').slice(1).map((line) => line.replace(/^\s*-\s*/, '')));
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid stack configuration:\n${[...new Set(problems)].map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return config;
+}
+
+/** The routing directory the router reads, derived from a validated config. No secrets in it. */
+export function routerDirectoryFrom(config: SiplineConfig): RouterDirectory {
+  return {
+    domain: config.sipDomain,
+    defaultCountry: config.defaultCountry,
+    ...(config.defaultCallerId === undefined ? {} : { defaultCallerId: config.defaultCallerId }),
+    allowedCountries: config.allowedCountries,
+    emergency: { enabled: config.emergencyCalling },
+    users: Array.isArray(config.users)
+      ? config.users.map((u) => (u && typeof u === 'object' ? { username: u.username, ...(u.number === undefined ? {} : { number: u.number }) } : u))
+      : config.users,
+  };
+}
+
+/**
+ * Reads the `sipline:*` keys of a `Pulumi.<stack>.yaml` file. Values Pulumi encrypted
+ * (`secure: v1:...`) cannot be read without the stack's key and are left out: nothing that
+ * reads the file locally needs a secret.
+ */
+export function readStackConfigFile(path: string): Record<string, unknown> {
+  const doc = parseYaml(fs.readFileSync(path, 'utf8')) as { config?: Record<string, unknown> } | null;
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc?.config ?? {})) {
+    if (key.startsWith(`${CONFIG_NAMESPACE}:`)) values[key.slice(CONFIG_NAMESPACE.length + 1)] = withoutSecrets(value);
+  }
+  return values;
+}
+
+function isEncrypted(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && 'secure' in value;
+}
+
+function withoutSecrets(value: unknown): unknown {
+  if (isEncrypted(value)) return undefined;
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => !isEncrypted(v)).map(([k, v]) => [k, withoutSecrets(v)]));
+  }
+  return value;
+}

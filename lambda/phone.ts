@@ -1,0 +1,98 @@
+/**
+ * Phone numbers, countries and emergency short codes: everything the router and the stack
+ * config need to know about numbering plans, in one place.
+ *
+ * Built on libphonenumber-js's `core` entry with its `max` metadata passed in explicitly: `max`
+ * is the only metadata that carries number types (premium rate, shared cost...), which the
+ * toll-fraud guard needs. The Lambda bundle swaps the metadata import for a compressed copy
+ * (see lambda/build.ts), so the bundle stays small without dropping any of it.
+ */
+import {
+  getCountryCallingCode,
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+  type CountryCode,
+  type MetadataJson,
+  type NumberType,
+} from 'libphonenumber-js/core';
+import metadataJson from 'libphonenumber-js/metadata.max.json';
+
+const metadata = metadataJson as unknown as MetadataJson;
+
+export type { CountryCode, NumberType };
+
+/** A number normalized to E.164, with what the numbering plan says about it. */
+export interface NormalizedNumber {
+  e164: string;
+  /** ISO 3166 alpha-2 country, or undefined for non-geographic numbers (+800, +881...). */
+  country?: CountryCode;
+  callingCode: string;
+  type?: NumberType;
+}
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+/** True for an ISO 3166 alpha-2 code that the numbering-plan metadata knows (US, GB, CA...). */
+export function isKnownCountry(code: string): code is CountryCode {
+  return /^[A-Z]{2}$/.test(code) && isSupportedCountry(code as CountryCode, metadata);
+}
+
+/** The country calling code of a known country ("US" -> "1"). */
+export function callingCodeOf(country: CountryCode): string {
+  return getCountryCallingCode(country, metadata);
+}
+
+/**
+ * Parses dialed digits (E.164, national format, or an international prefix such as 011/00)
+ * with `defaultCountry` for national input. Returns undefined for anything that is not a
+ * valid, complete phone number.
+ */
+export function normalizeNumber(input: string, defaultCountry: CountryCode): NormalizedNumber | undefined {
+  const parsed = parsePhoneNumberFromString(input, defaultCountry, metadata);
+  if (!parsed || !parsed.isValid()) return undefined;
+  return {
+    e164: parsed.number,
+    country: parsed.country,
+    callingCode: parsed.countryCallingCode,
+    type: parsed.getType(),
+  };
+}
+
+/** Strict E.164 check for configuration: `+` and digits, and a valid number in its country. */
+export function parseE164(value: string): NormalizedNumber | undefined {
+  if (!E164.test(value)) return undefined;
+  const parsed = normalizeNumber(value, 'US');
+  return parsed && parsed.e164 === value ? parsed : undefined;
+}
+
+/**
+ * Emergency short codes by country. libphonenumber-js does not carry short-number metadata, so
+ * this table is explicit. 112 and 911 are listed for every country because GSM handsets treat
+ * both as emergency numbers everywhere, and a caller under stress dials what they know.
+ */
+const EMERGENCY_CODES: Readonly<Record<string, readonly string[]>> = {
+  US: ['911'], CA: ['911'], MX: ['911'], PR: ['911'],
+  GB: ['999'], IE: ['999'], HK: ['999'], MY: ['999'], SG: ['995', '999'],
+  AU: ['000', '106'], NZ: ['111'], ZA: ['10111', '10177'],
+  IN: ['100', '101', '102', '108'], JP: ['110', '119'], CN: ['110', '119', '120'], KR: ['119'],
+  BR: ['190', '192', '193'], AR: ['107', '101', '100'],
+  DE: ['110'], FR: ['15', '17', '18'], IT: ['113', '115', '118'], ES: ['091', '061', '080'],
+  NL: [], BE: ['101'], CH: ['117', '118', '144'], AT: ['122', '133', '144'],
+  SE: [], NO: ['110', '113'], DK: [], FI: [], PL: ['997', '998', '999'], PT: [],
+};
+const UNIVERSAL_EMERGENCY_CODES = ['112', '911'];
+
+/** The emergency short codes a caller in `country` may dial. */
+export function emergencyCodesFor(country: string | undefined): ReadonlySet<string> {
+  return new Set([...UNIVERSAL_EMERGENCY_CODES, ...((country && EMERGENCY_CODES[country]) || [])]);
+}
+
+/**
+ * Calling codes whose numbers are satellite services: Inmarsat (+870), Global Mobile Satellite
+ * System incl. Iridium and Globalstar (+881), and International Networks (+882), which carries
+ * Thuraya. These are the classic toll-fraud destinations and are never dialed.
+ */
+export const SATELLITE_CALLING_CODES: ReadonlySet<string> = new Set(['870', '881', '882']);
+
+/** Number types that cost the caller far more than a call and are refused by the guard. */
+export const COSTLY_NUMBER_TYPES: ReadonlySet<NumberType> = new Set<NumberType>(['PREMIUM_RATE', 'SHARED_COST']);
