@@ -142,3 +142,19 @@ export function validateDirectory(value: unknown, describe?: (p: DirectoryProble
   if (problems.length > 0) throw new DirectoryError(problems, describe);
   return value as RouterDirectory;
 }
+
+/** Reads and validates a directory file; errors name the file. */
+export function readDirectoryFile(file: string, readFile: (f: string) => string): RouterDirectory {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFile(file));
+  } catch (e) {
+    throw new DirectoryError([{ path: file, value: undefined, message: `could not be read as JSON: ${(e as Error).message}` }], (p) => `${p.path} ${p.message}`);
+  }
+  try {
+    return validateDirectory(parsed);
+  } catch (e) {
+    if (e instanceof DirectoryError) throw new DirectoryError(e.problems, (p) => `${file}: ${describeProblem(p)}`);
+    throw e;
+  }
+}

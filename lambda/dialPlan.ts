@@ -1,0 +1,152 @@
+/**
+ * The routing decision, as a pure function of the directory and a call's addresses.
+ *
+ * Everything the directory allows is indexed once, when the DialPlan is built at cold start;
+ * per call there are only map look-ups and, for digits that are no registered number, one
+ * libphonenumber parse.
+ */
+import { numberOf, type DirectoryUser, type RouterDirectory } from './directory';
+import {
+  COSTLY_NUMBER_TYPES,
+  SATELLITE_CALLING_CODES,
+  emergencyCodesFor,
+  isKnownCountry,
+  normalizeNumber,
+  type CountryCode,
+} from './phone';
+import { userPartOf } from './sipUri';
+
+/** Why a call was not connected; each has its own spoken message (see twiml.ts). */
+export type RefusalReason =
+  | 'malformed-request'
+  | 'unknown-caller'
+  | 'malformed-destination'
+  | 'unknown-user'
+  | 'invalid-number'
+  | 'country-not-allowed'
+  | 'premium-rate'
+  | 'satellite'
+  | 'no-caller-id'
+  | 'emergency-disabled'
+  | 'emergency-no-callback-number'
+  | 'not-in-service';
+
+export type Decision =
+  /** A registered user dialed a PSTN number. */
+  | { flow: 'pstn'; number: string; callerId: string }
+  /** A registered user dialed another registered user, by name or by number: 2 legs, no PSTN. */
+  | { flow: 'sip-user'; username: string; callerId: string }
+  /** An emergency short code, dialed as is. */
+  | { flow: 'emergency'; number: string; callerId: string }
+  /** A PSTN caller reached one of the account's numbers, which rings its user. */
+  | { flow: 'inbound'; username: string }
+  | { flow: 'refused'; reason: RefusalReason };
+
+/** A registered user with what routing needs about it, derived once. */
+interface IndexedUser {
+  username: string;
+  /** Caller ID on the PSTN: the user's number, else the directory's default caller ID. */
+  pstnCallerId?: string;
+  /** The number for emergency call-back: the user's own, else the default caller ID. */
+  emergencyCallerId?: string;
+  /** The country of the user's own number, whose emergency codes the user may dial. */
+  homeCountry?: CountryCode;
+}
+
+// Visual separators people type in numbers: 1-415-555-0100, (415) 555.0100.
+const SEPARATORS = /[().-]/g;
+const DIAL_STRING = /^\+?[0-9]+$/;
+
+export class DialPlan {
+  readonly domain: string;
+  readonly defaultCountry: CountryCode;
+  private readonly users = new Map<string, IndexedUser>();
+  private readonly usersByNumber = new Map<string, string>();
+  private readonly allowedCountries: ReadonlySet<string>;
+  private readonly emergencyEnabled: boolean;
+  private readonly emergencyCodes = new Map<string, ReadonlySet<string>>();
+
+  constructor(directory: RouterDirectory) {
+    this.domain = directory.domain;
+    this.defaultCountry = directory.defaultCountry as CountryCode;
+    this.allowedCountries = new Set(directory.allowedCountries ?? [directory.defaultCountry]);
+    this.emergencyEnabled = directory.emergency.enabled;
+    for (const user of directory.users) this.index(user, directory.defaultCallerId);
+  }
+
+  private index(user: DirectoryUser, defaultCallerId: string | undefined): void {
+    const own = numberOf(user);
+    const homeCountry = own ? normalizeNumber(own, this.defaultCountry)?.country : undefined;
+    this.users.set(user.username, {
+      username: user.username,
+      pstnCallerId: own ?? defaultCallerId,
+      emergencyCallerId: own ?? defaultCallerId,
+      homeCountry,
+    });
+    if (own) this.usersByNumber.set(own, user.username);
+    if (user.number && user.username.startsWith('+')) this.usersByNumber.set(user.username, user.username);
+  }
+
+  /** The request's default country: `?defaultCountry=GB` when it is a known country. */
+  countryFor(override: string | undefined): CountryCode {
+    return override && isKnownCountry(override) ? override : this.defaultCountry;
+  }
+
+  private emergencyCodesOf(country: string | undefined): ReadonlySet<string> {
+    const key = country ?? '';
+    let codes = this.emergencyCodes.get(key);
+    if (!codes) this.emergencyCodes.set(key, (codes = emergencyCodesFor(country)));
+    return codes;
+  }
+
+  private isEmergency(digits: string, caller: IndexedUser, country: CountryCode): boolean {
+    return this.emergencyCodesOf(country).has(digits) || (caller.homeCountry !== undefined && this.emergencyCodesOf(caller.homeCountry).has(digits));
+  }
+
+  /** A call placed by a registered phone (the SIP domain's voice URL). */
+  outbound(from: string | undefined, to: string | undefined, country: CountryCode = this.defaultCountry): Decision {
+    if (from === undefined || to === undefined) return refused('malformed-request');
+    const caller = this.users.get(userPartOf(from) ?? '');
+    if (!caller) return refused('unknown-caller');
+    const destination = userPartOf(to);
+    if (!destination) return refused('malformed-destination');
+
+    if (this.users.has(destination)) return { flow: 'sip-user', username: destination, callerId: caller.username };
+
+    const digits = destination.replace(SEPARATORS, '');
+    if (!DIAL_STRING.test(digits)) {
+      return refused(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(destination) ? 'unknown-user' : 'malformed-destination');
+    }
+    if (!digits.startsWith('+') && this.isEmergency(digits, caller, country)) {
+      if (!this.emergencyEnabled) return refused('emergency-disabled');
+      if (!caller.emergencyCallerId) return refused('emergency-no-callback-number');
+      return { flow: 'emergency', number: digits, callerId: caller.emergencyCallerId };
+    }
+
+    const exact = this.usersByNumber.get(digits);
+    if (exact) return { flow: 'sip-user', username: exact, callerId: caller.username };
+    const number = normalizeNumber(digits, country);
+    if (!number) return refused('invalid-number');
+    const registered = this.usersByNumber.get(number.e164);
+    if (registered) return { flow: 'sip-user', username: registered, callerId: caller.username };
+
+    if (SATELLITE_CALLING_CODES.has(number.callingCode)) return refused('satellite');
+    if (!number.country || !this.allowedCountries.has(number.country)) return refused('country-not-allowed');
+    if (number.type && COSTLY_NUMBER_TYPES.has(number.type)) return refused('premium-rate');
+    if (!caller.pstnCallerId) return refused('no-caller-id');
+    return { flow: 'pstn', number: number.e164, callerId: caller.pstnCallerId };
+  }
+
+  /** A call to one of the account's numbers (the numbers' voice URL). */
+  inbound(to: string | undefined, country: CountryCode = this.defaultCountry): Decision {
+    const dialed = userPartOf(to);
+    if (!dialed) return refused('malformed-request');
+    const digits = dialed.replace(SEPARATORS, '');
+    const username = this.usersByNumber.get(digits) ?? (DIAL_STRING.test(digits) ? this.usersByNumber.get(normalizeNumber(digits, country)?.e164 ?? '') : undefined);
+    return username ? { flow: 'inbound', username } : refused('not-in-service');
+  }
+}
+
+function refused(reason: RefusalReason): Decision {
+  return { flow: 'refused', reason };
+}

@@ -1,0 +1,120 @@
+/**
+ * The webhook handler: API Gateway HTTP API (payload 2.0) event in, TwiML out.
+ *
+ * Thin by design: check route and method, check Twilio's signature, ask the DialPlan, render.
+ * A signed request always gets 200 and TwiML, even when the call cannot be completed (the caller
+ * hears why); a forged one gets 403. Nothing a request contains can produce a 5xx: the only
+ * 503 is for the token being unavailable, an outage of ours, which lets Twilio use the fallback URL.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { getSignatureAlgorithm, validateRequest } from 'twilio/lib/webhooks/webhooks';
+import type { Decision, DialPlan } from './dialPlan';
+import { renderTwiml } from './twiml';
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+
+export const ROUTES = {
+  '/voice/outbound': 'outbound',
+  '/voice/inbound': 'inbound',
+} as const;
+type Route = (typeof ROUTES)[keyof typeof ROUTES];
+
+export interface RouterDeps {
+  plan: DialPlan;
+  /** The auth token Twilio signs with; a promise so it can come from Secrets Manager. */
+  authToken: () => Promise<string>;
+  /** What Twilio was told, without a trailing slash; default `https://` + the request's host. */
+  publicBaseUrl?: string;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+export type RouterHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+type Params = Record<string, string | string[]>;
+
+const APOLOGY = (() => {
+  const r = new VoiceResponse();
+  r.say('Sorry, something went wrong while connecting your call. Please try again.');
+  r.hangup();
+  return r.toString();
+})();
+
+export function createHandler(deps: RouterDeps): RouterHandler {
+  const { plan, logger } = deps;
+  const baseUrl = deps.publicBaseUrl?.replace(/\/+$/, '');
+
+  return async function handler(event) {
+    const route: Route | undefined = ROUTES[event.rawPath as keyof typeof ROUTES];
+    if (!route) return text(404, 'Not Found');
+    if (event.requestContext?.http?.method !== 'POST') return { ...text(405, 'Method Not Allowed'), headers: { 'content-type': 'text/plain', allow: 'POST' } };
+
+    let token: string;
+    try {
+      token = await deps.authToken();
+    } catch (err) {
+      logger.error('auth token unavailable', { error: (err as Error).message });
+      return text(503, 'Service Unavailable');
+    }
+
+    const headers = event.headers ?? {};
+    const params = formParams(event.body, event.isBase64Encoded);
+    const url = `${baseUrl ?? `https://${event.requestContext.domainName}`}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+    const signature = headers['x-twilio-signature'];
+    if (!signature || !validateRequest(token, signature, url, params, getSignatureAlgorithm(headers['x-twilio-webhooks-signature-settings']))) {
+      logger.warn('rejected unsigned or forged request', { route, signed: Boolean(signature) });
+      return text(403, 'Forbidden: invalid X-Twilio-Signature');
+    }
+
+    let decision: Decision;
+    let twiml: string;
+    try {
+      const country = plan.countryFor(event.rawQueryString ? new URLSearchParams(event.rawQueryString).get('defaultCountry') ?? undefined : undefined);
+      decision = route === 'outbound' ? plan.outbound(single(params.From), single(params.To), country) : plan.inbound(single(params.To), country);
+      twiml = renderTwiml(decision, plan.domain);
+    } catch (err) {
+      // A bug of ours, not the caller's: apologise on the line and log it; never a 5xx.
+      logger.error('routing failed', { route, callSid: clip(params.CallSid), error: (err as Error).message });
+      return twimlResponse(APOLOGY, 'error');
+    }
+    const flow = decision.flow === 'refused' ? `refused:${decision.reason}` : decision.flow;
+    logger.info('call routed', {
+      route,
+      flow,
+      callSid: clip(params.CallSid),
+      from: clip(params.From),
+      to: clip(params.To),
+      ...('number' in decision ? { dialed: decision.number } : {}),
+      ...('username' in decision ? { user: decision.username } : {}),
+    });
+    return twimlResponse(twiml, flow);
+  };
+}
+
+function formParams(body: string | undefined, isBase64Encoded: boolean): Params {
+  const params: Params = Object.create(null);
+  if (!body) return params;
+  const form = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+  for (const [key, value] of new URLSearchParams(form)) {
+    const seen = params[key];
+    params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return params;
+}
+
+/** A parameter Twilio sends once; a repeated one is as good as malformed. */
+function single(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Log fields are capped so a hostile request cannot flood the logs. */
+function clip(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value.slice(0, 80) : undefined;
+}
+
+function twimlResponse(body: string, flow: string): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: 200, headers: { 'content-type': 'text/xml', 'x-sipline-flow': flow }, body };
+}
+
+function text(statusCode: number, body: string): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'text/plain' }, body };
+}
