@@ -1,0 +1,150 @@
+/**
+ * Pure input validators, shared by the providers' `check`, the resource constructors (so
+ * `pulumi preview` fails before any request) and the Pulumi program.
+ *
+ * Each returns an error message naming the field and the bad value, or undefined when the
+ * value is valid. The password validator names the rule broken, never the value.
+ * Rules come from Twilio's API reference (see /work/shared/reference/twilio-sip.md).
+ */
+
+export const PASSWORD_POLICY = {
+  minLength: 12,
+  rules: [
+    { test: /[0-9]/, description: 'at least one digit' },
+    { test: /[A-Z]/, description: 'at least one upper case letter' },
+    { test: /[a-z]/, description: 'at least one lower case letter' },
+  ],
+  description: 'at least 12 characters with at least one digit, one upper case and one lower case letter',
+} as const;
+
+export const USERNAME_MAX_LENGTH = 32;
+export const FRIENDLY_NAME_MAX_LENGTH = 64;
+export const SIP_DOMAIN_SUFFIX = '.sip.twilio.com';
+export const HTTP_METHODS = ['GET', 'POST'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export function validateSipDomainName(value: unknown, field = 'domainName'): string | undefined {
+  if (typeof value !== 'string' || value === '') return `${field} is required (e.g. "acme${SIP_DOMAIN_SUFFIX}")`;
+  if (!value.toLowerCase().endsWith(SIP_DOMAIN_SUFFIX)) {
+    return `${field} "${value}" must end with "${SIP_DOMAIN_SUFFIX}" (give the full name, e.g. "acme${SIP_DOMAIN_SUFFIX}")`;
+  }
+  const label = value.slice(0, -SIP_DOMAIN_SUFFIX.length);
+  // Twilio: letters, digits and "-". One DNS label, so at most 63 characters, and a hyphen
+  // cannot start or end it (phones resolve the name in DNS).
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label)) {
+    return `${field} "${value}": the part before "${SIP_DOMAIN_SUFFIX}" may contain only letters, digits and "-" (not at either end), 1 to 63 characters`;
+  }
+  return undefined;
+}
+
+export function validateUsername(value: unknown, field = 'username'): string | undefined {
+  if (typeof value !== 'string' || value === '') return `${field} is required`;
+  if (value.length > USERNAME_MAX_LENGTH) {
+    return `${field} "${value}" is ${value.length} characters long; Twilio allows at most ${USERNAME_MAX_LENGTH}`;
+  }
+  // The username becomes the user part of sip:USER@DOMAIN; whitespace, "@", ":" and ";"
+  // would break that URI in phones' configuration.
+  if (!/^[\x21-\x7e]+$/.test(value) || /[@:;]/.test(value)) {
+    return `${field} "${value}" may contain only printable ASCII characters other than space, "@", ":" and ";"`;
+  }
+  return undefined;
+}
+
+export function validatePassword(value: unknown, field = 'password'): string | undefined {
+  if (typeof value !== 'string' || value === '') return `${field} is required`;
+  const broken: string[] = [];
+  if (value.length < PASSWORD_POLICY.minLength) broken.push(`at least ${PASSWORD_POLICY.minLength} characters`);
+  for (const rule of PASSWORD_POLICY.rules) if (!rule.test.test(value)) broken.push(rule.description);
+  return broken.length ? `${field} breaks Twilio's password policy: it needs ${broken.join(', ')}` : undefined;
+}
+
+export function validateE164(value: unknown, field = 'phoneNumber'): string | undefined {
+  if (typeof value !== 'string' || !/^\+[1-9][0-9]{1,14}$/.test(value)) {
+    return `${field} "${String(value)}" is not an E.164 number ("+" then country code and number, digits only, e.g. "+14155550100")`;
+  }
+  return undefined;
+}
+
+export function validateUrl(value: unknown, field = 'url'): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    return `${field} "${String(value)}" is not an http(s) URL`;
+  }
+  return undefined;
+}
+
+export function validateHttpMethod(value: unknown, field = 'method'): string | undefined {
+  return HTTP_METHODS.includes(value as HttpMethod) ? undefined : `${field} "${String(value)}" must be one of ${HTTP_METHODS.join(', ')}`;
+}
+
+/** Twilio sids: two-letter prefix + 32 hex digits (e.g. CL..., SD..., PN...). */
+export function validateSid(value: unknown, prefix: string, field: string): string | undefined {
+  return typeof value === 'string' && new RegExp(`^${prefix}[0-9a-fA-F]{32}$`).test(value)
+    ? undefined
+    : `${field} "${String(value)}" is not a ${prefix} sid (${prefix} followed by 32 hex digits)`;
+}
+
+export function validateFriendlyName(value: unknown, field = 'friendlyName', required = false): string | undefined {
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'string' || value === '') return `${field} is required`;
+  if (value.length > FRIENDLY_NAME_MAX_LENGTH) {
+    return `${field} "${value}" is ${value.length} characters long; Twilio allows at most ${FRIENDLY_NAME_MAX_LENGTH}`;
+  }
+  return undefined;
+}
+
+export function validateBoolean(value: unknown, field: string): string | undefined {
+  return typeof value === 'boolean' ? undefined : `${field} "${String(value)}" must be true or false`;
+}
+
+// ---- plumbing shared by the providers and resource constructors ----
+
+/**
+ * The placeholder the Pulumi engine puts in place of values not known yet during preview
+ * (`unknownValue` in @pulumi/pulumi/runtime/rpc). Such a value is checked at `up` time.
+ */
+export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+
+export type FieldRule = (value: unknown, field: string) => string | undefined;
+
+export interface FieldFailure {
+  property: string;
+  reason: string;
+}
+
+/**
+ * Applies `rules` to the known values of `inputs`; a rule for an absent optional field is
+ * skipped unless the field is listed in `required`.
+ */
+export function checkFields(
+  values: object,
+  rules: Record<string, FieldRule>,
+  required: readonly string[] = [],
+): FieldFailure[] {
+  const inputs = values as Record<string, unknown>;
+  const failures: FieldFailure[] = [];
+  for (const [field, rule] of Object.entries(rules)) {
+    const value = inputs[field];
+    if (value === UNKNOWN || isPulumiOutputLike(value)) continue;
+    if (value === undefined && !required.includes(field)) continue;
+    const reason = value === undefined ? `${field} is required` : rule(value, field);
+    if (reason) failures.push({ property: field, reason });
+  }
+  return failures;
+}
+
+/** Throws one Error listing every failure (used before requests and in constructors). */
+export function assertValid(kind: string, name: string, failures: FieldFailure[]): void {
+  if (failures.length) throw new Error(`Invalid ${kind} "${name}": ${failures.map((f) => f.reason).join('; ')}`);
+}
+
+// Inputs handed to a resource constructor may be Outputs/Promises: only plain values are
+// checked there; the provider's `check` sees the resolved values.
+function isPulumiOutputLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (typeof (value as { then?: unknown }).then === 'function' || typeof (value as { apply?: unknown }).apply === 'function');
+}
