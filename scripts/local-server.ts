@@ -1,0 +1,35 @@
+/**
+ * `npm start`: the router on http://127.0.0.1:3000 (PORT overrides), built from lambda/ and
+ * routing with the directory of the dev stack (SIPLINE_STACK overrides), exactly as deployed.
+ */
+import { serveHandler } from './localAdapter';
+import { DIRECTORY_PATH, loadBundledRouter, localAuthToken, writeDirectory } from './localRouter';
+import * as path from 'node:path';
+
+async function main(): Promise<void> {
+  const stack = process.env.SIPLINE_STACK || 'dev';
+  const port = Number(process.env.PORT || 3000);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  writeDirectory(stack);
+  const token = localAuthToken();
+  const handler = await loadBundledRouter({ TWILIO_AUTH_TOKEN: token, PUBLIC_BASE_URL: baseUrl, POWERTOOLS_SERVICE_NAME: 'sipline-router' });
+  const server = serveHandler(handler);
+  server.listen(port, '127.0.0.1', () => {
+    console.log(`sipline router listening on ${baseUrl}  (stack: ${stack}, directory: ${path.relative(process.cwd(), DIRECTORY_PATH)})`);
+    console.log(`  POST ${baseUrl}/voice/outbound   calls placed by registered phones`);
+    console.log(`  POST ${baseUrl}/voice/inbound    calls to the account's numbers`);
+    console.log(`  local auth token: ${token}  (set TWILIO_AUTH_TOKEN to choose your own)`);
+    console.log('Place a simulated call from another terminal:');
+    console.log('  npm run call -- sip:alice@acme.sip.twilio.com 4155551234     # a phone dials the PSTN');
+    console.log('  npm run call -- sip:alice@acme.sip.twilio.com bob            # a phone dials another user');
+    console.log('  npm run call -- +12125550123 +14155550199                     # the PSTN calls a number');
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+/**
+ * What `npm start` and the end-to-end tests share: build the bundle, derive the routing
+ * directory from a stack's config file beside it, and load the bundle as Lambda would.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseStackConfig, readStackConfigFile, routerDirectoryFrom } from '../infra/config';
+import { BUNDLE_PATH, writeRouterBundle } from '../lambda/build';
+import type { PayloadV2Handler } from './localAdapter';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const LOCAL_TOKEN_FILE = path.join(PROJECT_ROOT, 'dist', 'local', 'auth-token');
+export const DIRECTORY_PATH = path.join(path.dirname(BUNDLE_PATH), 'router-config.json');
+
+export function stackConfigFile(stack: string): string {
+  return path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+}
+
+/** Writes the directory derived from `Pulumi.<stack>.yaml` where the bundle looks for it. */
+export function writeDirectory(stack: string): string {
+  const directory = routerDirectoryFrom(parseStackConfig(readStackConfigFile(stackConfigFile(stack))));
+  fs.mkdirSync(path.dirname(DIRECTORY_PATH), { recursive: true });
+  fs.writeFileSync(DIRECTORY_PATH, `${JSON.stringify(directory, null, 2)}\n`);
+  return DIRECTORY_PATH;
+}
+
+/** The local auth token: TWILIO_AUTH_TOKEN if set, else a fresh random one saved for `npm run call`. */
+export function localAuthToken(): string {
+  const token = process.env.TWILIO_AUTH_TOKEN || randomBytes(16).toString('hex');
+  fs.mkdirSync(path.dirname(LOCAL_TOKEN_FILE), { recursive: true });
+  fs.writeFileSync(LOCAL_TOKEN_FILE, token, { mode: 0o600 });
+  return token;
+}
+
+/** Builds the bundle and loads it with the given environment, as the Lambda runtime would. */
+export async function loadBundledRouter(env: Record<string, string>): Promise<PayloadV2Handler> {
+  await writeRouterBundle();
+  Object.assign(process.env, env);
+  delete require.cache[BUNDLE_PATH];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(BUNDLE_PATH) as { handler: PayloadV2Handler }).handler;
+}

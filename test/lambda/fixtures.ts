@@ -1,0 +1,147 @@
+/** Test fixtures: a directory, real payload 2.0 events and real Twilio signatures. */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { DialPlan } from '../../lambda/dialPlan';
+import type { RouterDirectory } from '../../lambda/directory';
+import { createHandler, type RouterHandler } from '../../lambda/handler';
+
+export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+export const API_HOST = 'abc123.execute-api.us-east-1.amazonaws.com';
+export const BASE_URL = `https://${API_HOST}`;
+export const DOMAIN = 'acme.sip.twilio.com';
+
+/** The issue's demo directory plus a second E.164 user and a UK user. */
+export function demoDirectory(overrides: Partial<RouterDirectory> = {}): RouterDirectory {
+  return {
+    domain: DOMAIN,
+    defaultCountry: 'US',
+    defaultCallerId: '+14155550123',
+    allowedCountries: ['US', 'CA'],
+    emergency: { enabled: false },
+    users: [
+      { username: '+14155550100' },
+      { username: '+14155550101' },
+      { username: 'alice', number: '+14155550199' },
+      { username: 'bob' },
+      { username: '+442079460100' },
+    ],
+    ...overrides,
+  };
+}
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** A logger that records what the handler logs, in the shape Powertools would print. */
+export function recordingLogger() {
+  const lines: LogLine[] = [];
+  const log = (level: LogLine['level']) => (message: string, fields: Record<string, unknown> = {}) => {
+    lines.push({ level, message, fields });
+  };
+  return { lines, info: log('info'), warn: log('warn'), error: log('error') } as unknown as {
+    lines: LogLine[];
+    info: (m: string, f?: object) => void;
+    warn: (m: string, f?: object) => void;
+    error: (m: string, f?: object) => void;
+  };
+}
+
+export function routerFor(directory: RouterDirectory = demoDirectory(), publicBaseUrl: string | undefined = BASE_URL) {
+  const logger = recordingLogger();
+  const handler = createHandler({ plan: new DialPlan(directory), authToken: async () => AUTH_TOKEN, publicBaseUrl, logger });
+  return { handler, logger };
+}
+
+export interface EventOptions {
+  path?: string;
+  method?: string;
+  query?: string;
+  base64?: boolean;
+  /** Signature to send: by default the correct one; `null` sends none. */
+  signature?: string | null;
+  /** Sign with this token instead of the right one. */
+  signWith?: string;
+  /** Sign over this URL instead of the public one. */
+  signedUrl?: string;
+  headers?: Record<string, string>;
+}
+
+/** A real API Gateway HTTP API payload 2.0 event carrying a form-encoded Twilio webhook. */
+export function webhookEvent(params: Record<string, string>, opts: EventOptions = {}): APIGatewayProxyEventV2 {
+  const path = opts.path ?? '/voice/outbound';
+  const query = opts.query ?? '';
+  const body = new URLSearchParams(params).toString();
+  const url = opts.signedUrl ?? `${BASE_URL}${path}${query ? `?${query}` : ''}`;
+  const signature = opts.signature === undefined ? getExpectedTwilioSignature(opts.signWith ?? AUTH_TOKEN, url, params) : opts.signature;
+  const base64 = opts.base64 ?? true;
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: query,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      host: API_HOST,
+      'user-agent': 'TwilioProxy/1.1',
+      ...(signature === null ? {} : { 'x-twilio-signature': signature }),
+      ...opts.headers,
+    },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: API_HOST,
+      domainPrefix: 'abc123',
+      http: { method: opts.method ?? 'POST', path, protocol: 'HTTP/1.1', sourceIp: '54.172.60.1', userAgent: 'TwilioProxy/1.1' },
+      requestId: 'req-1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '28/Nov/2026:07:00:00 +0000',
+      timeEpoch: 1795849200000,
+    },
+    body: base64 ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded: base64,
+  };
+}
+
+const CALL_SID = 'CA0123456789abcdef0123456789abcdef';
+
+/** A call placed by a registered phone: From and To as Twilio sends them for a SIP domain. */
+export function outboundCall(fromUser: string, dialed: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    CallSid: CALL_SID,
+    AccountSid: 'AC0123456789abcdef0123456789abcdef',
+    From: `sip:${fromUser}@${DOMAIN}`,
+    To: `sip:${dialed}@${DOMAIN}`,
+    Direction: 'inbound',
+    CallStatus: 'ringing',
+    ApiVersion: '2010-04-01',
+    SipDomain: DOMAIN,
+    SipDomainSid: 'SD0123456789abcdef0123456789abcdef',
+    SipCallId: 'a84b4c76e66710@192.0.2.4',
+    ...extra,
+  };
+}
+
+/** A PSTN call to one of the account's numbers. */
+export function inboundCall(from: string, to: string): Record<string, string> {
+  return { CallSid: CALL_SID, AccountSid: 'AC0123456789abcdef0123456789abcdef', From: from, To: to, Direction: 'inbound', CallStatus: 'ringing', ApiVersion: '2010-04-01' };
+}
+
+export async function send(handler: RouterHandler, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> }> {
+  return (await handler(event)) as APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
+}
+
+/** The <Dial> of a TwiML answer, or undefined: attributes and the one noun inside. */
+export function dialOf(twiml: string): { attrs: Record<string, string>; noun: string; target: string } | undefined {
+  const m = /<Dial([^>]*)><(Number|Sip)>([^<]*)<\/\2><\/Dial>/.exec(twiml);
+  if (!m) return undefined;
+  const attrs = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1], a[2]]));
+  return { attrs, noun: m[2], target: m[3] };
+}
+
+export function spokenOf(twiml: string): string | undefined {
+  return /<Say>([^<]*)<\/Say>/.exec(twiml)?.[1];
+}
