@@ -60,7 +60,7 @@ export function createHandler(deps: RouterDeps): RouterHandler {
     const params = formParams(event.body, event.isBase64Encoded);
     const url = `${baseUrl ?? `https://${event.requestContext.domainName}`}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
     const signature = headers['x-twilio-signature'];
-    if (!signature || !validateRequest(token, signature, url, params, getSignatureAlgorithm(headers['x-twilio-webhooks-signature-settings']))) {
+    if (!signature || !isSignedByTwilio(token, signature, url, params, headers['x-twilio-webhooks-signature-settings'])) {
       logger.warn('rejected unsigned or forged request', { route, signed: Boolean(signature) });
       return text(403, 'Forbidden: invalid X-Twilio-Signature');
     }
@@ -88,6 +88,15 @@ export function createHandler(deps: RouterDeps): RouterHandler {
     });
     return twimlResponse(twiml, flow);
   };
+}
+
+/** twilio-node's check; a URL it cannot parse (a hostile raw query) is simply not signed. */
+function isSignedByTwilio(token: string, signature: string, url: string, params: Params, settings: string | undefined): boolean {
+  try {
+    return validateRequest(token, signature, url, params, getSignatureAlgorithm(settings));
+  } catch {
+    return false;
+  }
 }
 
 function formParams(body: string | undefined, isBase64Encoded: boolean): Params {

@@ -1,0 +1,105 @@
+/**
+ * Thousands of random and hostile webhooks: every one gets either 200 with well-formed TwiML
+ * of the shapes the router emits, or 403; never anything else, never a throw.
+ */
+import fc from 'fast-check';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { AUTH_TOKEN, BASE_URL, DOMAIN, routerFor, send, webhookEvent } from './fixtures';
+
+// The only documents the router emits: one <Dial> with one noun, or a spoken reason and a hangup.
+const ATTR_VALUE = '[^"<>&]*';
+const TEXT = '(?:[^<>&]|&(?:amp|lt|gt|quot|apos);)*';
+const TWIML = new RegExp(
+  '^<\\?xml version="1.0" encoding="UTF-8"\\?><Response>' +
+    `(?:<Dial answerOnBridge="true"(?: callerId="${ATTR_VALUE}")?><(Number|Sip)>${TEXT}</\\1></Dial>` +
+    `|<Say>${TEXT}</Say><Hangup/>)</Response>$`,
+);
+
+const hostile = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.string({ unit: 'binary' }),
+  fc.constantFrom('', ' ', '<', '>', '&', '"', "'", ']]>', '<![CDATA[', '%', '%00', '\u0000', '\uFFFF', '\uD800', '+', '@', ';', '?', '#', '*'),
+  fc.constantFrom('911', '112', '999', '000', '+881631234567', '19005551234', '+14155550199', 'alice', '+14155550100', 'bob'),
+  fc.string({ unit: fc.constantFrom(...'+0123456789()-.*#'.split('')) }),
+);
+const address = fc.oneof(
+  hostile,
+  hostile.map((u) => `sip:${u}@${DOMAIN}`),
+  hostile.map((u) => `sips:${u}@${DOMAIN};user=phone`),
+  fc.tuple(hostile, hostile).map(([u, h]) => `sip:${u}@${h}`),
+  hostile.map((u) => `tel:${u}`),
+  fc.webUrl(),
+);
+const params = fc.record(
+  { From: address, To: address, CallSid: hostile, Direction: hostile },
+  { requiredKeys: [] },
+).chain((known) => fc.dictionary(fc.string({ maxLength: 12 }), hostile, { maxKeys: 4 }).map((extra) => ({ ...extra, ...known })));
+const route = fc.constantFrom('/voice/outbound', '/voice/inbound');
+const query = fc.oneof(
+  fc.constant(''),
+  fc.constant('defaultCountry=GB'),
+  hostile.map((q) => new URLSearchParams({ defaultCountry: q }).toString()),
+  hostile, // rawQueryString is whatever the client sent, unencoded
+);
+
+function signedParamsOf(body: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (const [k, v] of new URLSearchParams(body)) out[k] = k in out ? ([] as string[]).concat(out[k], v) : v;
+  return out;
+}
+
+describe('the handler under random and hostile input', () => {
+  const { handler } = routerFor();
+
+  it('answers every signed webhook with 200 and well-formed TwiML', async () => {
+    await fc.assert(
+      fc.asyncProperty(params, route, query, fc.boolean(), async (p, path, q, base64) => {
+        const res = await send(handler, webhookEvent(p as Record<string, string>, { path, query: q, base64 }));
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['content-type']).toBe('text/xml');
+        expect(res.body).toMatch(TWIML);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('answers every signed raw body, however malformed as a form, with 200 and well-formed TwiML', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.uint8Array().map((b) => Buffer.from(b).toString('latin1'))), route, async (body, path) => {
+        const event = webhookEvent({}, { path, base64: false });
+        const signature = getExpectedTwilioSignature(AUTH_TOKEN, `${BASE_URL}${path}`, signedParamsOf(body));
+        const res = await send(handler, { ...event, body, headers: { ...event.headers, 'x-twilio-signature': signature } });
+        expect(res.statusCode).toBe(200);
+        expect(res.body).toMatch(TWIML);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('answers every unsigned or wrongly signed webhook with 403', async () => {
+    await fc.assert(
+      fc.asyncProperty(params, route, query, fc.option(hostile, { nil: null }), fc.boolean(), async (p, path, q, signature, base64) => {
+        const res = await send(handler, webhookEvent(p as Record<string, string>, { path, query: q, signature, base64 }));
+        expect(res.statusCode).toBe(403);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('never throws on events with missing or odd parts', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ body: fc.option(fc.string(), { nil: undefined }), isBase64Encoded: fc.boolean(), rawQueryString: fc.string(), signature: fc.option(fc.string(), { nil: undefined }) }),
+        route,
+        async (e, path) => {
+          const base = webhookEvent({}, { path });
+          const event = { ...base, body: e.body, isBase64Encoded: e.isBase64Encoded, rawQueryString: e.rawQueryString, headers: e.signature === undefined ? {} : { 'x-twilio-signature': e.signature } };
+          const res = await send(handler, event);
+          expect([200, 403]).toContain(res.statusCode);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
