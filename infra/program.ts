@@ -1,0 +1,136 @@
+/**
+ * The sipline Pulumi program: reads the stack's config once, validates it with the function
+ * the local router uses (config.ts parseStackConfig), builds the router bundle, and declares
+ * the AWS router and the Twilio side wired to it.
+ *
+ * infra/index.ts (Pulumi.yaml's `main`) exports `main` itself: the Pulumi Node.js runtime calls
+ * an exported function and awaits its result as the stack outputs, and tests, `npm run plan`
+ * and `npm run bench` call the same function under mocks (infra/mocks.ts).
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { bundleRouter, type RouterBundle } from '../lambda/build';
+import { numberOf } from '../lambda/directory';
+import { Router } from './components/router';
+import { TwilioSip } from './components/twilioSip';
+import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, routerDirectoryFrom, type SiplineConfig } from './config';
+import { registrarHost, type Registration } from './naming';
+
+/** Keys read from `sipline:*`, all of them, once. */
+const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'edge', 'alarmEmail'] as const;
+const KNOWN_KEYS = new Set<string>([...PLAIN_KEYS, 'users', 'twilioAuthToken']);
+
+/**
+ * Whether the SIP domain requires TLS signalling and SRTP media. On: a registered phone is a
+ * door to paid PSTN calls, and TLS keeps its REGISTER digests and its calls off the wire.
+ * Every mainstream softphone (Linphone, Groundwire, Bria, MicroSIP, Telephone) supports it;
+ * a phone that only speaks UDP cannot register to this domain.
+ */
+export const SECURE_SIP = true;
+
+export interface StackInputs {
+  config: SiplineConfig;
+  /** A pulumi secret. */
+  twilioAuthToken: pulumi.Output<string>;
+}
+
+/**
+ * Reads every `sipline:*` key and validates them together, so one preview lists every bad
+ * key. A bad value ends the program with config.ts's message (key and value) and no stack
+ * trace: pulumi.RunError.
+ */
+export function readStackInputs(): StackInputs {
+  const cfg = new pulumi.Config(CONFIG_NAMESPACE);
+  const raw: Record<string, unknown> = {};
+  for (const key of PLAIN_KEYS) raw[key] = cfg.get(key);
+  // With any `password: { secure: ... }` inside, Pulumi marks the whole `users` key secret.
+  // Read its plain structure from the runtime (Config.getObject would, once pulumi/pulumi#7127
+  // re-enables it, warn about reading a secret in the clear); each password is wrapped in
+  // pulumi.secret below, before any resource sees it, and the rest is not secret.
+  raw.users = pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:users`);
+
+  for (const key of Object.keys(pulumi.runtime.allConfig())) {
+    const [ns, name] = key.split(':');
+    if (ns === CONFIG_NAMESPACE && !KNOWN_KEYS.has(name)) {
+      pulumi.log.warn(`${key} is not a sipline setting and is ignored (known: ${[...KNOWN_KEYS].join(', ')})`);
+    }
+  }
+
+  let config: SiplineConfig;
+  try {
+    config = parseStackConfig(raw);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
+  let twilioAuthToken: pulumi.Output<string>;
+  try {
+    twilioAuthToken = cfg.requireSecret('twilioAuthToken');
+  } catch {
+    throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:twilioAuthToken is not set: pulumi config set --secret twilioAuthToken <token>`);
+  }
+  return { config, twilioAuthToken };
+}
+
+let bundle: Promise<RouterBundle> | undefined;
+/** The bundle depends on lambda/ only, not on config: built once per process. */
+function routerBundle(): Promise<RouterBundle> {
+  bundle ??= bundleRouter().catch((e: unknown) => {
+    bundle = undefined;
+    throw new pulumi.RunError(`Building the router bundle from lambda/ failed: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  return bundle;
+}
+
+export interface SiplineOutputs {
+  /** The webhook API's base URL (no trailing slash). */
+  apiUrl: pulumi.Output<string>;
+  /** The SIP domain, e.g. acme.sip.twilio.com. */
+  sipDomain: pulumi.Output<string>;
+  /** Where phones register (with the edge, when one is set). */
+  registrar: string;
+  /** Secret: per username, what to type into a softphone. */
+  registrations: pulumi.Output<Record<string, Registration>>;
+  routerFunctionName: pulumi.Output<string>;
+  routerLogGroup: pulumi.Output<string>;
+  alarmTopicArn: pulumi.Output<string>;
+}
+
+export async function main(): Promise<SiplineOutputs> {
+  const { config, twilioAuthToken } = readStackInputs();
+  const stack = pulumi.getStack();
+  const { code } = await routerBundle();
+
+  const router = new Router('sipline-router', {
+    code,
+    directory: routerDirectoryFrom(config),
+    twilioAuthToken,
+    logGroupName: `/aws/lambda/sipline-${stack}-router`,
+    ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
+    tags: { project: 'sipline', stack },
+  });
+
+  const sip = new TwilioSip('sipline', {
+    domainLabel: config.domainName,
+    friendlyName: `sipline ${stack}`.slice(0, 64),
+    outboundVoiceUrl: router.outboundVoiceUrl,
+    inboundVoiceUrl: router.inboundVoiceUrl,
+    users: config.users.map((u) => ({
+      username: u.username,
+      ...(u.password === undefined ? {} : { password: pulumi.secret(u.password) }),
+    })),
+    numbers: config.users.map(numberOf).filter((n): n is string => n !== undefined),
+    secure: SECURE_SIP,
+    emergencyCallingEnabled: config.emergencyCalling,
+    ...(config.edge === undefined ? {} : { edge: config.edge }),
+  });
+
+  return {
+    apiUrl: router.apiUrl,
+    sipDomain: sip.domainName,
+    registrar: registrarHost(config.domainName, config.edge),
+    registrations: sip.registrations,
+    routerFunctionName: router.functionName,
+    routerLogGroup: router.logGroupName,
+    alarmTopicArn: router.alarmTopicArn,
+  };
+}
