@@ -1,0 +1,102 @@
+/**
+ * In AWS the auth token comes from Secrets Manager, fetched during the Lambda's init: the
+ * real lambda/index.ts and the real AWS SDK, against a scripted Secrets Manager on loopback
+ * (the SDK's AWS_ENDPOINT_URL_SECRETS_MANAGER points it there).
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BASE_URL, demoDirectory, outboundCall, webhookEvent } from './fixtures';
+
+interface SeenRequest {
+  target: string | undefined;
+  body: { SecretId?: string };
+}
+
+/** Answers GetSecretValue with the scripted replies in turn, recording each request. */
+class ScriptedSecretsManager {
+  readonly seen: SeenRequest[] = [];
+  private server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      this.seen.push({ target: req.headers['x-amz-target'] as string | undefined, body: JSON.parse(body || '{}') });
+      const [status, reply] = this.replies.shift() ?? [500, { __type: 'InternalServiceError', message: 'unscripted' }];
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(reply));
+    });
+  });
+  constructor(private replies: Array<[number, object]>) {}
+  async start(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+  stop(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sipline-twilio-auth-token-AbCdEf';
+const TOKEN = 'token-from-secrets-manager';
+const saved = { ...process.env };
+
+let secrets: ScriptedSecretsManager;
+
+async function startSecretsManager(replies: Array<[number, object]>): Promise<void> {
+  secrets = new ScriptedSecretsManager(replies);
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = await secrets.start();
+}
+
+beforeEach(() => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-secret-'));
+  fs.writeFileSync(path.join(dir, 'router-config.json'), JSON.stringify(demoDirectory()));
+  Object.assign(process.env, {
+    ROUTER_CONFIG_FILE: path.join(dir, 'router-config.json'),
+    TWILIO_AUTH_TOKEN_SECRET_ARN: SECRET_ARN,
+    PUBLIC_BASE_URL: BASE_URL,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  delete process.env.TWILIO_AUTH_TOKEN;
+});
+
+afterEach(async () => {
+  await secrets.stop();
+  process.env = { ...saved };
+});
+
+describe('the auth token in AWS', () => {
+  it('is fetched from the secret during init, before the first call arrives, and checks signatures', async () => {
+    await startSecretsManager([[200, { ARN: SECRET_ARN, Name: 'sipline-twilio-auth-token', SecretString: TOKEN }]]);
+    let handler: typeof import('../../lambda/index').handler;
+    jest.isolateModules(() => {
+      handler = require('../../lambda/index').handler;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // Fetched by init alone, for exactly this secret.
+    expect(secrets.seen).toEqual([{ target: 'secretsmanager.GetSecretValue', body: { SecretId: SECRET_ARN } }]);
+
+    const signedWithSecret = webhookEvent(outboundCall('alice', '4155551234'), { signWith: TOKEN });
+    expect((await handler!(signedWithSecret)) as { statusCode: number }).toMatchObject({ statusCode: 200 });
+    const signedWithOther = webhookEvent(outboundCall('alice', '4155551234'), { signWith: 'something-else' });
+    expect((await handler!(signedWithOther)) as { statusCode: number }).toMatchObject({ statusCode: 403 });
+  });
+
+  it('is fetched again by the next call when the fetch at init failed', async () => {
+    const denied: [number, object] = [400, { __type: 'AccessDeniedException', message: 'not authorized' }];
+    await startSecretsManager([denied, denied, [200, { SecretString: TOKEN }]]);
+    let handler: typeof import('../../lambda/index').handler;
+    jest.isolateModules(() => {
+      handler = require('../../lambda/index').handler;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const event = webhookEvent(outboundCall('alice', '4155551234'), { signWith: TOKEN });
+    expect(await handler!(event)).toMatchObject({ statusCode: 503 });
+    expect(await handler!(event)).toMatchObject({ statusCode: 200 });
+    expect(secrets.seen).toHaveLength(3);
+  });
+});
