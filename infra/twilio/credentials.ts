@@ -213,6 +213,9 @@ export class Credential extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: CredentialArgs, opts?: pulumi.CustomResourceOptions) {
     assertValid('Credential', name, checkFields(args, credentialRules, CREDENTIAL_REQUIRED));
-    super(credentialProvider, name, { sid: undefined, ...args }, withDefaults(opts, ['password']), 'twilio', 'Credential');
+    // Secret as an input too: state keeps inputs as well as outputs, and
+    // additionalSecretOutputs only covers the latter.
+    const props = { sid: undefined, ...args, password: pulumi.secret(args.password) };
+    super(credentialProvider, name, props, withDefaults(opts, ['password']), 'twilio', 'Credential');
   }
 }

@@ -53,13 +53,14 @@ export function backoffDelay(attempt: number, policy: RetryPolicy = retryPolicy)
   return Math.floor(cap * policy.random());
 }
 
-const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNREFUSED']);
+// An array, not a Set: Pulumi's closure serializer does not carry a Set's contents.
+const NETWORK_ERROR_CODES = ['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNREFUSED'];
 
 /** A failure worth repeating for an idempotent request: Twilio-side 5xx or a dropped connection. */
 export function isTransient(err: unknown): boolean {
   const e = err as { status?: unknown; code?: unknown } | undefined;
   if (e && typeof e.status === 'number') return e.status >= 500;
-  return !!e && typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code);
+  return !!e && typeof e.code === 'string' && NETWORK_ERROR_CODES.includes(e.code);
 }
 
 /** Runs an idempotent request, repeating it on transient failures with backoff. */

@@ -1,0 +1,117 @@
+/**
+ * The resource classes under Pulumi mocks: type tokens, the password kept secret, early
+ * validation; and the serialized provider, which must capture no credential.
+ */
+import * as pulumi from '@pulumi/pulumi';
+
+const created: pulumi.runtime.MockResourceArgs[] = [];
+pulumi.runtime.setMocks(
+  {
+    newResource: (args) => {
+      created.push(args);
+      return { id: `${args.name}-id`, state: { ...args.inputs, sid: `${args.name}-sid` } };
+    },
+    call: (args) => {
+      throw new Error(`unexpected call ${args.token}`);
+    },
+  },
+  'sipline',
+  'test',
+);
+
+// The mock monitor drops resource options; record what each registration asked for.
+const secretOutputs = new Map<string, string[]>();
+const monitor = (pulumi.runtime as unknown as { getMonitor(): { registerResource: (req: RegisterRequest, cb: unknown) => unknown } }).getMonitor();
+interface RegisterRequest {
+  getName(): string;
+  getAdditionalsecretoutputsList(): string[];
+  getDeletebeforereplace(): boolean;
+}
+const deleteBeforeReplace = new Map<string, boolean>();
+const register = monitor.registerResource.bind(monitor);
+monitor.registerResource = (req, cb) => {
+  secretOutputs.set(req.getName(), req.getAdditionalsecretoutputsList());
+  deleteBeforeReplace.set(req.getName(), req.getDeletebeforereplace());
+  return register(req, cb);
+};
+
+const SD = 'SD' + '1'.repeat(32);
+const CL = 'CL' + '2'.repeat(32);
+
+const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
+describe('resource classes', () => {
+  // Imported after setMocks, as Pulumi's testing guide requires.
+  let tw: typeof import('../../infra/twilio');
+  beforeAll(async () => {
+    tw = await import('../../infra/twilio');
+  });
+
+  it('registers each resource under pulumi-nodejs:dynamic/twilio:<Name>', async () => {
+    const domain = new tw.SipDomain('d', { domainName: 'acme.sip.twilio.com', sipRegistration: true });
+    const list = new tw.CredentialList('l', { friendlyName: 'sipline-test-phones' });
+    new tw.Credential('c', { credentialListSid: list.sid, username: 'alice', password: pulumi.secret('Correct-Horse-9') });
+    new tw.RegistrationCredentialListMapping('r', { domainSid: domain.sid, credentialListSid: list.sid });
+    new tw.CallCredentialListMapping('k', { domainSid: domain.sid, credentialListSid: list.sid });
+    new tw.PhoneNumberVoiceConfig('n', { phoneNumber: '+14155550100', voiceUrl: 'https://a.example/in' });
+    await value(domain.sid);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(created.map((c) => c.type).sort()).toEqual(
+      ['CallCredentialListMapping', 'Credential', 'CredentialList', 'PhoneNumberVoiceConfig', 'RegistrationCredentialListMapping', 'SipDomain']
+        .map((t) => `pulumi-nodejs:dynamic/twilio:${t}`)
+        .sort(),
+    );
+    const mapping = created.find((c) => c.name === 'k')!;
+    expect(mapping.inputs).toMatchObject({ domainSid: 'd-sid', credentialListSid: 'l-sid' });
+  });
+
+  it("keeps a Credential's password secret even when given as a plain string", async () => {
+    const cred = new tw.Credential('plain', { credentialListSid: CL, username: 'bob', password: 'Correct-Horse-9' });
+    expect(await value(cred.username)).toBe('bob');
+    expect(secretOutputs.get('plain')).toEqual(['password']);
+    // The input is wrapped too, so the inputs stored in state are secret as well.
+    // 4dabf181... is Pulumi's secret signature (runtime/rpc specialSigKey / specialSecretSig).
+    expect(created.find((c) => c.name === 'plain')?.inputs.password).toEqual({
+      '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270',
+      value: 'Correct-Horse-9',
+    });
+  });
+
+  it('asks for delete-before-replace by default (a replacement would adopt the object being deleted)', async () => {
+    const list = new tw.CredentialList('dbr', { friendlyName: 'x' });
+    await value(list.sid);
+    expect(deleteBeforeReplace.get('dbr')).toBe(true);
+  });
+
+  it('fails at construction, naming the resource and field, for bad plain values', () => {
+    expect(() => new tw.SipDomain('bad', { domainName: 'acme.example.com' })).toThrow(/Invalid SipDomain "bad": domainName "acme.example.com" must end with/);
+    expect(() => new tw.Credential('weak', { credentialListSid: CL, username: 'a', password: 'weak' })).toThrow(/Invalid Credential "weak": password breaks/);
+    expect(() => new tw.CallCredentialListMapping('m', { domainSid: CL, credentialListSid: CL })).toThrow(/domainSid ".*" is not a SD sid/);
+    expect(() => new tw.PhoneNumberVoiceConfig('p', { phoneNumber: '0415', voiceUrl: 'https://a.example/' })).toThrow(/not an E\.164 number/);
+  });
+
+  it('leaves values not known yet (Outputs) to the provider check', () => {
+    expect(() => new tw.CallCredentialListMapping('later', { domainSid: pulumi.output(SD), credentialListSid: pulumi.output('anything') })).not.toThrow();
+  });
+});
+
+describe('serialized providers', () => {
+  const token = 'secret-token-that-must-not-be-serialized';
+  const saved = { ...process.env };
+  afterAll(() => {
+    process.env = saved;
+  });
+
+  it('capture no credential from the environment and do not bundle the twilio SDK', async () => {
+    process.env.TWILIO_ACCOUNT_SID = 'AC' + '0'.repeat(32);
+    process.env.TWILIO_AUTH_TOKEN = token;
+    const tw = await import('../../infra/twilio');
+    for (const provider of [tw.sipDomainProvider, tw.credentialProvider, tw.phoneNumberVoiceConfigProvider, tw.callCredentialListMappingProvider]) {
+      const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
+      expect(sf.text).not.toContain(token);
+      expect(sf.text).toMatch(/require\(['"]twilio['"]\)/);
+      expect(sf.text).not.toContain('class RequestClient');
+      expect(sf.text.length).toBeLessThan(200_000);
+    }
+  });
+});
