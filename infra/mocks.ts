@@ -146,7 +146,7 @@ export class SiplineMocks implements pulumi.runtime.Mocks {
     const secretInputs = Object.keys(wireInputs).filter((k) => isSecretValue(wireInputs[k]));
     const inputs = unwrapSecrets(wireInputs) as Record<string, unknown>;
     const computed = args.custom ? computedOutputs(args.type, args.name, inputs) : {};
-    const id = args.custom ? (args.id ?? mockId(args.type, args.name)) : undefined;
+    const id = args.custom ? args.id || mockId(args.type, args.name) : undefined; // args.id is "" unless importing
     // Secret inputs come back secret, as they would from the engine.
     const state = { ...wireInputs, ...computed };
     this.resources.push({
@@ -228,6 +228,7 @@ export async function runSipline(options: RunOptions): Promise<RunResult> {
   const main = require('./index') as () => Promise<SiplineOutputs>;
   const keys = new WeakMap<pulumi.Resource, string>();
   let outputs: SiplineOutputs | undefined;
+  let failure: { error: unknown } | undefined;
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       // Stack transformations see each resource's options, which is where the parent is.
@@ -238,13 +239,20 @@ export async function runSipline(options: RunOptions): Promise<RunResult> {
         if (parent !== undefined) mocks.parents.set(key, parent);
         return undefined;
       });
-      outputs = await main();
+      // A failing program is reported to the caller, not left to reject the stack resource's
+      // own promises (which nobody awaits under mocks: an unhandled rejection).
+      try {
+        outputs = await main();
+      } catch (error) {
+        failure = { error };
+      }
       return outputs;
     });
   } finally {
     // Every registration has reached the mocks once the RPC queue drains.
     await pulumi.runtime.disconnect();
   }
+  if (failure) throw failure.error;
   if (outputs === undefined) throw new Error('the program returned no outputs');
   const values: Record<string, unknown> = {};
   const secretOutputs: string[] = [];

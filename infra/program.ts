@@ -13,7 +13,7 @@ import { numberOf } from '../lambda/directory';
 import { Router } from './components/router';
 import { TwilioSip } from './components/twilioSip';
 import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, routerDirectoryFrom, type SiplineConfig } from './config';
-import { registrarHost, type Registration } from './naming';
+import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
 const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'edge', 'alarmEmail'] as const;
@@ -61,6 +61,12 @@ export function readStackInputs(): StackInputs {
   } catch (e) {
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
     throw e;
+  }
+  try {
+    // Per-user resources are named after usernames; two that map to one name cannot deploy.
+    resourceSlugs(config.users.map((u) => u.username));
+  } catch (e) {
+    throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:users: ${(e as Error).message}`);
   }
   let twilioAuthToken: pulumi.Output<string>;
   try {

@@ -1,0 +1,62 @@
+/** Stack configs for the infra tests, as `Pulumi.<stack>.yaml` would give them (keys without `sipline:`). */
+import type * as pulumi from '@pulumi/pulumi';
+import type { RecordedResource } from '../../infra/mocks';
+
+export const TOKEN = 'test-auth-token-0123456789abcdef';
+export const ALICE_PASSWORD = 'Correct-Horse-42-battery';
+
+export function demoConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    'aws:region': 'us-east-1',
+    domainName: 'acme',
+    defaultCountry: 'US',
+    defaultCallerId: '+14155550123',
+    allowedCountries: ['US', 'CA'],
+    emergencyCalling: false,
+    users: [
+      { username: '+14155550100' },
+      { username: 'alice', number: '+14155550199', password: ALICE_PASSWORD },
+      { username: 'bob' },
+    ],
+    twilioAuthToken: TOKEN,
+    ...overrides,
+  };
+}
+
+/** As the CLI hands them over when the token and a password are `secure:` values. */
+export const SECRET_KEYS = ['twilioAuthToken', 'users'];
+
+export const TYPES = {
+  router: 'sipline:index:Router',
+  twilioSip: 'sipline:index:TwilioSip',
+  lambda: 'aws:lambda/function:Function',
+  permission: 'aws:lambda/permission:Permission',
+  api: 'aws:apigatewayv2/api:Api',
+  integration: 'aws:apigatewayv2/integration:Integration',
+  route: 'aws:apigatewayv2/route:Route',
+  stage: 'aws:apigatewayv2/stage:Stage',
+  role: 'aws:iam/role:Role',
+  rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
+  secret: 'aws:secretsmanager/secret:Secret',
+  secretVersion: 'aws:secretsmanager/secretVersion:SecretVersion',
+  logGroup: 'aws:cloudwatch/logGroup:LogGroup',
+  alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
+  topic: 'aws:sns/topic:Topic',
+  subscription: 'aws:sns/topicSubscription:TopicSubscription',
+  password: 'random:index/randomPassword:RandomPassword',
+  sipDomain: 'pulumi-nodejs:dynamic/twilio:SipDomain',
+  credentialList: 'pulumi-nodejs:dynamic/twilio:CredentialList',
+  credential: 'pulumi-nodejs:dynamic/twilio:Credential',
+  registrationMapping: 'pulumi-nodejs:dynamic/twilio:RegistrationCredentialListMapping',
+  callMapping: 'pulumi-nodejs:dynamic/twilio:CallCredentialListMapping',
+  number: 'pulumi-nodejs:dynamic/twilio:PhoneNumberVoiceConfig',
+} as const;
+
+/** The files of a recorded Lambda's code archive, by name. */
+export async function archiveFiles(lambda: RecordedResource): Promise<Record<string, string>> {
+  const archive = lambda.inputs.code as pulumi.asset.AssetArchive;
+  const assets = (await archive.assets) as Record<string, pulumi.asset.StringAsset>;
+  const files: Record<string, string> = {};
+  for (const [name, asset] of Object.entries(assets)) files[name] = (await asset.text) as string;
+  return files;
+}

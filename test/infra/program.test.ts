@@ -1,0 +1,323 @@
+/**
+ * The real program (infra/index.ts) under Pulumi mocks: the topology `pulumi up` would create,
+ * and the wiring between the AWS router and the Twilio side.
+ */
+import { bundleRouter } from '../../lambda/build';
+import { parseStackConfig, PASSWORD_RULES, routerDirectoryFrom } from '../../infra/config';
+import { MOCK_API_ENDPOINT, MOCK_EXECUTION_ARN, runSipline, SiplineMocks, type RecordedResource, type RunResult } from '../../infra/mocks';
+import { ALICE_PASSWORD, archiveFiles, demoConfig, SECRET_KEYS, TOKEN, TYPES } from './fixtures';
+
+interface PolicyStatement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+
+describe('the sipline program with the demo config', () => {
+  let run: RunResult;
+  let mocks: SiplineMocks;
+  const one = (type: string, name?: string) => mocks.one(type, name);
+  const all = (type: string) => mocks.ofType(type);
+
+  beforeAll(async () => {
+    run = await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS });
+    mocks = run.mocks;
+  });
+
+  describe('components', () => {
+    it('declares one Router and one TwilioSip component, and every resource under one of them', () => {
+      const router = one(TYPES.router);
+      const sip = one(TYPES.twilioSip);
+      const parents = new Set([`${router.type}::${router.name}`, `${sip.type}::${sip.name}`]);
+      const custom = mocks.resources.filter((r) => r.custom);
+      expect(custom.length).toBeGreaterThan(20);
+      for (const r of custom) expect({ resource: `${r.type}::${r.name}`, parent: r.parent && parents.has(r.parent) }).toEqual({ resource: `${r.type}::${r.name}`, parent: true });
+    });
+
+    it('puts the AWS resources under the Router and the Twilio resources under TwilioSip', () => {
+      const router = one(TYPES.router);
+      for (const r of mocks.resources.filter((x) => x.type.startsWith('aws:'))) expect(r.parent).toBe(`${router.type}::${router.name}`);
+      const sip = one(TYPES.twilioSip);
+      for (const r of mocks.resources.filter((x) => x.type.startsWith('pulumi-nodejs:dynamic/twilio:') || x.type.startsWith('random:'))) {
+        expect(r.parent).toBe(`${sip.type}::${sip.name}`);
+      }
+    });
+  });
+
+  describe('wiring Twilio to the API', () => {
+    it("points the SIP domain's voice URL at the API's outbound route, by POST", () => {
+      const domain = one(TYPES.sipDomain);
+      expect(domain.inputs.voiceUrl).toBe(`${MOCK_API_ENDPOINT}/voice/outbound`);
+      expect(domain.inputs.voiceMethod).toBe('POST');
+    });
+
+    it('registers phones on acme.sip.twilio.com over TLS with SRTP, emergency calling as configured, no fallback URL', () => {
+      const domain = one(TYPES.sipDomain);
+      expect(domain.inputs).toMatchObject({ domainName: 'acme.sip.twilio.com', sipRegistration: true, secure: true, emergencyCallingEnabled: false });
+      expect(domain.inputs.voiceFallbackUrl).toBeUndefined();
+    });
+
+    it("binds every user's number, and only those, to the API's inbound route", () => {
+      const numbers = all(TYPES.number);
+      expect(numbers.map((n) => n.inputs.phoneNumber).sort()).toEqual(['+14155550100', '+14155550199']);
+      for (const n of numbers) {
+        expect(n.inputs.voiceUrl).toBe(`${MOCK_API_ENDPOINT}/voice/inbound`);
+        expect(n.inputs.voiceMethod).toBe('POST');
+      }
+    });
+
+    it('gives the Lambda the same base URL Twilio was given, so signatures validate', () => {
+      const env = (one(TYPES.lambda).inputs.environment as { variables: Record<string, string> }).variables;
+      expect(env.PUBLIC_BASE_URL).toBe(MOCK_API_ENDPOINT);
+      expect(one(TYPES.sipDomain).inputs.voiceUrl).toBe(`${env.PUBLIC_BASE_URL}/voice/outbound`);
+      expect(env.PUBLIC_BASE_URL.endsWith('/')).toBe(false);
+    });
+  });
+
+  describe('credentials', () => {
+    it('creates one credential list and one credential per user in it', () => {
+      const list = one(TYPES.credentialList);
+      const creds = all(TYPES.credential);
+      expect(creds.map((c) => c.inputs.username).sort()).toEqual(['+14155550100', 'alice', 'bob']);
+      for (const c of creds) expect(c.inputs.credentialListSid).toBe(list.state.sid);
+      expect(String(list.state.sid)).toMatch(/^CL[0-9a-f]{32}$/);
+    });
+
+    it('maps the list for registrations and for calls on the domain', () => {
+      const domain = one(TYPES.sipDomain);
+      const list = one(TYPES.credentialList);
+      for (const type of [TYPES.registrationMapping, TYPES.callMapping]) {
+        expect(one(type).inputs).toMatchObject({ domainSid: domain.state.sid, credentialListSid: list.state.sid });
+      }
+      expect(String(domain.state.sid)).toMatch(/^SD[0-9a-f]{32}$/);
+    });
+
+    it('names per-user resources after usernames, + dropped', () => {
+      expect(all(TYPES.credential).map((c) => c.name).sort()).toEqual(['sipline-cred-14155550100', 'sipline-cred-alice', 'sipline-cred-bob']);
+      expect(all(TYPES.number).map((c) => c.name).sort()).toEqual(['sipline-number-14155550100', 'sipline-number-14155550199']);
+    });
+
+    it('hands every password to Twilio as a secret, the configured one unchanged', () => {
+      for (const c of all(TYPES.credential)) expect(c.secretInputs).toContain('password');
+      expect(one(TYPES.credential, 'sipline-cred-alice').inputs.password).toBe(ALICE_PASSWORD);
+    });
+
+    it('generates passwords only for users without one: 24+ letters and digits with every class', () => {
+      const generated = all(TYPES.password);
+      expect(generated.map((p) => p.name).sort()).toEqual(['sipline-password-14155550100', 'sipline-password-bob']);
+      for (const p of generated) {
+        expect(p.inputs.length as number).toBeGreaterThanOrEqual(24);
+        expect(p.inputs.special).toBe(false);
+        for (const min of ['minUpper', 'minLower', 'minNumeric']) expect(p.inputs[min] as number).toBeGreaterThanOrEqual(1);
+      }
+      const bob = one(TYPES.credential, 'sipline-cred-bob');
+      expect(bob.inputs.password).toBe(one(TYPES.password, 'sipline-password-bob').state.result);
+      for (const [rule, message] of PASSWORD_RULES) expect({ message, ok: rule.test(String(bob.inputs.password)) }).toEqual({ message, ok: true });
+    });
+  });
+
+  describe('the router Lambda', () => {
+    it('runs the bundle on nodejs22.x, arm64, as index.handler with the role', () => {
+      const fn = one(TYPES.lambda);
+      expect(fn.inputs).toMatchObject({ runtime: 'nodejs22.x', architectures: ['arm64'], handler: 'index.handler', role: one(TYPES.role).state.arn });
+    });
+
+    it('ships index.js from bundleRouter() and router-config.json derived from the config, no passwords in it', async () => {
+      const files = await archiveFiles(one(TYPES.lambda));
+      expect(Object.keys(files).sort()).toEqual(['index.js', 'router-config.json']);
+      expect(files['index.js']).toBe((await bundleRouter()).code);
+      const { twilioAuthToken: _t, 'aws:region': _r, ...values } = demoConfig();
+      expect(files['router-config.json']).toBe(JSON.stringify(routerDirectoryFrom(parseStackConfig(values)), null, 2));
+      expect(JSON.parse(files['router-config.json']).users).toEqual([
+        { username: '+14155550100' },
+        { username: 'alice', number: '+14155550199' },
+        { username: 'bob' },
+      ]);
+      expect(files['router-config.json']).not.toContain(ALICE_PASSWORD);
+    });
+
+    it("is given the secret's ARN, never the token, and nothing secret in its environment", () => {
+      const fn = one(TYPES.lambda);
+      const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+      expect(env).toEqual({
+        PUBLIC_BASE_URL: MOCK_API_ENDPOINT,
+        TWILIO_AUTH_TOKEN_SECRET_ARN: one(TYPES.secret).state.arn,
+        POWERTOOLS_SERVICE_NAME: 'sipline-router',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+      expect(JSON.stringify(fn.inputs)).not.toContain(TOKEN);
+      expect(fn.secretInputs).toEqual([]);
+    });
+
+    it('keeps the token in Secrets Manager, as a secret', () => {
+      const version = one(TYPES.secretVersion);
+      expect(version.inputs).toMatchObject({ secretId: one(TYPES.secret).id, secretString: TOKEN });
+      expect(version.secretInputs).toContain('secretString');
+    });
+
+    it('logs to an explicit log group with retention', () => {
+      const group = one(TYPES.logGroup);
+      expect(group.inputs.name).toBe('/aws/lambda/sipline-dev-router');
+      expect(group.inputs.retentionInDays as number).toBeGreaterThan(0);
+      expect(one(TYPES.lambda).inputs.loggingConfig).toMatchObject({ logGroup: group.inputs.name });
+    });
+  });
+
+  describe('IAM', () => {
+    it('lets only Lambda assume the role', () => {
+      const trust = JSON.parse(String(one(TYPES.role).inputs.assumeRolePolicy));
+      expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    });
+
+    it('allows GetSecretValue on exactly the secret, and log writes on exactly the log group', () => {
+      const policy = one(TYPES.rolePolicy);
+      expect(policy.inputs.role).toBe(one(TYPES.role).id);
+      const statements = JSON.parse(String(policy.inputs.policy)).Statement as PolicyStatement[];
+      const secretArn = one(TYPES.secret).state.arn;
+      const logArn = one(TYPES.logGroup).state.arn;
+      const grants = statements.flatMap((s) => asList(s.Action).map((a) => [a, asList(s.Resource)]));
+      expect(Object.fromEntries(grants)).toEqual({
+        'secretsmanager:GetSecretValue': [secretArn],
+        'logs:CreateLogStream': [`${logArn}:*`],
+        'logs:PutLogEvents': [`${logArn}:*`],
+      });
+      for (const s of statements) expect(s.Effect).toBe('Allow');
+    });
+  });
+
+  describe('the HTTP API', () => {
+    it('has exactly the two POST routes, both proxied to the Lambda with payload 2.0', () => {
+      const integration = one(TYPES.integration);
+      expect(integration.inputs).toMatchObject({
+        apiId: 'abc123',
+        integrationType: 'AWS_PROXY',
+        integrationUri: one(TYPES.lambda).state.arn,
+        payloadFormatVersion: '2.0',
+      });
+      const routes = all(TYPES.route);
+      expect(routes.map((r) => r.inputs.routeKey).sort()).toEqual(['POST /voice/inbound', 'POST /voice/outbound']);
+      for (const r of routes) expect(r.inputs.target).toBe(`integrations/${integration.id}`);
+      expect(one(TYPES.api).inputs.protocolType).toBe('HTTP');
+    });
+
+    it('serves them on the auto-deployed $default stage (no stage prefix in URLs)', () => {
+      expect(one(TYPES.stage).inputs).toMatchObject({ apiId: 'abc123', name: '$default', autoDeploy: true });
+    });
+
+    it("lets API Gateway invoke the Lambda only from this API's execution ARN, per route", () => {
+      const permissions = all(TYPES.permission);
+      expect(permissions.map((p) => p.inputs.sourceArn).sort()).toEqual([
+        `${MOCK_EXECUTION_ARN}/*/POST/voice/inbound`,
+        `${MOCK_EXECUTION_ARN}/*/POST/voice/outbound`,
+      ]);
+      for (const p of permissions) {
+        expect(p.inputs).toMatchObject({ action: 'lambda:InvokeFunction', principal: 'apigateway.amazonaws.com', function: one(TYPES.lambda).state.name });
+      }
+    });
+  });
+
+  describe('alarms', () => {
+    it('alarms on Lambda errors, throttles and API 5xx, into the SNS topic', () => {
+      const topicArn = one(TYPES.topic).state.arn;
+      const fnName = one(TYPES.lambda).state.name;
+      const alarms = all(TYPES.alarm).map((a) => a.inputs);
+      expect(alarms.map((a) => `${a.namespace}/${a.metricName}`).sort()).toEqual(['AWS/ApiGateway/5xx', 'AWS/Lambda/Errors', 'AWS/Lambda/Throttles']);
+      for (const a of alarms) {
+        expect(a.alarmActions).toEqual([topicArn]);
+        expect(a.dimensions).toEqual(a.namespace === 'AWS/Lambda' ? { FunctionName: fnName } : { ApiId: 'abc123', Stage: '$default' });
+      }
+    });
+
+    it('subscribes no email when alarmEmail is not set', () => {
+      expect(all(TYPES.subscription)).toEqual([]);
+    });
+  });
+
+  describe('outputs', () => {
+    it('exports the API URL, the SIP domain and the registrar', () => {
+      expect(run.values).toMatchObject({ apiUrl: MOCK_API_ENDPOINT, sipDomain: 'acme.sip.twilio.com', registrar: 'acme.sip.twilio.com' });
+    });
+
+    it('exports registrations as a secret: what each user types into a softphone', () => {
+      expect(run.secretOutputs).toEqual(['registrations']);
+      const registrations = run.values.registrations as Record<string, Record<string, unknown>>;
+      expect(Object.keys(registrations).sort()).toEqual(['+14155550100', 'alice', 'bob']);
+      expect(registrations.alice).toEqual({
+        username: 'alice',
+        authUsername: 'alice',
+        password: ALICE_PASSWORD,
+        domain: 'acme.sip.twilio.com',
+        registrar: 'acme.sip.twilio.com',
+        transport: 'TLS',
+        port: 5061,
+        expires: 3600,
+        srtp: true,
+      });
+      const bobCredential = one(TYPES.credential, 'sipline-cred-bob');
+      expect(registrations.bob.password).toBe(bobCredential.inputs.password);
+    });
+  });
+
+  it('throws on any data-source call rather than reaching for a cloud', () => {
+    expect(() => new SiplineMocks().call({ token: 'aws:index/getCallerIdentity:getCallerIdentity', inputs: {} })).toThrow(/Unmocked call aws:index\/getCallerIdentity/);
+  });
+});
+
+describe('the sipline program with optional settings', () => {
+  let run: RunResult;
+  const find = (type: string): RecordedResource[] => run.mocks.ofType(type);
+
+  beforeAll(async () => {
+    // As the Pulumi CLI hands them over: every value a string.
+    run = await runSipline({
+      config: demoConfig({ edge: 'dublin', alarmEmail: 'ops@example.com', emergencyCalling: 'true', users: JSON.stringify(demoConfig().users) }),
+      secretKeys: SECRET_KEYS,
+      stack: 'prod',
+    });
+  });
+
+  it('hands out the edge registrar host', () => {
+    expect(run.values.registrar).toBe('acme.sip.dublin.twilio.com');
+    const registrations = run.values.registrations as Record<string, { registrar: string; domain: string }>;
+    for (const r of Object.values(registrations)) expect(r).toMatchObject({ registrar: 'acme.sip.dublin.twilio.com', domain: 'acme.sip.twilio.com' });
+  });
+
+  it('subscribes alarmEmail to the alarm topic', () => {
+    const [subscription] = find(TYPES.subscription);
+    expect(subscription.inputs).toMatchObject({ protocol: 'email', endpoint: 'ops@example.com', topic: run.mocks.one(TYPES.topic).state.arn });
+  });
+
+  it('enables emergency calling on the domain', () => {
+    expect(run.mocks.one(TYPES.sipDomain).inputs.emergencyCallingEnabled).toBe(true);
+  });
+
+  it("names stack-scoped physical resources after the stack", () => {
+    expect(run.mocks.one(TYPES.logGroup).inputs.name).toBe('/aws/lambda/sipline-prod-router');
+    expect(run.mocks.one(TYPES.sipDomain).inputs.friendlyName).toBe('sipline prod');
+  });
+});
+
+describe('resource names', () => {
+  it('stay the same when users are reordered, and a removed user takes only its own resources', async () => {
+    const users = demoConfig().users as Array<{ username: string }>;
+    const names = async (list: unknown[]) =>
+      (await runSipline({ config: demoConfig({ users: list }), secretKeys: SECRET_KEYS })).mocks.resources.map((r) => `${r.type}::${r.name}`).sort();
+    const before = await names(users);
+    expect(await names([...users].reverse())).toEqual(before);
+    const withoutAlice = await names(users.filter((u) => u.username !== 'alice'));
+    expect(before.filter((n) => !withoutAlice.includes(n)).sort()).toEqual([
+      `${TYPES.credential}::sipline-cred-alice`,
+      `${TYPES.number}::sipline-number-14155550199`,
+    ]);
+  });
+});
+
+describe('preview', () => {
+  it('evaluates as `pulumi preview` does', async () => {
+    const run = await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS, preview: true });
+    expect(run.mocks.ofType(TYPES.credential)).toHaveLength(3);
+  });
+});
