@@ -413,3 +413,26 @@ describe('retries and failures', () => {
     srv.done();
   });
 });
+
+describe('the provider as Pulumi runs it', () => {
+  it('works after closure serialization: deserialized like the dynamic-provider host does, it reads through the SDK', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
+    // A plain value captured by an arrow function: what pulumi.dynamic.Resource serializes.
+    const provider0 = sipDomainProvider;
+    const sf = await pulumi.runtime.serializeFunction(() => provider0, { allowSecrets: false });
+    // Exactly how cmd/dynamic-provider loads it (require-from-string is @pulumi/pulumi's dependency).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const requireFromString = require('require-from-string') as (code: string, file?: string) => { handler(): typeof sipDomainProvider };
+    // The loaded code runs outside jest's sandbox, where this test's process.env is not
+    // visible: hand it an environment the way the `pulumi` process would have one.
+    const env = { TWILIO_ACCOUNT_SID: AC, TWILIO_AUTH_TOKEN: 'token', TWILIO_API_BASE_URL: srv.baseUrl };
+    const prelude = `var process = Object.assign(Object.create(global.process), { env: ${JSON.stringify(env)} });\n`;
+    const provider = requireFromString(prelude + sf.text, `${__dirname}/serialized-provider.js`).handler();
+
+    twilio().on('GET', `${API}/SIP/Domains/${SD}.json`).reply(200, domainJson({ voice_url: 'https://changed.example/' }));
+    const read = await provider.read!(SD, domainState);
+    srv.done();
+    expect(read.props?.voiceUrl).toBe('https://changed.example/');
+  });
+});

@@ -61,8 +61,7 @@ describe('Prism rejects what Twilio would reject (the contract tests can fail)',
     await expect(client.sip.domains.create({ domainName: 'acme.sip.twilio.com', voiceMethod: 'PUT' })).rejects.toMatchObject({ status: 422 });
   });
 
-  it('answers 422 to a mapping whose CredentialListSid is not a CL sid, and the provider words it', async () => {
-    // Provider validation is bypassed by calling the SDK directly; the wording check goes through the provider's update path.
+  it('answers 422 to a mapping whose CredentialListSid is not a CL sid', async () => {
     const client = twilioClient();
     await expect(client.sip.domains(DOMAIN_SID).auth.calls.credentialListMappings.create({ credentialListSid: 'SD' + 'a'.repeat(32) })).rejects.toMatchObject({
       status: 422,

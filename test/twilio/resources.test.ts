@@ -106,12 +106,24 @@ describe('serialized providers', () => {
     process.env.TWILIO_ACCOUNT_SID = 'AC' + '0'.repeat(32);
     process.env.TWILIO_AUTH_TOKEN = token;
     const tw = await import('../../infra/twilio');
-    for (const provider of [tw.sipDomainProvider, tw.credentialProvider, tw.phoneNumberVoiceConfigProvider, tw.callCredentialListMappingProvider]) {
+    for (const provider of [
+      tw.sipDomainProvider,
+      tw.credentialListProvider,
+      tw.credentialProvider,
+      tw.phoneNumberVoiceConfigProvider,
+      tw.callCredentialListMappingProvider,
+      tw.registrationCredentialListMappingProvider,
+    ]) {
+      // Captured as a plain value, as pulumi.dynamic.Resource does.
       const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
       expect(sf.text).not.toContain(token);
       expect(sf.text).toMatch(/require\(['"]twilio['"]\)/);
       expect(sf.text).not.toContain('class RequestClient');
       expect(sf.text.length).toBeLessThan(200_000);
+      // And it loads the way cmd/dynamic-provider loads it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const loaded = (require('require-from-string') as (code: string) => { handler(): typeof provider })(sf.text).handler();
+      expect(Object.keys(loaded).sort()).toEqual(['check', 'create', 'delete', 'diff', 'read', 'update']);
     }
   });
 });
