@@ -1,0 +1,183 @@
+/**
+ * `npm run plan -- <stack>`: what `pulumi up` would create for `Pulumi.<stack>.yaml`, offline.
+ *
+ * Runs the real program (infra/index.ts) under the mocks (infra/mocks.ts) with the stack's
+ * config file and prints the resource tree: parent -> children, each with its type, name and
+ * key inputs. Values the cloud computes (ids, ARNs, sids, the API's URL) are shown as
+ * `${resource.output}` references, so the wiring reads directly; secret values as [secret].
+ * Needs no Pulumi backend, no cloud credentials and no stack passphrase: values the file holds
+ * encrypted (`secure: v1:...`) are replaced by placeholders, and the output says which.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { CONFIG_NAMESPACE, readStackConfigFile } from '../infra/config';
+import { resourceKey, runSipline, type RecordedResource, type RunResult } from '../infra/mocks';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+/** Passes Twilio's password policy, so planned credentials look like real ones. */
+const PLACEHOLDER_PASSWORD = 'Placeholder-Passw0rd';
+const PLACEHOLDER_TOKEN = 'placeholder-auth-token';
+
+/** The inputs worth reading in a plan, by resource type (others: type and name only). */
+const KEY_INPUTS: Record<string, string[]> = {
+  'aws:sns/topic:Topic': ['displayName'],
+  'aws:sns/topicSubscription:TopicSubscription': ['protocol', 'endpoint', 'topic'],
+  'aws:cloudwatch/logGroup:LogGroup': ['name', 'retentionInDays'],
+  'aws:secretsmanager/secret:Secret': ['recoveryWindowInDays'],
+  'aws:secretsmanager/secretVersion:SecretVersion': ['secretId', 'secretString'],
+  'aws:iam/role:Role': ['assumeRolePolicy'],
+  'aws:iam/rolePolicy:RolePolicy': ['role', 'policy'],
+  'aws:apigatewayv2/api:Api': ['protocolType'],
+  'aws:lambda/function:Function': ['runtime', 'architectures', 'handler', 'memorySize', 'timeout', 'role', 'code', 'environment', 'loggingConfig'],
+  'aws:apigatewayv2/integration:Integration': ['apiId', 'integrationType', 'integrationUri', 'payloadFormatVersion'],
+  'aws:apigatewayv2/route:Route': ['routeKey', 'target'],
+  'aws:apigatewayv2/stage:Stage': ['name', 'autoDeploy'],
+  'aws:lambda/permission:Permission': ['function', 'principal', 'sourceArn'],
+  'aws:cloudwatch/metricAlarm:MetricAlarm': ['namespace', 'metricName', 'dimensions', 'statistic', 'threshold', 'period', 'alarmActions'],
+  'random:index/randomPassword:RandomPassword': ['length', 'special', 'minUpper', 'minLower', 'minNumeric'],
+  'pulumi-nodejs:dynamic/twilio:SipDomain': ['domainName', 'voiceUrl', 'voiceMethod', 'sipRegistration', 'secure', 'emergencyCallingEnabled'],
+  'pulumi-nodejs:dynamic/twilio:CredentialList': ['friendlyName'],
+  'pulumi-nodejs:dynamic/twilio:Credential': ['credentialListSid', 'username', 'password'],
+  'pulumi-nodejs:dynamic/twilio:RegistrationCredentialListMapping': ['domainSid', 'credentialListSid'],
+  'pulumi-nodejs:dynamic/twilio:CallCredentialListMapping': ['domainSid', 'credentialListSid'],
+  'pulumi-nodejs:dynamic/twilio:PhoneNumberVoiceConfig': ['phoneNumber', 'voiceUrl', 'voiceMethod'],
+};
+
+export interface PlanConfig {
+  /** `sipline:*` values, keys without the namespace. */
+  values: Record<string, unknown>;
+  /** What was encrypted in the file and replaced by a placeholder. */
+  placeholders: string[];
+}
+
+/** Reads `Pulumi.<stack>.yaml` the way the local router does, plus placeholders for its secrets. */
+export function readPlanConfig(file: string): PlanConfig {
+  const values = readStackConfigFile(file);
+  const raw = (parseYaml(fs.readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const placeholders: string[] = [];
+  if (values.twilioAuthToken === undefined) {
+    values.twilioAuthToken = PLACEHOLDER_TOKEN;
+    placeholders.push(`${CONFIG_NAMESPACE}:twilioAuthToken`);
+  }
+  // readStackConfigFile leaves encrypted passwords out; without a placeholder the plan would
+  // show a generated password for a user who has one.
+  const rawUsers = raw[`${CONFIG_NAMESPACE}:users`];
+  if (Array.isArray(rawUsers) && Array.isArray(values.users)) {
+    rawUsers.forEach((u: unknown, i) => {
+      const password = (u as { password?: unknown } | null)?.password;
+      const user = (values.users as unknown[])[i];
+      if (typeof password === 'object' && password !== null && 'secure' in password && typeof user === 'object' && user !== null) {
+        (user as Record<string, unknown>).password = PLACEHOLDER_PASSWORD;
+        placeholders.push(`${CONFIG_NAMESPACE}:users[${i}].password`);
+      }
+    });
+  }
+  return { values, placeholders };
+}
+
+/** Every value the mocks computed (ids, ARNs, sids, URLs) -> `${resource.output}`. */
+function computedReferences(resources: RecordedResource[]): Array<[string, string]> {
+  const refs = new Map<string, string>();
+  const add = (value: unknown, ref: string) => {
+    if (typeof value === 'string' && value.length >= 6 && !refs.has(value)) refs.set(value, ref);
+  };
+  for (const r of resources.filter((x) => x.custom)) {
+    add(r.id, `\${${r.name}.id}`);
+    for (const [key, value] of Object.entries(r.state)) if (!(key in r.inputs) || r.inputs[key] === undefined) add(value, `\${${r.name}.${key}}`);
+  }
+  // Longest first: an ARN is replaced before the id inside it.
+  return [...refs.entries()].sort((a, b) => b[0].length - a[0].length);
+}
+
+function symbolic(text: string, refs: Array<[string, string]>): string {
+  let out = text;
+  for (const [value, ref] of refs) if (out.includes(value)) out = out.split(value).join(ref);
+  return out;
+}
+
+async function describeValue(key: string, value: unknown, refs: Array<[string, string]>): Promise<string> {
+  if (value && typeof value === 'object' && 'assets' in value) {
+    const assets = (await (value as { assets: Promise<Record<string, { text?: Promise<string> }>> }).assets) ?? {};
+    const files: string[] = [];
+    for (const [name, asset] of Object.entries(assets)) {
+      const text = (await asset.text) ?? '';
+      files.push(`${name} (${text.length < 1024 ? `${text.length} B` : `${(text.length / 1024).toFixed(1)} KiB`})`);
+    }
+    return `archive[${files.join(', ')}]`;
+  }
+  if ((key === 'policy' || key === 'assumeRolePolicy') && typeof value === 'string') {
+    try {
+      const statements = (JSON.parse(value) as { Statement: Array<Record<string, unknown>> }).Statement;
+      return statements
+        .map((s) => `${s.Effect} ${[s.Action].flat().join(',')} on ${symbolic(JSON.stringify(s.Resource ?? s.Principal), refs)}`)
+        .join('; ');
+    } catch {
+      // not JSON: print as is
+    }
+  }
+  return symbolic(typeof value === 'string' ? value : JSON.stringify(value), refs);
+}
+
+/** The indented resource tree, parents before children, in declaration order. */
+export async function renderPlan(result: RunResult, placeholders: string[] = []): Promise<string> {
+  const resources = result.mocks.resources;
+  const refs = computedReferences(resources);
+  const children = new Map<string | undefined, RecordedResource[]>();
+  const known = new Set(resources.map((r) => resourceKey(r.type, r.name)));
+  for (const r of resources) {
+    if (r.type === 'pulumi:pulumi:Stack') continue;
+    const parent = r.parent !== undefined && known.has(r.parent) ? r.parent : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const lines: string[] = [];
+  const walk = async (parent: string | undefined, indent: string) => {
+    const list = children.get(parent) ?? [];
+    for (const [i, r] of list.entries()) {
+      const last = i === list.length - 1;
+      lines.push(`${indent}${last ? '└─ ' : '├─ '}+ ${r.type}  ${r.name}`);
+      const detailIndent = `${indent}${last ? '   ' : '│  '}`;
+      const hasChildren = (children.get(resourceKey(r.type, r.name)) ?? []).length > 0;
+      for (const key of KEY_INPUTS[r.type] ?? []) {
+        if (r.inputs[key] === undefined) continue;
+        const shown = r.secretInputs.includes(key) ? '[secret]' : await describeValue(key, r.inputs[key], refs);
+        lines.push(`${detailIndent}${hasChildren ? '│  ' : '   '}${key}: ${shown}`);
+      }
+      await walk(resourceKey(r.type, r.name), detailIndent);
+    }
+  };
+  const stack = resources.find((r) => r.type === 'pulumi:pulumi:Stack');
+  lines.push(`+ pulumi:pulumi:Stack  ${stack?.name ?? 'sipline'}`);
+  await walk(undefined, '');
+
+  const custom = resources.filter((r) => r.custom);
+  const counts = new Map<string, number>();
+  for (const r of custom) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  lines.push('', `Resources: ${custom.length} to create`);
+  for (const [type, n] of [...counts.entries()].sort()) lines.push(`  ${String(n).padStart(5)} ${type}`);
+  lines.push('', 'Outputs:');
+  for (const [key, value] of Object.entries(result.values)) {
+    lines.push(`  ${key}: ${result.secretOutputs.includes(key) ? '[secret]' : symbolic(typeof value === 'string' ? value : JSON.stringify(value), refs)}`);
+  }
+  if (placeholders.length > 0) lines.push('', `Absent from the stack file or encrypted in it, planned with placeholders: ${placeholders.join(', ')}`);
+  lines.push('', '${x.y}: an output the provider computes at `pulumi up`. Offline plan: no state, no provider checks (see README).');
+  return lines.join('\n');
+}
+
+export async function planStack(stack: string, root = PROJECT_ROOT): Promise<string> {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} not found: a stack's config lives in Pulumi.<stack>.yaml`);
+  const { values, placeholders } = readPlanConfig(file);
+  const result = await runSipline({ config: values, secretKeys: ['twilioAuthToken', 'users'], stack });
+  return renderPlan(result, placeholders);
+}
+
+if (require.main === module) {
+  const stack = process.argv[2] ?? 'dev';
+  planStack(stack)
+    .then((text) => console.log(text))
+    .catch((e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    });
+}

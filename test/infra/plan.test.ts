@@ -1,0 +1,59 @@
+/** `npm run plan -- dev`: the offline resource tree for a stack's config file. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { planStack, readPlanConfig } from '../../scripts/plan';
+
+describe('npm run plan', () => {
+  let text: string;
+  beforeAll(async () => {
+    text = await planStack('dev');
+  });
+
+  it('prints the tree under the two components, with the wiring as references', () => {
+    expect(text).toMatch(/^├─ \+ sipline:index:Router {2}sipline-router$/m);
+    expect(text).toMatch(/^└─ \+ sipline:index:TwilioSip {2}sipline$/m);
+    expect(text).toContain('voiceUrl: ${sipline-router-api.apiEndpoint}/voice/outbound');
+    expect(text).toContain('voiceUrl: ${sipline-router-api.apiEndpoint}/voice/inbound');
+    expect(text).toContain('sourceArn: ${sipline-router-api.executionArn}/*/POST/voice/outbound');
+    expect(text).toContain('Allow secretsmanager:GetSecretValue on "${sipline-router-twilio-auth-token.arn}"');
+  });
+
+  it('masks secrets and says which values are placeholders', () => {
+    expect(text).toContain('secretString: [secret]');
+    expect(text).toContain('registrations: [secret]');
+    expect(text).not.toContain('placeholder-auth-token');
+    expect(text).toContain('planned with placeholders: sipline:twilioAuthToken');
+  });
+
+  it('counts what it would create', () => {
+    expect(text).toMatch(/Resources: \d+ to create/);
+    expect(text).toMatch(/ {4}3 pulumi-nodejs:dynamic\/twilio:Credential$/m);
+  });
+
+  it('plans a user whose password is encrypted with that password, not a generated one', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-plan-'));
+    const file = path.join(dir, 'Pulumi.prod.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'config:',
+        '  sipline:domainName: acme-prod',
+        '  sipline:twilioAuthToken:',
+        '    secure: v1:AAAAAAAAAAAA',
+        '  sipline:users:',
+        '    - username: alice',
+        '      password:',
+        '        secure: v1:BBBBBBBBBBBB',
+        '    - username: bob',
+      ].join('\n'),
+    );
+    const { values, placeholders } = readPlanConfig(file);
+    expect(placeholders).toEqual(['sipline:twilioAuthToken', 'sipline:users[0].password']);
+    expect((values.users as Array<Record<string, unknown>>).map((u) => 'password' in u)).toEqual([true, false]);
+  });
+
+  it('names a missing stack file', async () => {
+    await expect(planStack('nope')).rejects.toThrow('Pulumi.nope.yaml not found');
+  });
+});

@@ -1,0 +1,14 @@
+/** A large directory evaluates under the mocks (the 1,000-user figure is `npm run bench`'s). */
+import { benchStack, benchUsers } from '../../scripts/bench-stack';
+
+describe('a stack with many users', () => {
+  it('evaluates 300 users: a credential each, a number each for two thirds, a password for those without', async () => {
+    const users = benchUsers(300);
+    const withNumber = users.filter((u) => u.username.startsWith('+') || u.number).length;
+    const generated = users.filter((u) => !u.password).length;
+    const { ms, resources } = await benchStack(300);
+    // 21 fixed resources (17 on AWS; domain, list, two mappings) + per-user ones.
+    expect(resources).toBe(21 + users.length + withNumber + generated);
+    expect(ms).toBeGreaterThan(0);
+  });
+});
