@@ -163,7 +163,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
 
   // The routing rules (countries, numbers, usernames, duplicates) live with the directory schema.
   try {
-    validateDirectory(routerDirectoryFrom(config), (p) => describeConfigProblem(p, rawDomain));
+    validateDirectory(routerDirectoryFrom(config), { describe: (p) => describeConfigProblem(p, rawDomain) });
   } catch (e) {
     const message = (e as Error).message;
     problems.push(...message.split('\n').slice(1).map((line) => line.replace(/^\s*-\s*/, '')));

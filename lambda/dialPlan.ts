@@ -49,8 +49,8 @@ interface IndexedUser {
   pstnCallerId?: string;
   /** The number for emergency call-back: the user's own, else the default caller ID. */
   emergencyCallerId?: string;
-  /** The country of the user's own number, whose emergency codes the user may dial. */
-  homeCountry?: CountryCode;
+  /** The user's own number, whose country's emergency codes the user may dial. */
+  ownNumber?: string;
 }
 
 // Visual separators people type in numbers: 1-415-555-0100, (415) 555.0100.
@@ -65,6 +65,8 @@ export class DialPlan {
   private readonly allowedCountries: ReadonlySet<string>;
   private readonly emergencyEnabled: boolean;
   private readonly emergencyCodes = new Map<string, ReadonlySet<string>>();
+  /** Countries of users' own numbers, worked out on a user's first emergency-like dial. */
+  private readonly homeCountries = new Map<string, CountryCode | undefined>();
 
   constructor(directory: RouterDirectory) {
     this.domain = directory.domain;
@@ -75,13 +77,14 @@ export class DialPlan {
   }
 
   private index(user: DirectoryUser, defaultCallerId: string | undefined): void {
+    // Only map inserts here: a 1,000-user directory must not cost 1,000 number parses at
+    // cold start (the stack validated every number at deploy time).
     const own = numberOf(user);
-    const homeCountry = own ? normalizeNumber(own, this.defaultCountry)?.country : undefined;
     this.users.set(user.username, {
       username: user.username,
       pstnCallerId: own ?? defaultCallerId,
       emergencyCallerId: own ?? defaultCallerId,
-      homeCountry,
+      ownNumber: own,
     });
     if (own) this.usersByNumber.set(own, user.username);
     if (user.number && user.username.startsWith('+')) this.usersByNumber.set(user.username, user.username);
@@ -99,8 +102,18 @@ export class DialPlan {
     return codes;
   }
 
+  private homeCountryOf(caller: IndexedUser): CountryCode | undefined {
+    if (!caller.ownNumber) return undefined;
+    if (!this.homeCountries.has(caller.ownNumber)) this.homeCountries.set(caller.ownNumber, normalizeNumber(caller.ownNumber, this.defaultCountry)?.country);
+    return this.homeCountries.get(caller.ownNumber);
+  }
+
+  /** Short codes only (up to 5 digits): the request's country's, and the caller's home country's. */
   private isEmergency(digits: string, caller: IndexedUser, country: CountryCode): boolean {
-    return this.emergencyCodesOf(country).has(digits) || (caller.homeCountry !== undefined && this.emergencyCodesOf(caller.homeCountry).has(digits));
+    if (digits.length > 5) return false;
+    if (this.emergencyCodesOf(country).has(digits)) return true;
+    const home = this.homeCountryOf(caller);
+    return home !== undefined && home !== country && this.emergencyCodesOf(home).has(digits);
   }
 
   /** A call placed by a registered phone (the SIP domain's voice URL). */

@@ -62,23 +62,43 @@ export function numberOf(user: DirectoryUser): string | undefined {
   return user.number ?? (isE164Username(user.username) ? user.username : undefined);
 }
 
+const E164_SHAPE = /^\+[1-9]\d{1,14}$/;
+
+/** How deep the number checks go: `numberingPlan` parses each number, `shape` only matches E.164. */
+export type NumberCheck = 'numberingPlan' | 'shape';
+
+function isE164(value: unknown, check: NumberCheck): boolean {
+  return typeof value === 'string' && (check === 'shape' ? E164_SHAPE.test(value) : parseE164(value) !== undefined);
+}
+
 /** Checks one username against sipline's rules; returns the broken rule or undefined. */
-export function usernameProblem(username: unknown): string | undefined {
+export function usernameProblem(username: unknown, check: NumberCheck = 'numberingPlan'): string | undefined {
   if (typeof username !== 'string' || username === '') return 'must be a non-empty string';
   if (username.length > MAX_USERNAME_LENGTH) return `is longer than Twilio's limit of ${MAX_USERNAME_LENGTH} characters`;
   if (isE164Username(username)) {
-    return parseE164(username) ? undefined : 'is not a valid E.164 phone number (like +14155550100)';
+    return isE164(username, check) ? undefined : 'is not a valid E.164 phone number (like +14155550100)';
   }
   return ALPHANUMERIC_USERNAME.test(username)
     ? undefined
     : 'must be an E.164 number or start with a letter or digit and use only letters, digits, ".", "_" and "-"';
 }
 
+export interface ValidateOptions {
+  /** How problems are worded, e.g. named after the stack config keys. */
+  describe?: (p: DirectoryProblem) => string;
+  /**
+   * The stack checks every number against its numbering plan at deploy time; the router only
+   * checks the shape at cold start, which keeps a 1,000-user directory's init in microseconds.
+   */
+  numbers?: NumberCheck;
+}
+
 /**
  * Validates a parsed directory and returns it typed, or throws a DirectoryError listing every
  * problem at once (a user fixing config should not have to iterate one error at a time).
  */
-export function validateDirectory(value: unknown, describe?: (p: DirectoryProblem) => string): RouterDirectory {
+export function validateDirectory(value: unknown, options: ValidateOptions = {}): RouterDirectory {
+  const { describe, numbers: check = 'numberingPlan' } = options;
   const problems: DirectoryProblem[] = [];
   const fail = (path: string, v: unknown, message: string) => problems.push({ path, value: v, message });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -92,7 +112,7 @@ export function validateDirectory(value: unknown, describe?: (p: DirectoryProble
   if (typeof d.defaultCountry !== 'string' || !isKnownCountry(d.defaultCountry)) {
     fail('defaultCountry', d.defaultCountry, 'is not an ISO 3166 alpha-2 country code (like US or GB)');
   }
-  if (d.defaultCallerId !== undefined && (typeof d.defaultCallerId !== 'string' || !parseE164(d.defaultCallerId))) {
+  if (d.defaultCallerId !== undefined && !isE164(d.defaultCallerId, check)) {
     fail('defaultCallerId', d.defaultCallerId, 'is not a valid E.164 phone number (like +14155550123)');
   }
   if (d.allowedCountries !== undefined) {
@@ -119,12 +139,12 @@ export function validateDirectory(value: unknown, describe?: (p: DirectoryProble
       const at = `users[${i}]`;
       if (typeof u !== 'object' || u === null) return fail(at, u, 'must be an object with a username');
       const user = u as Record<string, unknown>;
-      const broken = usernameProblem(user.username);
+      const broken = usernameProblem(user.username, check);
       if (broken) fail(`${at}.username`, user.username, broken);
       else if (usernames.has(user.username as string)) {
         fail(`${at}.username`, user.username, `duplicates users[${usernames.get(user.username as string)}].username`);
       } else usernames.set(user.username as string, i);
-      if (user.number !== undefined && (typeof user.number !== 'string' || !parseE164(user.number))) {
+      if (user.number !== undefined && !isE164(user.number, check)) {
         fail(`${at}.number`, user.number, 'is not a valid E.164 phone number (like +14155550199)');
       }
       // A number reaches exactly one user: as an E.164 username or as a bound number.
@@ -143,7 +163,7 @@ export function validateDirectory(value: unknown, describe?: (p: DirectoryProble
   return value as RouterDirectory;
 }
 
-/** Reads and validates a directory file; errors name the file. */
+/** Reads a directory file and validates it (numbers by shape only); errors name the file. */
 export function readDirectoryFile(file: string, readFile: (f: string) => string): RouterDirectory {
   let parsed: unknown;
   try {
@@ -152,7 +172,7 @@ export function readDirectoryFile(file: string, readFile: (f: string) => string)
     throw new DirectoryError([{ path: file, value: undefined, message: `could not be read as JSON: ${(e as Error).message}` }], (p) => `${p.path} ${p.message}`);
   }
   try {
-    return validateDirectory(parsed);
+    return validateDirectory(parsed, { numbers: 'shape' });
   } catch (e) {
     if (e instanceof DirectoryError) throw new DirectoryError(e.problems, (p) => `${file}: ${describeProblem(p)}`);
     throw e;

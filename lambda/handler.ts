@@ -6,12 +6,10 @@
  * hears why); a forged one gets 403. Nothing a request contains can produce a 5xx: the only
  * 503 is for the token being unavailable, an outage of ours, which lets Twilio use the fallback URL.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { getSignatureAlgorithm, validateRequest } from 'twilio/lib/webhooks/webhooks';
 import type { Decision, DialPlan } from './dialPlan';
-import { renderTwiml } from './twiml';
-import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { renderTwiml, sayAndHangUp } from './twiml';
 
 export const ROUTES = {
   '/voice/outbound': 'outbound',
@@ -25,19 +23,21 @@ export interface RouterDeps {
   authToken: () => Promise<string>;
   /** What Twilio was told, without a trailing slash; default `https://` + the request's host. */
   publicBaseUrl?: string;
-  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  logger: RouterLogger;
+}
+
+/** What the handler needs of a logger; Powertools' Logger is one. */
+export interface RouterLogger {
+  info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
+  error(message: string, fields: Record<string, unknown>): void;
 }
 
 export type RouterHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 type Params = Record<string, string | string[]>;
 
-const APOLOGY = (() => {
-  const r = new VoiceResponse();
-  r.say('Sorry, something went wrong while connecting your call. Please try again.');
-  r.hangup();
-  return r.toString();
-})();
+const APOLOGY = 'Sorry, something went wrong while connecting your call. Please try again.';
 
 export function createHandler(deps: RouterDeps): RouterHandler {
   const { plan, logger } = deps;
@@ -74,7 +74,7 @@ export function createHandler(deps: RouterDeps): RouterHandler {
     } catch (err) {
       // A bug of ours, not the caller's: apologise on the line and log it; never a 5xx.
       logger.error('routing failed', { route, callSid: clip(params.CallSid), error: (err as Error).message });
-      return twimlResponse(APOLOGY, 'error');
+      return twimlResponse(sayAndHangUp(APOLOGY), 'error');
     }
     const flow = decision.flow === 'refused' ? `refused:${decision.reason}` : decision.flow;
     logger.info('call routed', {

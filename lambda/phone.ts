@@ -49,13 +49,12 @@ export function callingCodeOf(country: CountryCode): string {
  */
 export function normalizeNumber(input: string, defaultCountry: CountryCode): NormalizedNumber | undefined {
   const parsed = parsePhoneNumberFromString(input, defaultCountry, metadata);
-  if (!parsed || !parsed.isValid()) return undefined;
-  return {
-    e164: parsed.number,
-    country: parsed.country,
-    callingCode: parsed.countryCallingCode,
-    type: parsed.getType(),
-  };
+  if (!parsed) return undefined;
+  // With `max` metadata, isValid() is exactly "getType() finds a type" (libphonenumber-js
+  // isValid.js), and each runs every type pattern of the country: ask once, not twice.
+  const type = parsed.getType();
+  if (type === undefined && !parsed.isValid()) return undefined;
+  return { e164: parsed.number, country: parsed.country, callingCode: parsed.countryCallingCode, type };
 }
 
 /** Strict E.164 check for configuration: `+` and digits, and a valid number in its country. */

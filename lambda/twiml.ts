@@ -22,18 +22,24 @@ export const SPOKEN_REASONS: Readonly<Record<RefusalReason, string>> = {
   'not-in-service': 'The number you have called is not in service. Goodbye.',
 };
 
-/** Refusals are constant: rendered once, not per call. */
-const REFUSALS = new Map<RefusalReason, string>(
-  (Object.keys(SPOKEN_REASONS) as RefusalReason[]).map((reason) => {
-    const response = new VoiceResponse();
-    response.say(SPOKEN_REASONS[reason]);
-    response.hangup();
-    return [reason, response.toString()];
-  }),
-);
+/** A spoken message and a hangup. */
+export function sayAndHangUp(message: string): string {
+  const response = new VoiceResponse();
+  response.say(message);
+  response.hangup();
+  return response.toString();
+}
+
+// Refusals are constant: each is rendered once, when first needed (not at cold start, which
+// every call that is not refused would pay for).
+const refusals = new Map<RefusalReason, string>();
 
 export function renderTwiml(decision: Decision, domain: string): string {
-  if (decision.flow === 'refused') return REFUSALS.get(decision.reason)!;
+  if (decision.flow === 'refused') {
+    let twiml = refusals.get(decision.reason);
+    if (twiml === undefined) refusals.set(decision.reason, (twiml = sayAndHangUp(SPOKEN_REASONS[decision.reason])));
+    return twiml;
+  }
   const response = new VoiceResponse();
   switch (decision.flow) {
     case 'pstn':

@@ -41,12 +41,7 @@ export function recordingLogger() {
   const log = (level: LogLine['level']) => (message: string, fields: Record<string, unknown> = {}) => {
     lines.push({ level, message, fields });
   };
-  return { lines, info: log('info'), warn: log('warn'), error: log('error') } as unknown as {
-    lines: LogLine[];
-    info: (m: string, f?: object) => void;
-    warn: (m: string, f?: object) => void;
-    error: (m: string, f?: object) => void;
-  };
+  return { lines, info: log('info'), warn: log('warn'), error: log('error') };
 }
 
 export function routerFor(directory: RouterDirectory = demoDirectory(), publicBaseUrl: string | undefined = BASE_URL) {

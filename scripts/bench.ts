@@ -1,0 +1,160 @@
+/**
+ * `npm run bench`: prints the router's size, cold start, warm latency and memory, and how long
+ * the Pulumi program takes to evaluate a 1,000-user stack. Figures, not pass/fail: machines
+ * are shared and noisy, so the targets are printed beside the measurements.
+ *
+ * Each measurement runs in its own node process with the router's logs sent to /dev/null, as
+ * Lambda would ship them, so logging is part of the cost measured.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { writeRouterBundle } from '../lambda/build';
+
+const TOKEN = 'bench-token-0123456789abcdef0123';
+const BASE = 'https://abc123.execute-api.us-east-1.amazonaws.com';
+const DOMAIN = 'acme.sip.twilio.com';
+const WARM_REQUESTS = 100_000;
+const COLD_RUNS = 15;
+
+const directory = {
+  domain: DOMAIN,
+  defaultCountry: 'US',
+  defaultCallerId: '+14155550123',
+  allowedCountries: ['US', 'CA'],
+  emergency: { enabled: false },
+  users: [
+    { username: '+14155550100' },
+    { username: '+14155550101' },
+    { username: 'alice', number: '+14155550199' },
+    { username: 'bob' },
+    ...Array.from({ length: 200 }, (_, i) => ({ username: `user${i}`, number: `+1415555${String(1000 + i)}` })),
+  ],
+};
+
+/** A signed payload 2.0 event, as API Gateway delivers Twilio's webhook. */
+function event(route: 'outbound' | 'inbound', from: string, to: string) {
+  const rawPath = `/voice/${route}`;
+  const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', AccountSid: 'AC0123456789abcdef0123456789abcdef', From: from, To: to, Direction: 'inbound', CallStatus: 'ringing', ApiVersion: '2010-04-01' };
+  return {
+    version: '2.0',
+    rawPath,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, BASE + rawPath, params) },
+    requestContext: { domainName: 'abc123.execute-api.us-east-1.amazonaws.com', http: { method: 'POST' } },
+    body: Buffer.from(new URLSearchParams(params).toString()).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+/** The mix of flows the warm benchmark cycles through. */
+const sip = (u: string) => `sip:${u}@${DOMAIN}`;
+const MIX = [
+  event('outbound', sip('+14155550100'), sip('4155551234')), // E.164 user -> PSTN, national digits
+  event('outbound', sip('alice'), sip('+16135550123')), // alphanumeric -> PSTN (CA)
+  event('outbound', sip('+14155550100'), sip('4155550101')), // E.164 -> E.164 user by number
+  event('outbound', sip('bob'), sip('alice')), // alphanumeric -> alphanumeric
+  event('outbound', sip('+14155550100'), `${sip('4155551234')};user=phone`),
+  event('outbound', sip('bob'), sip('+442079460000')), // refused: country
+  event('outbound', sip('bob'), sip('19005551234')), // refused: premium rate
+  event('inbound', '+12125550123', '+14155550199'), // PSTN -> alice
+  event('inbound', '+12125550123', '+14155551010'), // PSTN -> user10
+  event('inbound', '+12125550123', '+14155550777'), // not in service
+];
+
+function childScript(mode: 'cold' | 'warm', bundle: string): string {
+  return `
+const t0 = process.hrtime.bigint();
+const { handler } = require(${JSON.stringify(bundle)});
+const mix = JSON.parse(require('fs').readFileSync(process.env.BENCH_EVENTS, 'utf8'));
+(async () => {
+  const first = await handler(mix[0]);
+  if (first.statusCode !== 200) throw new Error('first request got ' + first.statusCode);
+  const cold = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (${JSON.stringify(mode)} === 'cold') { process.stderr.write(JSON.stringify({ cold }) + '\\n'); return; }
+  for (let i = 0; i < 5000; i++) await handler(mix[i % mix.length]);
+  const n = ${WARM_REQUESTS};
+  const samples = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = mix[i % mix.length];
+    const s = process.hrtime.bigint();
+    const r = await handler(e);
+    samples[i] = Number(process.hrtime.bigint() - s) / 1e3;
+    if (r.statusCode !== 200) throw new Error('request got ' + r.statusCode);
+  }
+  samples.sort();
+  const q = (p) => samples[Math.min(n - 1, Math.floor(p * n))];
+  process.stderr.write(JSON.stringify({ median: q(0.5), p99: q(0.99), rssMiB: process.memoryUsage().rss / 2 ** 20, heapMiB: process.memoryUsage().heapUsed / 2 ** 20 }) + '\\n');
+})().catch((e) => { console.error(e); process.exit(1); });`;
+}
+
+/** The baseline of the cold-start target: the same handler, with require('twilio') whole. */
+const WHOLE_TWILIO_HANDLER = `
+const twilio = require('twilio');
+exports.handler = async (event) => {
+  const params = Object.fromEntries(new URLSearchParams(Buffer.from(event.body, 'base64').toString()));
+  if (!twilio.validateRequest(process.env.TWILIO_AUTH_TOKEN, event.headers['x-twilio-signature'], ${JSON.stringify(BASE)} + event.rawPath, params)) return { statusCode: 403 };
+  const r = new twilio.twiml.VoiceResponse();
+  r.dial({ answerOnBridge: true, callerId: '+14155550100' }).number('+14155551234');
+  return { statusCode: 200, body: r.toString() };
+};`;
+
+function runChild(script: string, env: Record<string, string>): Record<string, number> {
+  // stdout (the router's logs) goes to /dev/null; the figures come back on stderr.
+  const child = spawnSync(process.execPath, ['-e', script], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) throw new Error(`benchmark process failed:\n${child.stderr}`);
+  return JSON.parse(child.stderr.trim().split('\n').pop()!);
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-bench-'));
+  const bundlePath = path.join(work, 'index.js');
+  const { code } = await writeRouterBundle(bundlePath);
+  fs.writeFileSync(path.join(work, 'router-config.json'), JSON.stringify(directory));
+  const events = path.join(work, 'events.json');
+  fs.writeFileSync(events, JSON.stringify(MIX));
+  const baseline = path.join(process.cwd(), 'node_modules', '.sipline-bench-whole-twilio.js');
+  fs.writeFileSync(baseline, WHOLE_TWILIO_HANDLER);
+  const env = { TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: BASE, BENCH_EVENTS: events };
+
+  const kib = Buffer.byteLength(code) / 1024;
+  console.log(`router bundle            ${fmt(kib)} KiB                 (target: at most 250 KB)`);
+
+  const cold = Array.from({ length: COLD_RUNS }, () => runChild(childScript('cold', bundlePath), env).cold);
+  const coldWhole = Array.from({ length: COLD_RUNS }, () => runChild(childScript('cold', baseline), env).cold);
+  console.log(`cold start, sipline      ${fmt(median(cold))} ms   (load + first request, median of ${COLD_RUNS} new processes)`);
+  console.log(`cold start, whole twilio ${fmt(median(coldWhole))} ms   (same, for a handler that require('twilio') whole)`);
+  console.log(`cold start ratio         ${fmt(median(cold) / median(coldWhole), 3)}                   (target: at most 0.2)`);
+
+  const warm = runChild(childScript('warm', bundlePath), env);
+  console.log(`warm, median             ${fmt(warm.median)} µs   (${WARM_REQUESTS.toLocaleString('en')} signed requests, ${MIX.length} flows; target: at most 35 µs)`);
+  console.log(`warm, p99                ${fmt(warm.p99)} µs   (target: at most 150 µs)`);
+  console.log(`memory after warm run    ${fmt(warm.rssMiB)} MiB RSS, ${fmt(warm.heapMiB)} MiB heap`);
+  fs.rmSync(baseline, { force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+
+  const stackBench = path.join(__dirname, 'bench-stack.ts');
+  if (fs.existsSync(stackBench)) {
+    const { benchStack } = (await import(stackBench)) as { benchStack: (users: number) => Promise<{ ms: number; resources: number }> };
+    const { ms, resources } = await benchStack(1000);
+    console.log(`stack with 1,000 users   ${fmt(ms, 0)} ms to evaluate under mocks (${resources.toLocaleString('en')} resources)`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
