@@ -12,6 +12,7 @@ import {
   emergencyCodesFor,
   isKnownCountry,
   normalizeNumber,
+  parseDialed,
   type CountryCode,
 } from './phone';
 import { userPartOf } from './sipUri';
@@ -136,12 +137,14 @@ export class DialPlan {
       return { flow: 'emergency', number: digits, callerId: caller.emergencyCallerId };
     }
 
+    // A registered number is dialed as its user over SIP: 2 legs, never through the PSTN.
     const exact = this.usersByNumber.get(digits);
     if (exact) return { flow: 'sip-user', username: exact, callerId: caller.username };
-    const number = normalizeNumber(digits, country);
-    if (!number) return refused('invalid-number');
-    const registered = this.usersByNumber.get(number.e164);
+    const dialed = parseDialed(digits, country);
+    const registered = dialed && this.usersByNumber.get(dialed.e164);
     if (registered) return { flow: 'sip-user', username: registered, callerId: caller.username };
+    const number = dialed?.classify();
+    if (!number) return refused('invalid-number');
 
     if (SATELLITE_CALLING_CODES.has(number.callingCode)) return refused('satellite');
     if (!number.country || !this.allowedCountries.has(number.country)) return refused('country-not-allowed');
@@ -155,7 +158,7 @@ export class DialPlan {
     const dialed = userPartOf(to);
     if (!dialed) return refused('malformed-request');
     const digits = dialed.replace(SEPARATORS, '');
-    const username = this.usersByNumber.get(digits) ?? (DIAL_STRING.test(digits) ? this.usersByNumber.get(normalizeNumber(digits, country)?.e164 ?? '') : undefined);
+    const username = this.usersByNumber.get(digits) ?? (DIAL_STRING.test(digits) ? this.usersByNumber.get(parseDialed(digits, country)?.e164 ?? '') : undefined);
     return username ? { flow: 'inbound', username } : refused('not-in-service');
   }
 }

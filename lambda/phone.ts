@@ -42,19 +42,36 @@ export function callingCodeOf(country: CountryCode): string {
   return getCountryCallingCode(country, metadata);
 }
 
+/** Dialed digits parsed to E.164; what the numbering plan says of them is asked separately. */
+export interface DialedNumber {
+  e164: string;
+  /** The full check against the numbering plan: undefined unless valid and complete. */
+  classify(): NormalizedNumber | undefined;
+}
+
 /**
  * Parses dialed digits (E.164, national format, or an international prefix such as 011/00)
- * with `defaultCountry` for national input. Returns undefined for anything that is not a
- * valid, complete phone number.
+ * with `defaultCountry` for national input. Parsing alone is enough to look a number up among
+ * registered ones; the costlier validity and type check runs only when `classify()` is asked.
  */
-export function normalizeNumber(input: string, defaultCountry: CountryCode): NormalizedNumber | undefined {
+export function parseDialed(input: string, defaultCountry: CountryCode): DialedNumber | undefined {
   const parsed = parsePhoneNumberFromString(input, defaultCountry, metadata);
   if (!parsed) return undefined;
-  // With `max` metadata, isValid() is exactly "getType() finds a type" (libphonenumber-js
-  // isValid.js), and each runs every type pattern of the country: ask once, not twice.
-  const type = parsed.getType();
-  if (type === undefined && !parsed.isValid()) return undefined;
-  return { e164: parsed.number, country: parsed.country, callingCode: parsed.countryCallingCode, type };
+  return {
+    e164: parsed.number,
+    classify() {
+      // With `max` metadata, isValid() is exactly "getType() finds a type" (libphonenumber-js
+      // isValid.js), and each runs every type pattern of the country: ask once, not twice.
+      const type = parsed.getType();
+      if (type === undefined && !parsed.isValid()) return undefined;
+      return { e164: parsed.number, country: parsed.country, callingCode: parsed.countryCallingCode, type };
+    },
+  };
+}
+
+/** Parses and checks dialed digits; undefined for anything that is not a valid, complete number. */
+export function normalizeNumber(input: string, defaultCountry: CountryCode): NormalizedNumber | undefined {
+  return parseDialed(input, defaultCountry)?.classify();
 }
 
 /** Strict E.164 check for configuration: `+` and digits, and a valid number in its country. */
