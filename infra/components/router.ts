@@ -189,6 +189,7 @@ export class Router extends pulumi.ComponentResource {
       },
       parent,
     );
+    const permissions: aws.lambda.Permission[] = [];
     const routes = Object.entries(ROUTES).map(([key, path]) => {
       const route = new aws.apigatewayv2.Route(
         `${name}-route-${key}`,
@@ -196,7 +197,7 @@ export class Router extends pulumi.ComponentResource {
         parent,
       );
       // Scoped to this API, POST and this path: nothing else may invoke the router.
-      new aws.lambda.Permission(
+      const permission = new aws.lambda.Permission(
         `${name}-invoke-${key}`,
         {
           action: 'lambda:InvokeFunction',
@@ -206,9 +207,10 @@ export class Router extends pulumi.ComponentResource {
         },
         parent,
       );
+      permissions.push(permission);
       return route;
     });
-    new aws.apigatewayv2.Stage(
+    const stage = new aws.apigatewayv2.Stage(
       `${name}-stage`,
       {
         apiId: api.id,
@@ -264,9 +266,13 @@ export class Router extends pulumi.ComponentResource {
       dimensions: { ApiId: api.id, Stage: STAGE },
     });
 
+    // The webhook URLs resolve only once the stage is deployed and API Gateway may invoke the
+    // Lambda, so whatever is given them (the Twilio side) waits until a call can succeed.
+    const served = pulumi.all([stage.id, ...permissions.map((p) => p.id)]);
+    const urlOf = (route: string) => pulumi.all([baseUrl, served]).apply(([base]) => `${base}${route}`);
     this.apiUrl = baseUrl;
-    this.outboundVoiceUrl = pulumi.interpolate`${baseUrl}${ROUTES.outbound}`;
-    this.inboundVoiceUrl = pulumi.interpolate`${baseUrl}${ROUTES.inbound}`;
+    this.outboundVoiceUrl = urlOf(ROUTES.outbound);
+    this.inboundVoiceUrl = urlOf(ROUTES.inbound);
     this.functionName = fn.name;
     this.functionArn = fn.arn;
     this.secretArn = secret.arn;
