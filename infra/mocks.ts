@@ -103,6 +103,9 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
     }
     case 'aws:secretsmanager/secret:Secret':
       return { arn: arn('secretsmanager', `secret:${physical}-${hex(`${name}/suffix`, 6)}`), name: physical };
+    case 'aws:secretsmanager/secretVersion:SecretVersion':
+      // Like Secrets Manager: a new value is a new version.
+      return { versionId: hex(`${name}/${JSON.stringify(inputs.secretString)}`, 32).replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-') };
     case 'aws:cloudwatch/logGroup:LogGroup':
       // Like the AWS provider: the group's ARN without the trailing `:*`.
       return { arn: arn('logs', `log-group:${(inputs.name as string | undefined) ?? physical}`) };

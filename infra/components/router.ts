@@ -166,6 +166,10 @@ export class Router extends pulumi.ComponentResource {
             // The ARN, never the token: environment variables show in the console and in
             // `pulumi stack export`.
             TWILIO_AUTH_TOKEN_SECRET_ARN: secret.arn,
+            // Not secret, and unused by the router: a new token (a new secret version) changes
+            // the function's configuration, so no warm instance keeps checking signatures with
+            // the old token after a rotation.
+            TWILIO_AUTH_TOKEN_VERSION: secretVersion.versionId,
             POWERTOOLS_SERVICE_NAME: 'sipline-router',
             POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
           },

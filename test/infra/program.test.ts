@@ -145,6 +145,7 @@ describe('the sipline program with the demo config', () => {
       expect(env).toEqual({
         PUBLIC_BASE_URL: MOCK_API_ENDPOINT,
         TWILIO_AUTH_TOKEN_SECRET_ARN: one(TYPES.secret).state.arn,
+        TWILIO_AUTH_TOKEN_VERSION: one(TYPES.secretVersion).state.versionId,
         POWERTOOLS_SERVICE_NAME: 'sipline-router',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });

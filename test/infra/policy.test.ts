@@ -1,0 +1,74 @@
+/**
+ * The policy pack against the real program's resources (under mocks): the dev stack passes
+ * every policy, and each policy catches the one field it guards when that field is broken.
+ */
+import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from '@pulumi/policy';
+import { runSipline, type RecordedResource } from '../../infra/mocks';
+import { resourcePolicies, stackPolicies, TYPES } from '../../policy/policies';
+import { demoConfig, SECRET_KEYS } from './fixtures';
+
+let resources: RecordedResource[];
+beforeAll(async () => {
+  resources = (await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS })).mocks.resources.filter((r) => r.custom);
+});
+
+function asPolicyResource(r: RecordedResource, props = { ...r.state }): PolicyResource {
+  return { type: r.type, props, urn: `urn:pulumi:dev::sipline::${r.type}::${r.name}`, name: r.name, opts: {} as PolicyResource['opts'] } as unknown as PolicyResource;
+}
+
+/** Runs every resource policy on one resource; returns "policy: message" lines. */
+async function violationsOf(r: RecordedResource, props?: Record<string, unknown>): Promise<string[]> {
+  const found: string[] = [];
+  for (const policy of resourcePolicies) {
+    const report: ReportViolation = (message) => found.push(`${policy.name}: ${message}`);
+    const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    for (const validate of validations) await validate!(asPolicyResource(r, props) as unknown as ResourceValidationArgs, report);
+  }
+  return found;
+}
+
+async function stackViolations(all: PolicyResource[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const policy of stackPolicies) {
+    await policy.validateStack({ resources: all } as unknown as StackValidationArgs, (message) => found.push(`${policy.name}: ${message}`));
+  }
+  return found;
+}
+
+const one = (type: string) => {
+  const found = resources.filter((r) => r.type === type);
+  expect(found.length).toBeGreaterThan(0);
+  return found[0];
+};
+
+describe('the sipline policy pack', () => {
+  it('passes every resource of the dev stack', async () => {
+    for (const r of resources) expect(await violationsOf(r)).toEqual([]);
+    expect(await stackViolations(resources.map((r) => asPolicyResource(r)))).toEqual([]);
+  });
+
+  it.each([
+    ['a SIP domain without registration', TYPES.sipDomain, { sipRegistration: false }, 'sip-domain-registers-phones: SIP domain'],
+    ['a SIP domain with an empty voice URL', TYPES.sipDomain, { voiceUrl: '' }, 'has no voiceUrl'],
+    ['a SIP domain with an http voice URL', TYPES.sipDomain, { voiceUrl: 'http://example.com/voice/outbound' }, 'twilio-webhooks-https'],
+    ['a number with an http voice URL', TYPES.numberVoiceConfig, { voiceUrl: 'http://example.com/voice/inbound' }, 'twilio-webhooks-https'],
+    ['a SIP domain without TLS', TYPES.sipDomain, { secure: false }, 'sip-domain-secure'],
+    ['a Lambda on an old runtime', TYPES.lambda, { runtime: 'nodejs18.x' }, 'router-lambda-runtime: Lambda'],
+    ['a Lambda on x86_64', TYPES.lambda, { architectures: ['x86_64'] }, 'should run on arm64'],
+    ['a Lambda with the token in its environment', TYPES.lambda, { environment: { variables: { TWILIO_AUTH_TOKEN: 'x' } } }, 'no-secrets-in-lambda-environment'],
+    ['a log group kept forever', TYPES.logGroup, { retentionInDays: 0 }, 'log-retention'],
+  ])('reports %s, naming the resource', async (_what, type, change, expected) => {
+    const r = one(type);
+    const violations = await violationsOf(r, { ...r.state, ...change });
+    expect(violations).toEqual([expect.stringContaining(expected)]);
+    expect(violations[0]).toContain(r.name);
+  });
+
+  it.each([
+    ['registrations', TYPES.registrationMapping],
+    ['calls', TYPES.callMapping],
+  ])('reports a SIP domain with no credential list mapped for %s', async (what, type) => {
+    const without = resources.filter((r) => r.type !== type).map((r) => asPolicyResource(r));
+    expect(await stackViolations(without)).toEqual([expect.stringContaining(`no credential list mapped for ${what}`)]);
+  });
+});

@@ -1,0 +1,19 @@
+/** Rotating the Twilio auth token reaches every router instance, not only new ones. */
+import { runSipline } from '../../infra/mocks';
+import { demoConfig, SECRET_KEYS, TYPES } from './fixtures';
+
+async function lambdaEnvironment(token: string): Promise<Record<string, string>> {
+  const run = await runSipline({ config: demoConfig({ twilioAuthToken: token }), secretKeys: SECRET_KEYS });
+  return (run.mocks.one(TYPES.lambda).inputs.environment as { variables: Record<string, string> }).variables;
+}
+
+describe('rotating the Twilio auth token', () => {
+  it('changes the Lambda configuration (the secret version), so warm instances are replaced', async () => {
+    const before = await lambdaEnvironment('old-token-0123456789abcdef01234');
+    const again = await lambdaEnvironment('old-token-0123456789abcdef01234');
+    const after = await lambdaEnvironment('new-token-0123456789abcdef01234');
+    expect(again.TWILIO_AUTH_TOKEN_VERSION).toBe(before.TWILIO_AUTH_TOKEN_VERSION);
+    expect(after.TWILIO_AUTH_TOKEN_VERSION).not.toBe(before.TWILIO_AUTH_TOKEN_VERSION);
+    expect(JSON.stringify(after)).not.toContain('new-token');
+  });
+});
