@@ -85,22 +85,26 @@ function dial(noun: DialNoun, target: string, callerId: string | undefined): str
 // every call that is not refused would pay for).
 const refusals = new Map<RefusalReason, string>();
 
-export function renderTwiml(decision: Decision, domain: string): string {
+type Dialer = (noun: DialNoun, target: string, callerId: string | undefined) => string;
+
+function renderDialing(decision: Exclude<Decision, { flow: 'refused' }>, domain: string, render: Dialer): string {
   switch (decision.flow) {
-    case 'refused': {
-      let twiml = refusals.get(decision.reason);
-      if (twiml === undefined) refusals.set(decision.reason, (twiml = sayAndHangUp(SPOKEN_REASONS[decision.reason])));
-      return twiml;
-    }
     case 'pstn':
     case 'emergency':
-      return dial('number', decision.number, decision.callerId);
+      return render('number', decision.number, decision.callerId);
     case 'sip-user':
-      return dial('sip', sipUri(decision.username, domain), decision.callerId);
+      return render('sip', sipUri(decision.username, domain), decision.callerId);
     case 'inbound':
       // The PSTN caller's own number stays the caller ID the phone shows.
-      return dial('sip', sipUri(decision.username, domain), undefined);
+      return render('sip', sipUri(decision.username, domain), undefined);
   }
+}
+
+export function renderTwiml(decision: Decision, domain: string): string {
+  if (decision.flow !== 'refused') return renderDialing(decision, domain, dial);
+  let twiml = refusals.get(decision.reason);
+  if (twiml === undefined) refusals.set(decision.reason, (twiml = sayAndHangUp(SPOKEN_REASONS[decision.reason])));
+  return twiml;
 }
 
 export function sipUri(username: string, domain: string): string {
@@ -109,13 +113,5 @@ export function sipUri(username: string, domain: string): string {
 
 /** The full VoiceResponse rendering, bypassing templates: what the tests compare against. */
 export function renderTwimlWithoutTemplates(decision: Exclude<Decision, { flow: 'refused' }>, domain: string): string {
-  switch (decision.flow) {
-    case 'pstn':
-    case 'emergency':
-      return renderDial('number', decision.number, decision.callerId);
-    case 'sip-user':
-      return renderDial('sip', sipUri(decision.username, domain), decision.callerId);
-    case 'inbound':
-      return renderDial('sip', sipUri(decision.username, domain), undefined);
-  }
+  return renderDialing(decision, domain, renderDial);
 }
