@@ -41,6 +41,21 @@ const compressedPhoneMetadata: esbuild.Plugin = {
   },
 };
 
+/**
+ * The TwiML shapes (lambda/twimlShapes.ts) computed here, at build time, by the same
+ * VoiceResponse code, so the Lambda loads neither xmlbuilder nor VoiceResponse at cold start.
+ */
+const prebuiltTwimlShapes: esbuild.Plugin = {
+  name: 'prebuilt-twiml-shapes',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]lambda[\\/]twimlShapes\.ts$/ }, () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { renderShapes } = require('./voiceResponse') as typeof import('./voiceResponse');
+      return { loader: 'js', contents: `exports.TWIML_SHAPES = ${JSON.stringify(renderShapes())};` };
+    });
+  },
+};
+
 export interface RouterBundle {
   /** The bundle's JavaScript. */
   code: string;
@@ -62,7 +77,7 @@ export async function bundleRouter(): Promise<RouterBundle> {
     // The nodejs22.x Lambda runtime ships AWS SDK v3; bundling the Secrets Manager client would
     // triple the bundle for a single call made once per cold start.
     external: ['@aws-sdk/*'],
-    plugins: [compressedPhoneMetadata],
+    plugins: [compressedPhoneMetadata, prebuiltTwimlShapes],
     write: false,
     metafile: true,
     logLevel: 'silent',

@@ -9,7 +9,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { getSignatureAlgorithm, validateRequest } from 'twilio/lib/webhooks/webhooks';
 import type { Decision, DialPlan } from './dialPlan';
-import { renderTwiml, sayAndHangUp } from './twiml';
+import { apologyTwiml, renderTwiml } from './twiml';
 
 export const ROUTES = {
   '/voice/outbound': 'outbound',
@@ -37,7 +37,6 @@ export type RouterHandler = (event: APIGatewayProxyEventV2, context?: Context) =
 
 type Params = Record<string, string | string[]>;
 
-const APOLOGY = 'Sorry, something went wrong while connecting your call. Please try again.';
 
 export function createHandler(deps: RouterDeps): RouterHandler {
   const { plan, logger } = deps;
@@ -74,7 +73,7 @@ export function createHandler(deps: RouterDeps): RouterHandler {
     } catch (err) {
       // A bug of ours, not the caller's: apologise on the line and log it; never a 5xx.
       logger.error('routing failed', { route, callSid: clip(params.CallSid), error: (err as Error).message });
-      return twimlResponse(sayAndHangUp(APOLOGY), 'error');
+      return twimlResponse(apologyTwiml(), 'error');
     }
     const flow = decision.flow === 'refused' ? `refused:${decision.reason}` : decision.flow;
     logger.info('call routed', {

@@ -1,6 +1,6 @@
 /** The call flows: what TwiML each kind of call gets. */
 import { demoDirectory, dialOf, inboundCall, outboundCall, routerFor, send, spokenOf, webhookEvent } from './fixtures';
-import { SPOKEN_REASONS } from '../../lambda/twiml';
+import { SPOKEN_REASONS } from '../../lambda/messages';
 
 async function route(from: string, dialed: string, opts: { query?: string; directory?: ReturnType<typeof demoDirectory> } = {}) {
   const { handler, logger } = routerFor(opts.directory);
