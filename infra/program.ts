@@ -1,7 +1,7 @@
 /**
  * The sipline Pulumi program: reads the stack's config once, validates it with the function
  * the local router uses (config.ts parseStackConfig), builds the router bundle, and declares
- * the AWS router and the Twilio side wired to it.
+ * the AWS router (and its voice fallback) and the Twilio side wired to them.
  *
  * infra/index.ts (Pulumi.yaml's `main`) exports `main` itself: the Pulumi Node.js runtime calls
  * an exported function and awaits its result as the stack outputs, and tests, `npm run plan`
@@ -111,6 +111,7 @@ export async function main(): Promise<SiplineOutputs> {
     directory: routerDirectoryFrom(config),
     twilioAuthToken,
     logGroupName: `/aws/lambda/sipline-${stack}-router`,
+    fallbackLogGroupName: `/aws/lambda/sipline-${stack}-router-fallback`,
     ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
     tags: { project: 'sipline', stack },
   });
@@ -120,6 +121,7 @@ export async function main(): Promise<SiplineOutputs> {
     friendlyName: `sipline ${stack}`.slice(0, 64),
     outboundVoiceUrl: router.outboundVoiceUrl,
     inboundVoiceUrl: router.inboundVoiceUrl,
+    voiceFallbackUrl: router.fallbackUrl,
     users: config.users.map((u) => ({
       username: u.username,
       ...(u.password === undefined ? {} : { password: pulumi.secret(u.password) }),

@@ -45,6 +45,20 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     }),
   },
   {
+    name: 'twilio-fallback-url',
+    description: 'The SIP domain and every number have a voice fallback URL, so a caller hears an apology rather than Twilio\'s application error when the router fails.',
+    enforcementLevel: 'mandatory',
+    validateResource: (args, report) => {
+      if (args.type !== TYPES.sipDomain && args.type !== TYPES.numberVoiceConfig) return;
+      // As for voiceUrl above: during a preview the URL is unknown (absent); only a known
+      // empty one breaks the rule.
+      if (args.props.voiceFallbackUrl === '') {
+        const what = args.type === TYPES.sipDomain ? 'SIP domain' : 'Number voice config';
+        report(`${what} ${args.name} has no voiceFallbackUrl: when the router fails, callers would hear Twilio's application error.`);
+      }
+    },
+  },
+  {
     name: 'twilio-webhooks-https',
     description: 'Twilio sends webhooks (and their signatures) only over HTTPS.',
     enforcementLevel: 'mandatory',

@@ -6,16 +6,30 @@
  *                                                                          |-- reads the token secret
  *                                                                          '-- logs to its log group
  *   Lambda errors, throttles, API 5xx --> CloudWatch alarms --> SNS topic (--> email)
+ *
+ *   Twilio --POST /voice/fallback--> same API --> fallback Lambda (static TwiML: apologise, hang up)
+ *   (Twilio asks the fallback URL when the voice URL failed: 5xx, timeout, unreachable.)
+ *   any fallback invocation --> CloudWatch alarm --> SNS topic
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { RouterDirectory } from '../../lambda/directory';
+import { sayAndHangUp } from '../../lambda/voiceResponse';
 
 /** The router's routes (the router contract, lambda/handler.ts). */
 export const ROUTES = {
   outbound: '/voice/outbound',
   inbound: '/voice/inbound',
 } as const;
+
+/**
+ * The fallback's route. Not one of ROUTES: it is served by the fallback Lambda, never by the
+ * router (lambda/handler.ts answers 404 on it).
+ */
+export const FALLBACK_ROUTE = '/voice/fallback';
+
+/** What a caller hears when the router failed (Twilio then asked the fallback URL). */
+export const FALLBACK_MESSAGE = 'Sorry, we cannot connect your call right now. Please try again in a few minutes.';
 
 /** The HTTP API's stage. `$default` serves at the API's root: no stage prefix in any URL. */
 export const STAGE = '$default';
@@ -29,6 +43,8 @@ export interface RouterArgs {
   twilioAuthToken: pulumi.Input<string>;
   /** Name of the Lambda's log group; one per stack (e.g. /aws/lambda/sipline-dev-router). */
   logGroupName: string;
+  /** Name of the fallback Lambda's log group; default `${logGroupName}-fallback`. */
+  fallbackLogGroupName?: string;
   logRetentionInDays?: number;
   /** POWERTOOLS_LOG_LEVEL. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -45,6 +61,47 @@ export function routerArchiveFiles(code: string, directory: RouterDirectory): Re
   };
 }
 
+/**
+ * The fallback Lambda's code: one CommonJS file that answers every request with `twiml`.
+ * The document is rendered at deploy time (sayAndHangUp, so escaping stays VoiceResponse's
+ * job) and embedded as a string literal: no dependencies, no files to read, no secret, no
+ * directory, nothing at cold start that could fail the way the router did. Same input, same
+ * bytes.
+ */
+export function fallbackHandlerSource(twiml: string): string {
+  return [
+    "'use strict';",
+    '// sipline voice fallback (infra/components/router.ts): Twilio asks this URL when the router',
+    '// failed. It does not check X-Twilio-Signature: it needs no token (the router may have',
+    '// failed precisely because it could not load one), and all it ever does is apologise and',
+    '// hang up, so a forged request gets nothing to abuse.',
+    `const TWIML = ${JSON.stringify(twiml)};`,
+    '',
+    '/** Twilio posts ErrorCode (e.g. 11200, 11205) and CallSid: one log line ties the call to the failure. */',
+    'function describe(event) {',
+    '  try {',
+    "    const raw = event && typeof event.body === 'string' ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';",
+    '    const params = new URLSearchParams(raw);',
+    "    const field = (name) => (params.get(name) || '').slice(0, 64) || undefined;",
+    "    return { callSid: field('CallSid'), errorCode: field('ErrorCode') };",
+    '  } catch {',
+    '    return {};',
+    '  }',
+    '}',
+    '',
+    'exports.handler = async (event) => {',
+    "  console.log(JSON.stringify({ message: 'voice fallback answered', ...describe(event) }));",
+    "  return { statusCode: 200, headers: { 'content-type': 'text/xml' }, body: TWIML };",
+    '};',
+    '',
+  ].join('\n');
+}
+
+/** The fallback Lambda's code archive. */
+export function fallbackArchiveFiles(message: string = FALLBACK_MESSAGE): Record<string, string> {
+  return { 'index.js': fallbackHandlerSource(sayAndHangUp(message)) };
+}
+
 /** Source ARN of the permission that lets API Gateway invoke the Lambda on one route. */
 export function routeSourceArn(executionArn: string, route: string): string {
   // execute-api ARNs: <executionArn>/<stage>/<METHOD>/<path>; any stage, POST, this path only.
@@ -56,6 +113,9 @@ export class Router extends pulumi.ComponentResource {
   public readonly apiUrl: pulumi.Output<string>;
   public readonly outboundVoiceUrl: pulumi.Output<string>;
   public readonly inboundVoiceUrl: pulumi.Output<string>;
+  /** Twilio's voice fallback URL for the domain and every number (API URL + /voice/fallback). */
+  public readonly fallbackUrl: pulumi.Output<string>;
+  public readonly fallbackFunctionName: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly functionArn: pulumi.Output<string>;
   public readonly secretArn: pulumi.Output<string>;
@@ -214,6 +274,98 @@ export class Router extends pulumi.ComponentResource {
       permissions.push(permission);
       return route;
     });
+
+    // --- the voice fallback: a second, minimal Lambda with nothing in common with the router
+    // but the API. Twilio asks it when the router failed (5xx such as the router's 503 when its
+    // token cannot be loaded, a crash, a timeout, a throttle), so it shares none of what could
+    // have failed: no secret, no directory, no dependencies, its own role and log group.
+    const fallbackLogGroup = new aws.cloudwatch.LogGroup(
+      `${name}-fallback-logs`,
+      { name: args.fallbackLogGroupName ?? `${args.logGroupName}-fallback`, retentionInDays: args.logRetentionInDays ?? 30, tags },
+      parent,
+    );
+    const fallbackRole = new aws.iam.Role(
+      `${name}-fallback-role`,
+      {
+        description: 'sipline voice fallback Lambda',
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+        tags,
+      },
+      parent,
+    );
+    const fallbackPolicy = new aws.iam.RolePolicy(
+      `${name}-fallback-policy`,
+      {
+        role: fallbackRole.id,
+        policy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'WriteOwnLogs',
+              Effect: 'Allow',
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              Resource: pulumi.interpolate`${fallbackLogGroup.arn}:*`,
+            },
+          ],
+        }),
+      },
+      parent,
+    );
+    const fallbackFiles = fallbackArchiveFiles();
+    const fallbackFn = new aws.lambda.Function(
+      `${name}-fallback`,
+      {
+        description: 'sipline voice fallback: apologises and hangs up when the router failed',
+        runtime: aws.lambda.Runtime.NodeJS22dX,
+        architectures: ['arm64'],
+        handler: 'index.handler',
+        role: fallbackRole.arn,
+        code: new pulumi.asset.AssetArchive(
+          Object.fromEntries(Object.entries(fallbackFiles).map(([file, text]) => [file, new pulumi.asset.StringAsset(text)])),
+        ),
+        memorySize: 128,
+        // It returns a constant; Twilio's 15 s webhook budget is already partly spent by the
+        // voice URL that failed.
+        timeout: 3,
+        loggingConfig: { logFormat: 'Text', logGroup: fallbackLogGroup.name },
+        tags,
+      },
+      { parent: this, dependsOn: [fallbackPolicy, fallbackLogGroup] },
+    );
+    const fallbackIntegration = new aws.apigatewayv2.Integration(
+      `${name}-fallback-integration`,
+      {
+        apiId: api.id,
+        integrationType: 'AWS_PROXY',
+        integrationMethod: 'POST',
+        integrationUri: fallbackFn.arn,
+        payloadFormatVersion: '2.0',
+      },
+      parent,
+    );
+    routes.push(
+      new aws.apigatewayv2.Route(
+        `${name}-route-fallback`,
+        { apiId: api.id, routeKey: `POST ${FALLBACK_ROUTE}`, target: pulumi.interpolate`integrations/${fallbackIntegration.id}` },
+        parent,
+      ),
+    );
+    permissions.push(
+      new aws.lambda.Permission(
+        `${name}-invoke-fallback`,
+        {
+          action: 'lambda:InvokeFunction',
+          function: fallbackFn.name,
+          principal: 'apigateway.amazonaws.com',
+          sourceArn: api.executionArn.apply((arn) => routeSourceArn(arn, FALLBACK_ROUTE)),
+        },
+        parent,
+      ),
+    );
+
     const stage = new aws.apigatewayv2.Stage(
       `${name}-stage`,
       {
@@ -263,6 +415,12 @@ export class Router extends pulumi.ComponentResource {
       metricName: 'Throttles',
       dimensions: { FunctionName: fn.name },
     });
+    // Every fallback call is a call the router failed, whatever the reason: one is enough.
+    alarm('fallback', 'Twilio used the voice fallback (the router failed a call; the caller heard an apology)', {
+      namespace: 'AWS/Lambda',
+      metricName: 'Invocations',
+      dimensions: { FunctionName: fallbackFn.name },
+    });
     // HTTP APIs publish `5xx` (not REST APIs' `5XXError`) with ApiId and Stage dimensions.
     alarm('api-5xx', 'The sipline webhook API answered Twilio with 5xx', {
       namespace: 'AWS/ApiGateway',
@@ -270,13 +428,16 @@ export class Router extends pulumi.ComponentResource {
       dimensions: { ApiId: api.id, Stage: STAGE },
     });
 
-    // The webhook URLs resolve only once the stage is deployed and API Gateway may invoke the
-    // Lambda, so whatever is given them (the Twilio side) waits until a call can succeed.
+    // The webhook URLs (the fallback's too) resolve only once the stage is deployed and API
+    // Gateway may invoke both Lambdas (every permission, the fallback's included), so whatever
+    // is given them (the Twilio side) waits until a call can succeed.
     const served = pulumi.all([stage.id, ...permissions.map((p) => p.id)]);
     const urlOf = (route: string) => pulumi.all([baseUrl, served]).apply(([base]) => `${base}${route}`);
     this.apiUrl = baseUrl;
     this.outboundVoiceUrl = urlOf(ROUTES.outbound);
     this.inboundVoiceUrl = urlOf(ROUTES.inbound);
+    this.fallbackUrl = urlOf(FALLBACK_ROUTE);
+    this.fallbackFunctionName = fallbackFn.name;
     this.functionName = fn.name;
     this.functionArn = fn.arn;
     this.secretArn = secret.arn;
@@ -286,6 +447,8 @@ export class Router extends pulumi.ComponentResource {
       apiUrl: this.apiUrl,
       outboundVoiceUrl: this.outboundVoiceUrl,
       inboundVoiceUrl: this.inboundVoiceUrl,
+      fallbackUrl: this.fallbackUrl,
+      fallbackFunctionName: this.fallbackFunctionName,
       functionName: this.functionName,
       functionArn: this.functionArn,
       secretArn: this.secretArn,

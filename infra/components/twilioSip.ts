@@ -1,6 +1,7 @@
 /**
  * The Twilio side of sipline: one SIP domain, one credential list with a credential per user,
- * the list mapped for both registrations and calls, and every bound number's voice URL.
+ * the list mapped for both registrations and calls, and every bound number's voice URL; the
+ * domain and every number also get the voice fallback URL.
  *
  * Every Twilio object is a declared resource (infra/twilio's dynamic providers), never an SDK
  * call inside `apply`: `pulumi preview` shows it, `pulumi refresh` reads it, `pulumi destroy`
@@ -34,6 +35,11 @@ export interface TwilioSipArgs {
   outboundVoiceUrl: pulumi.Input<string>;
   /** Asked for TwiML for every call to a bound number. */
   inboundVoiceUrl: pulumi.Input<string>;
+  /**
+   * Asked, for the domain and every number, when the voice URL failed (5xx, timeout,
+   * unreachable): the Router's fallback, served apart from the router.
+   */
+  voiceFallbackUrl: pulumi.Input<string>;
   users: TwilioSipUser[];
   /** E.164 numbers the account owns whose calls ring a user (lambda/directory.ts `numberOf`). */
   numbers: string[];
@@ -88,10 +94,10 @@ export class TwilioSip extends pulumi.ComponentResource {
         friendlyName: args.friendlyName,
         voiceUrl: args.outboundVoiceUrl,
         voiceMethod: 'POST',
-        // No voiceFallbackUrl, on purpose. Twilio asks it only when the router failed; a route
-        // of the same API would most likely fail the same way, and a static TwiML host is one
-        // more thing to keep alive. Without one Twilio itself tells the caller "an application
-        // error has occurred", the CloudWatch alarms tell us, and the call ends cleanly.
+        // Twilio asks it only when the voice URL failed; it is a separate Lambda (Router), so
+        // the caller hears an apology instead of Twilio's "an application error has occurred".
+        voiceFallbackUrl: args.voiceFallbackUrl,
+        voiceFallbackMethod: 'POST',
         sipRegistration: true,
         secure: args.secure,
         emergencyCallingEnabled: args.emergencyCallingEnabled,
@@ -122,7 +128,7 @@ export class TwilioSip extends pulumi.ComponentResource {
     for (const phoneNumber of args.numbers) {
       new PhoneNumberVoiceConfig(
         `${name}-number-${resourceSlug(phoneNumber)}`,
-        { phoneNumber, voiceUrl: args.inboundVoiceUrl, voiceMethod: 'POST' },
+        { phoneNumber, voiceUrl: args.inboundVoiceUrl, voiceMethod: 'POST', voiceFallbackUrl: args.voiceFallbackUrl, voiceFallbackMethod: 'POST' },
         parent,
       );
     }

@@ -5,7 +5,7 @@
 import { bundleRouter } from '../../lambda/build';
 import { routerArchiveFiles } from '../../infra/components/router';
 import { runSipline } from '../../infra/mocks';
-import { archiveFiles, demoConfig, SECRET_KEYS, TYPES } from './fixtures';
+import { archiveFiles, demoConfig, NAMES, SECRET_KEYS, TYPES } from './fixtures';
 
 describe('the router archive', () => {
   it('comes from two byte-identical builds of the bundle', async () => {
@@ -23,15 +23,15 @@ describe('the router archive', () => {
   });
 
   it('is identical across two evaluations of the program with the same config', async () => {
-    const first = await archiveFiles((await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS })).mocks.one(TYPES.lambda));
-    const second = await archiveFiles((await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS })).mocks.one(TYPES.lambda));
+    const first = await archiveFiles((await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS })).mocks.one(TYPES.lambda, NAMES.routerFunction));
+    const second = await archiveFiles((await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS })).mocks.one(TYPES.lambda, NAMES.routerFunction));
     expect(second).toEqual(first);
   });
 
   it('changes router-config.json, and only it, when the directory changes', async () => {
-    const before = await archiveFiles((await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS })).mocks.one(TYPES.lambda));
+    const before = await archiveFiles((await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS })).mocks.one(TYPES.lambda, NAMES.routerFunction));
     const after = await archiveFiles(
-      (await runSipline({ config: demoConfig({ users: [{ username: 'carol' }] }), secretKeys: SECRET_KEYS })).mocks.one(TYPES.lambda),
+      (await runSipline({ config: demoConfig({ users: [{ username: 'carol' }] }), secretKeys: SECRET_KEYS })).mocks.one(TYPES.lambda, NAMES.routerFunction),
     );
     expect(after['index.js']).toBe(before['index.js']);
     expect(after['router-config.json']).not.toBe(before['router-config.json']);

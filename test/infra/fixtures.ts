@@ -60,3 +60,20 @@ export async function archiveFiles(lambda: RecordedResource): Promise<Record<str
   for (const [name, asset] of Object.entries(assets)) files[name] = (await asset.text) as string;
   return files;
 }
+
+/** Names the program gives the Router's children (`sipline-router-...`): two Lambdas, each with its own role, policy, logs. */
+export const NAMES = {
+  routerFunction: 'sipline-router-function',
+  routerRole: 'sipline-router-role',
+  routerPolicy: 'sipline-router-policy',
+  routerLogs: 'sipline-router-logs',
+  routerIntegration: 'sipline-router-integration',
+  fallbackFunction: 'sipline-router-fallback',
+  fallbackRole: 'sipline-router-fallback-role',
+  fallbackPolicy: 'sipline-router-fallback-policy',
+  fallbackLogs: 'sipline-router-fallback-logs',
+  fallbackIntegration: 'sipline-router-fallback-integration',
+  fallbackRoute: 'sipline-router-route-fallback',
+  fallbackPermission: 'sipline-router-invoke-fallback',
+  fallbackAlarm: 'sipline-router-fallback-alarm',
+} as const;

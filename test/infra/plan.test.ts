@@ -19,6 +19,14 @@ describe('npm run plan', () => {
     expect(text).toContain('Allow secretsmanager:GetSecretValue on "${sipline-router-twilio-auth-token.arn}"');
   });
 
+  it('shows the voice fallback: its Lambda, route, permission, log-only policy, and its URL on the domain and numbers', () => {
+    expect(text).toMatch(/^│ {2}├─ \+ aws:lambda\/function:Function {2}sipline-router-fallback$/m);
+    expect(text).toContain('routeKey: POST /voice/fallback');
+    expect(text).toContain('sourceArn: ${sipline-router-api.executionArn}/*/POST/voice/fallback');
+    expect(text).toContain('policy: Allow logs:CreateLogStream,logs:PutLogEvents on "${sipline-router-fallback-logs.arn}:*"\n');
+    expect(text.split('voiceFallbackUrl: ${sipline-router-api.apiEndpoint}/voice/fallback')).toHaveLength(4); // domain + 2 numbers
+  });
+
   it('masks secrets and says which values are placeholders', () => {
     expect(text).toContain('secretString: [secret]');
     expect(text).toContain('registrations: [secret]');
@@ -27,7 +35,7 @@ describe('npm run plan', () => {
   });
 
   it('counts what it would create', () => {
-    expect(text).toMatch(/Resources: \d+ to create/);
+    expect(text).toMatch(/Resources: 37 to create/);
     expect(text).toMatch(/ {4}3 pulumi-nodejs:dynamic\/twilio:Credential$/m);
   });
 

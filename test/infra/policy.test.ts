@@ -50,6 +50,9 @@ describe('the sipline policy pack', () => {
   it.each([
     ['a SIP domain without registration', TYPES.sipDomain, { sipRegistration: false }, 'sip-domain-registers-phones: SIP domain'],
     ['a SIP domain with an empty voice URL', TYPES.sipDomain, { voiceUrl: '' }, 'has no voiceUrl'],
+    ['a SIP domain with an empty voice fallback URL', TYPES.sipDomain, { voiceFallbackUrl: '' }, 'twilio-fallback-url: SIP domain'],
+    ['a number with an empty voice fallback URL', TYPES.numberVoiceConfig, { voiceFallbackUrl: '' }, 'twilio-fallback-url: Number voice config'],
+    ['a SIP domain with an http voice fallback URL', TYPES.sipDomain, { voiceFallbackUrl: 'http://example.com/voice/fallback' }, 'twilio-webhooks-https'],
     ['a SIP domain with an http voice URL', TYPES.sipDomain, { voiceUrl: 'http://example.com/voice/outbound' }, 'twilio-webhooks-https'],
     ['a number with an http voice URL', TYPES.numberVoiceConfig, { voiceUrl: 'http://example.com/voice/inbound' }, 'twilio-webhooks-https'],
     ['a SIP domain without TLS', TYPES.sipDomain, { secure: false }, 'sip-domain-secure'],
@@ -62,6 +65,13 @@ describe('the sipline policy pack', () => {
     const violations = await violationsOf(r, { ...r.state, ...change });
     expect(violations).toEqual([expect.stringContaining(expected)]);
     expect(violations[0]).toContain(r.name);
+  });
+
+  it.each([TYPES.sipDomain, TYPES.numberVoiceConfig])('lets a preview through: %s with its voice URLs not known yet (absent)', async (type) => {
+    const r = one(type);
+    const { voiceUrl: _u, voiceFallbackUrl: _f, ...preview } = r.state;
+    expect(r.state.voiceFallbackUrl).toMatch(/^https:\/\/.+\/voice\/fallback$/);
+    expect(await violationsOf(r, preview)).toEqual([]);
   });
 
   it.each([

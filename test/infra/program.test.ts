@@ -2,10 +2,15 @@
  * The real program (infra/index.ts) under Pulumi mocks: the topology `pulumi up` would create,
  * and the wiring between the AWS router and the Twilio side.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { bundleRouter } from '../../lambda/build';
+import { sayAndHangUp } from '../../lambda/voiceResponse';
+import { fallbackArchiveFiles, FALLBACK_MESSAGE } from '../../infra/components/router';
 import { parseStackConfig, PASSWORD_RULES, routerDirectoryFrom } from '../../infra/config';
 import { MOCK_API_ENDPOINT, MOCK_EXECUTION_ARN, runSipline, SiplineMocks, type RecordedResource, type RunResult } from '../../infra/mocks';
-import { ALICE_PASSWORD, archiveFiles, demoConfig, SECRET_KEYS, TOKEN, TYPES } from './fixtures';
+import { ALICE_PASSWORD, archiveFiles, demoConfig, NAMES, SECRET_KEYS, TOKEN, TYPES } from './fixtures';
 
 interface PolicyStatement {
   Sid?: string;
@@ -54,10 +59,19 @@ describe('the sipline program with the demo config', () => {
       expect(domain.inputs.voiceMethod).toBe('POST');
     });
 
-    it('registers phones on acme.sip.twilio.com over TLS with SRTP, emergency calling as configured, no fallback URL', () => {
+    it('registers phones on acme.sip.twilio.com over TLS with SRTP, emergency calling as configured', () => {
       const domain = one(TYPES.sipDomain);
       expect(domain.inputs).toMatchObject({ domainName: 'acme.sip.twilio.com', sipRegistration: true, secure: true, emergencyCallingEnabled: false });
-      expect(domain.inputs.voiceFallbackUrl).toBeUndefined();
+    });
+
+    it("points the SIP domain's voice fallback URL at the API's fallback route, by POST", () => {
+      expect(one(TYPES.sipDomain).inputs).toMatchObject({ voiceFallbackUrl: `${MOCK_API_ENDPOINT}/voice/fallback`, voiceFallbackMethod: 'POST' });
+    });
+
+    it("points every bound number's voice fallback URL at the API's fallback route, by POST", () => {
+      const numbers = all(TYPES.number);
+      expect(numbers).toHaveLength(2);
+      for (const n of numbers) expect(n.inputs).toMatchObject({ voiceFallbackUrl: `${MOCK_API_ENDPOINT}/voice/fallback`, voiceFallbackMethod: 'POST' });
     });
 
     it("binds every user's number, and only those, to the API's inbound route", () => {
@@ -70,7 +84,7 @@ describe('the sipline program with the demo config', () => {
     });
 
     it('gives the Lambda the same base URL Twilio was given, so signatures validate', () => {
-      const env = (one(TYPES.lambda).inputs.environment as { variables: Record<string, string> }).variables;
+      const env = (one(TYPES.lambda, NAMES.routerFunction).inputs.environment as { variables: Record<string, string> }).variables;
       expect(env.PUBLIC_BASE_URL).toBe(MOCK_API_ENDPOINT);
       expect(one(TYPES.sipDomain).inputs.voiceUrl).toBe(`${env.PUBLIC_BASE_URL}/voice/outbound`);
       expect(env.PUBLIC_BASE_URL.endsWith('/')).toBe(false);
@@ -121,12 +135,12 @@ describe('the sipline program with the demo config', () => {
 
   describe('the router Lambda', () => {
     it('runs the bundle on nodejs22.x, arm64, as index.handler with the role', () => {
-      const fn = one(TYPES.lambda);
-      expect(fn.inputs).toMatchObject({ runtime: 'nodejs22.x', architectures: ['arm64'], handler: 'index.handler', role: one(TYPES.role).state.arn });
+      const fn = one(TYPES.lambda, NAMES.routerFunction);
+      expect(fn.inputs).toMatchObject({ runtime: 'nodejs22.x', architectures: ['arm64'], handler: 'index.handler', role: one(TYPES.role, NAMES.routerRole).state.arn });
     });
 
     it('ships index.js from bundleRouter() and router-config.json derived from the config, no passwords in it', async () => {
-      const files = await archiveFiles(one(TYPES.lambda));
+      const files = await archiveFiles(one(TYPES.lambda, NAMES.routerFunction));
       expect(Object.keys(files).sort()).toEqual(['index.js', 'router-config.json']);
       expect(files['index.js']).toBe((await bundleRouter()).code);
       const { twilioAuthToken: _t, 'aws:region': _r, ...values } = demoConfig();
@@ -140,7 +154,7 @@ describe('the sipline program with the demo config', () => {
     });
 
     it("is given the secret's ARN, never the token, and nothing secret in its environment", () => {
-      const fn = one(TYPES.lambda);
+      const fn = one(TYPES.lambda, NAMES.routerFunction);
       const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
       expect(env).toEqual({
         PUBLIC_BASE_URL: MOCK_API_ENDPOINT,
@@ -160,25 +174,114 @@ describe('the sipline program with the demo config', () => {
     });
 
     it('logs to an explicit log group with retention', () => {
-      const group = one(TYPES.logGroup);
+      const group = one(TYPES.logGroup, NAMES.routerLogs);
       expect(group.inputs.name).toBe('/aws/lambda/sipline-dev-router');
       expect(group.inputs.retentionInDays as number).toBeGreaterThan(0);
-      expect(one(TYPES.lambda).inputs.loggingConfig).toMatchObject({ logGroup: group.inputs.name });
+      expect(one(TYPES.lambda, NAMES.routerFunction).inputs.loggingConfig).toMatchObject({ logGroup: group.inputs.name });
+    });
+  });
+
+  describe('the voice fallback Lambda', () => {
+    const fallback = () => one(TYPES.lambda, NAMES.fallbackFunction);
+
+    it('runs on nodejs22.x, arm64, as index.handler with a role of its own', () => {
+      expect(fallback().inputs).toMatchObject({ runtime: 'nodejs22.x', architectures: ['arm64'], handler: 'index.handler', role: one(TYPES.role, NAMES.fallbackRole).state.arn });
+      expect(one(TYPES.role, NAMES.fallbackRole).state.arn).not.toBe(one(TYPES.role, NAMES.routerRole).state.arn);
+      const trust = JSON.parse(String(one(TYPES.role, NAMES.fallbackRole).inputs.assumeRolePolicy));
+      expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    });
+
+    it('ships one index.js (the TwiML built at deploy time by sayAndHangUp) and nothing of the router', async () => {
+      const files = await archiveFiles(fallback());
+      expect(files).toEqual(fallbackArchiveFiles());
+      expect(files['index.js']).toContain(JSON.stringify(sayAndHangUp(FALLBACK_MESSAGE)));
+      expect(files['index.js']).not.toContain('require(');
+      expect(files['index.js']).not.toContain('acme');
+    });
+
+    it('has no environment, no secret and no directory: nothing the router could have failed on', () => {
+      const fn = fallback();
+      expect(fn.inputs.environment).toBeUndefined();
+      expect(fn.secretInputs).toEqual([]);
+      expect(JSON.stringify(fn.inputs)).not.toContain(TOKEN);
+      expect(JSON.stringify(fn.inputs)).not.toContain(String(one(TYPES.secret).state.arn));
+    });
+
+    it('logs to an explicit log group of its own, with the same retention as the router', () => {
+      const group = one(TYPES.logGroup, NAMES.fallbackLogs);
+      expect(group.inputs.name).toBe('/aws/lambda/sipline-dev-router-fallback');
+      expect(group.inputs.retentionInDays).toBe(one(TYPES.logGroup, NAMES.routerLogs).inputs.retentionInDays);
+      expect(fallback().inputs.loggingConfig).toMatchObject({ logGroup: group.inputs.name });
+    });
+
+    it('may write log streams and events to its own log group, and nothing else', () => {
+      const policy = one(TYPES.rolePolicy, NAMES.fallbackPolicy);
+      expect(policy.inputs.role).toBe(one(TYPES.role, NAMES.fallbackRole).id);
+      const statements = JSON.parse(String(policy.inputs.policy)).Statement as PolicyStatement[];
+      const logArn = one(TYPES.logGroup, NAMES.fallbackLogs).state.arn;
+      const grants = statements.flatMap((s) => asList(s.Action).map((a) => [a, asList(s.Resource)]));
+      expect(Object.fromEntries(grants)).toEqual({
+        'logs:CreateLogStream': [`${logArn}:*`],
+        'logs:PutLogEvents': [`${logArn}:*`],
+      });
+      expect(grants).toHaveLength(2);
+      for (const s of statements) expect(s.Effect).toBe('Allow');
+    });
+
+    describe('its code, run for real', () => {
+      let handler: (event: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+      let dir: string;
+      const logs: string[] = [];
+      let spy: jest.SpyInstance;
+
+      beforeAll(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-fallback-'));
+        fs.writeFileSync(path.join(dir, 'index.js'), (await archiveFiles(fallback()))['index.js']);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        handler = require(path.join(dir, 'index.js')).handler;
+        spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
+      });
+      afterAll(() => {
+        spy.mockRestore();
+        fs.rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('answers any request 200 text/xml with well-formed TwiML that apologises and hangs up', async () => {
+        const res = await handler({});
+        expect(res.statusCode).toBe(200);
+        expect(res.headers).toEqual({ 'content-type': 'text/xml' });
+        expect(res.body).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Say>[^<>&]+<\/Say><Hangup\/><\/Response>$/);
+        expect(res.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${FALLBACK_MESSAGE}</Say><Hangup/></Response>`);
+      });
+
+      it("answers Twilio's fallback request the same, and logs its CallSid and ErrorCode", async () => {
+        const body = Buffer.from('CallSid=CA123&ErrorCode=11200&ErrorUrl=https%3A%2F%2Fexample.com%2Fvoice%2Foutbound&From=%2B14155550100').toString('base64');
+        const res = await handler({ rawPath: '/voice/fallback', body, isBase64Encoded: true });
+        expect(res.body).toBe((await handler({})).body);
+        expect(logs.map((l) => JSON.parse(l))).toContainEqual({ message: 'voice fallback answered', callSid: 'CA123', errorCode: '11200' });
+        expect(logs.join('\n')).not.toContain('+14155550100');
+      });
+
+      it('answers the same whatever the body, even one that is not a form', async () => {
+        for (const event of [null, { body: '%%%' }, { body: '\u0000'.repeat(10), isBase64Encoded: true }, { body: 42 }]) {
+          expect((await handler(event)).statusCode).toBe(200);
+        }
+      });
     });
   });
 
   describe('IAM', () => {
     it('lets only Lambda assume the role', () => {
-      const trust = JSON.parse(String(one(TYPES.role).inputs.assumeRolePolicy));
+      const trust = JSON.parse(String(one(TYPES.role, NAMES.routerRole).inputs.assumeRolePolicy));
       expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
     });
 
     it('allows GetSecretValue on exactly the secret, and log writes on exactly the log group', () => {
-      const policy = one(TYPES.rolePolicy);
-      expect(policy.inputs.role).toBe(one(TYPES.role).id);
+      const policy = one(TYPES.rolePolicy, NAMES.routerPolicy);
+      expect(policy.inputs.role).toBe(one(TYPES.role, NAMES.routerRole).id);
       const statements = JSON.parse(String(policy.inputs.policy)).Statement as PolicyStatement[];
       const secretArn = one(TYPES.secret).state.arn;
-      const logArn = one(TYPES.logGroup).state.arn;
+      const logArn = one(TYPES.logGroup, NAMES.routerLogs).state.arn;
       const grants = statements.flatMap((s) => asList(s.Action).map((a) => [a, asList(s.Resource)]));
       expect(Object.fromEntries(grants)).toEqual({
         'secretsmanager:GetSecretValue': [secretArn],
@@ -190,17 +293,28 @@ describe('the sipline program with the demo config', () => {
   });
 
   describe('the HTTP API', () => {
-    it('has exactly the two POST routes, both proxied to the Lambda with payload 2.0', () => {
-      const integration = one(TYPES.integration);
+    it('proxies the outbound and inbound routes to the router with payload 2.0, and only the fallback route to the fallback Lambda', () => {
+      const integration = one(TYPES.integration, NAMES.routerIntegration);
       expect(integration.inputs).toMatchObject({
         apiId: 'abc123',
         integrationType: 'AWS_PROXY',
-        integrationUri: one(TYPES.lambda).state.arn,
+        integrationUri: one(TYPES.lambda, NAMES.routerFunction).state.arn,
         payloadFormatVersion: '2.0',
       });
-      const routes = all(TYPES.route);
-      expect(routes.map((r) => r.inputs.routeKey).sort()).toEqual(['POST /voice/inbound', 'POST /voice/outbound']);
-      for (const r of routes) expect(r.inputs.target).toBe(`integrations/${integration.id}`);
+      const fallbackIntegration = one(TYPES.integration, NAMES.fallbackIntegration);
+      expect(fallbackIntegration.inputs).toMatchObject({
+        apiId: 'abc123',
+        integrationType: 'AWS_PROXY',
+        integrationUri: one(TYPES.lambda, NAMES.fallbackFunction).state.arn,
+        payloadFormatVersion: '2.0',
+      });
+      expect(all(TYPES.integration)).toHaveLength(2);
+      const targets = Object.fromEntries(all(TYPES.route).map((r) => [r.inputs.routeKey, r.inputs.target]));
+      expect(targets).toEqual({
+        'POST /voice/outbound': `integrations/${integration.id}`,
+        'POST /voice/inbound': `integrations/${integration.id}`,
+        'POST /voice/fallback': `integrations/${fallbackIntegration.id}`,
+      });
       expect(one(TYPES.api).inputs.protocolType).toBe('HTTP');
     });
 
@@ -208,28 +322,48 @@ describe('the sipline program with the demo config', () => {
       expect(one(TYPES.stage).inputs).toMatchObject({ apiId: 'abc123', name: '$default', autoDeploy: true });
     });
 
-    it("lets API Gateway invoke the Lambda only from this API's execution ARN, per route", () => {
+    it("lets API Gateway invoke each Lambda only from this API's execution ARN, on its own routes", () => {
+      const router = one(TYPES.lambda, NAMES.routerFunction).state.name;
+      const fallback = one(TYPES.lambda, NAMES.fallbackFunction).state.name;
       const permissions = all(TYPES.permission);
-      expect(permissions.map((p) => p.inputs.sourceArn).sort()).toEqual([
-        `${MOCK_EXECUTION_ARN}/*/POST/voice/inbound`,
-        `${MOCK_EXECUTION_ARN}/*/POST/voice/outbound`,
-      ]);
-      for (const p of permissions) {
-        expect(p.inputs).toMatchObject({ action: 'lambda:InvokeFunction', principal: 'apigateway.amazonaws.com', function: one(TYPES.lambda).state.name });
-      }
+      expect(Object.fromEntries(permissions.map((p) => [p.inputs.sourceArn, p.inputs.function]))).toEqual({
+        [`${MOCK_EXECUTION_ARN}/*/POST/voice/inbound`]: router,
+        [`${MOCK_EXECUTION_ARN}/*/POST/voice/outbound`]: router,
+        [`${MOCK_EXECUTION_ARN}/*/POST/voice/fallback`]: fallback,
+      });
+      expect(one(TYPES.permission, NAMES.fallbackPermission).inputs.sourceArn).toBe(`${MOCK_EXECUTION_ARN}/*/POST/voice/fallback`);
+      for (const p of permissions) expect(p.inputs).toMatchObject({ action: 'lambda:InvokeFunction', principal: 'apigateway.amazonaws.com' });
     });
   });
 
   describe('alarms', () => {
-    it('alarms on Lambda errors, throttles and API 5xx, into the SNS topic', () => {
+    it("alarms on the router's errors and throttles, API 5xx and any fallback invocation, into the SNS topic", () => {
       const topicArn = one(TYPES.topic).state.arn;
-      const fnName = one(TYPES.lambda).state.name;
+      const router = one(TYPES.lambda, NAMES.routerFunction).state.name;
+      const fallback = one(TYPES.lambda, NAMES.fallbackFunction).state.name;
       const alarms = all(TYPES.alarm).map((a) => a.inputs);
-      expect(alarms.map((a) => `${a.namespace}/${a.metricName}`).sort()).toEqual(['AWS/ApiGateway/5xx', 'AWS/Lambda/Errors', 'AWS/Lambda/Throttles']);
-      for (const a of alarms) {
-        expect(a.alarmActions).toEqual([topicArn]);
-        expect(a.dimensions).toEqual(a.namespace === 'AWS/Lambda' ? { FunctionName: fnName } : { ApiId: 'abc123', Stage: '$default' });
-      }
+      expect(Object.fromEntries(alarms.map((a) => [`${a.namespace}/${a.metricName}`, a.dimensions]))).toEqual({
+        'AWS/ApiGateway/5xx': { ApiId: 'abc123', Stage: '$default' },
+        'AWS/Lambda/Errors': { FunctionName: router },
+        'AWS/Lambda/Throttles': { FunctionName: router },
+        'AWS/Lambda/Invocations': { FunctionName: fallback },
+      });
+      for (const a of alarms) expect(a.alarmActions).toEqual([topicArn]);
+    });
+
+    it('alarms on a single fallback invocation within 5 minutes: every one is a call the router failed', () => {
+      expect(one(TYPES.alarm, NAMES.fallbackAlarm).inputs).toMatchObject({
+        namespace: 'AWS/Lambda',
+        metricName: 'Invocations',
+        dimensions: { FunctionName: one(TYPES.lambda, NAMES.fallbackFunction).state.name },
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        treatMissingData: 'notBreaching',
+        alarmActions: [one(TYPES.topic).state.arn],
+      });
     });
 
     it('subscribes no email when alarmEmail is not set', () => {
@@ -296,7 +430,8 @@ describe('the sipline program with optional settings', () => {
   });
 
   it("names stack-scoped physical resources after the stack", () => {
-    expect(run.mocks.one(TYPES.logGroup).inputs.name).toBe('/aws/lambda/sipline-prod-router');
+    expect(run.mocks.one(TYPES.logGroup, NAMES.routerLogs).inputs.name).toBe('/aws/lambda/sipline-prod-router');
+    expect(run.mocks.one(TYPES.logGroup, NAMES.fallbackLogs).inputs.name).toBe('/aws/lambda/sipline-prod-router-fallback');
     expect(run.mocks.one(TYPES.sipDomain).inputs.friendlyName).toBe('sipline prod');
   });
 });

@@ -1,10 +1,10 @@
 /** Rotating the Twilio auth token reaches every router instance, not only new ones. */
 import { runSipline } from '../../infra/mocks';
-import { demoConfig, SECRET_KEYS, TYPES } from './fixtures';
+import { demoConfig, NAMES, SECRET_KEYS, TYPES } from './fixtures';
 
 async function lambdaEnvironment(token: string): Promise<Record<string, string>> {
   const run = await runSipline({ config: demoConfig({ twilioAuthToken: token }), secretKeys: SECRET_KEYS });
-  return (run.mocks.one(TYPES.lambda).inputs.environment as { variables: Record<string, string> }).variables;
+  return (run.mocks.one(TYPES.lambda, NAMES.routerFunction).inputs.environment as { variables: Record<string, string> }).variables;
 }
 
 describe('rotating the Twilio auth token', () => {
