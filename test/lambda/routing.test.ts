@@ -260,3 +260,17 @@ describe('logging', () => {
     expect(JSON.stringify(logger.lines)).not.toContain('test-auth-token');
   });
 });
+
+describe('a directory that slipped past validation', () => {
+  it('answers an apology, never TwiML with an unescaped value, and logs the error', async () => {
+    const directory = demoDirectory({ users: [{ username: 'bo"b<x>', number: '+14155550188' }] });
+    const { handler, logger } = routerFor(directory);
+    const res = await send(handler, webhookEvent(inboundCall('+12125550123', '+14155550188'), { path: '/voice/inbound' }));
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-sipline-flow']).toBe('error');
+    expect(res.body).not.toContain('bo"b');
+    expect(res.body).not.toContain('<x>');
+    expect(spokenOf(res.body as string)).toMatch(/^Sorry, something went wrong/);
+    expect(logger.lines).toEqual([expect.objectContaining({ level: 'error', message: 'routing failed' })]);
+  });
+});

@@ -1,7 +1,7 @@
 /** TwiML rendering: the precomputed document shapes give exactly what VoiceResponse gives. */
 import fc from 'fast-check';
 import type { Decision } from '../../lambda/dialPlan';
-import { renderTwiml, sipUri } from '../../lambda/twiml';
+import { renderTwiml, sipUri, UnsafeTwimlValueError } from '../../lambda/twiml';
 import { renderDial } from '../../lambda/voiceResponse';
 
 type Dialing = Exclude<Decision, { flow: 'refused' }>;
@@ -29,19 +29,28 @@ const decision: fc.Arbitrary<Dialing> = fc.oneof(
   fc.record({ flow: fc.constant('inbound' as const), username: value }),
 );
 
+const SAFE = /^[A-Za-z0-9+._@:-]+$/;
+const valuesOf = (d: Dialing, domain: string) =>
+  'number' in d ? [d.number, d.callerId] : d.flow === 'sip-user' ? [sipUri(d.username, domain), d.callerId] : [sipUri(d.username, domain)];
+
 describe('renderTwiml', () => {
-  it('renders every dial exactly as a fresh VoiceResponse would, whatever the values', () => {
+  it('renders every dial exactly as a fresh VoiceResponse would, or refuses a value that would need escaping', () => {
     fc.assert(
       fc.property(decision, fc.constantFrom('acme.sip.twilio.com', 'a<b.sip.twilio.com'), (d, domain) => {
-        expect(renderTwiml(d, domain)).toBe(freshlyRendered(d, domain));
+        if (valuesOf(d, domain).every((v) => SAFE.test(v) && v.length <= 128)) expect(renderTwiml(d, domain)).toBe(freshlyRendered(d, domain));
+        else expect(() => renderTwiml(d, domain)).toThrow(UnsafeTwimlValueError);
       }),
       { numRuns: 5000 },
     );
   });
 
-  it('escapes XML metacharacters through VoiceResponse', () => {
-    const twiml = renderTwiml({ flow: 'pstn', number: '+1<2>', callerId: 'a"&b' }, 'acme.sip.twilio.com');
-    expect(twiml).toContain('callerId="a&quot;&amp;b"');
-    expect(twiml).toContain('<Number>+1&lt;2&gt;</Number>');
+  it('never writes XML metacharacters into a document', () => {
+    expect(() => renderTwiml({ flow: 'pstn', number: '+1<2>', callerId: '+14155550100' }, 'acme.sip.twilio.com')).toThrow(UnsafeTwimlValueError);
+    expect(() => renderTwiml({ flow: 'sip-user', username: 'alice', callerId: 'a"&b' }, 'acme.sip.twilio.com')).toThrow(UnsafeTwimlValueError);
+  });
+
+  it('fills the shapes with every character a valid directory allows', () => {
+    const d: Dialing = { flow: 'sip-user', username: 'a.b_c-D9', callerId: '+14155550100' };
+    expect(renderTwiml(d, 'acme-1.sip.twilio.com')).toBe(freshlyRendered(d, 'acme-1.sip.twilio.com'));
   });
 });
