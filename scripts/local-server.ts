@@ -14,6 +14,10 @@ async function main(): Promise<void> {
   const token = localAuthToken();
   const handler = await loadBundledRouter({ TWILIO_AUTH_TOKEN: token, PUBLIC_BASE_URL: baseUrl, POWERTOOLS_SERVICE_NAME: 'sipline-router' });
   const server = serveHandler(handler);
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    console.error(err.code === 'EADDRINUSE' ? `Port ${port} is in use: stop what runs there, or choose another with PORT=3001 npm start` : `The local router failed: ${err.message}`);
+    process.exit(1);
+  });
   server.listen(port, '127.0.0.1', () => {
     console.log(`sipline router listening on ${baseUrl}  (stack: ${stack}, directory: ${path.relative(process.cwd(), DIRECTORY_PATH)})`);
     console.log(`  POST ${baseUrl}/voice/outbound   calls placed by registered phones`);
