@@ -125,16 +125,17 @@ export class DialPlan {
     const destination = userPartOf(to);
     if (!destination) return refused('malformed-destination');
 
-    if (this.users.has(destination)) return { flow: 'sip-user', username: destination, callerId: caller.username };
-
     const digits = destination.replace(SEPARATORS, '');
-    if (!DIAL_STRING.test(digits)) {
-      return refused(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(destination) ? 'unknown-user' : 'malformed-destination');
-    }
-    if (!digits.startsWith('+') && this.isEmergency(digits, caller, country)) {
+    const dialsDigits = DIAL_STRING.test(digits);
+    // Emergency codes come first, before any username: 911 must never ring a user named "911".
+    if (dialsDigits && !digits.startsWith('+') && this.isEmergency(digits, caller, country)) {
       if (!this.emergencyEnabled) return refused('emergency-disabled');
       if (!caller.emergencyCallerId) return refused('emergency-no-callback-number');
       return { flow: 'emergency', number: digits, callerId: caller.emergencyCallerId };
+    }
+    if (this.users.has(destination)) return { flow: 'sip-user', username: destination, callerId: caller.username };
+    if (!dialsDigits) {
+      return refused(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(destination) ? 'unknown-user' : 'malformed-destination');
     }
 
     // A registered number is dialed as its user over SIP: 2 legs, never through the PSTN.

@@ -5,7 +5,7 @@
  * here; the router (lambda/) reads it at cold start and validates it here again, so a file
  * edited by hand can never make the router misroute a call.
  */
-import { isKnownCountry, parseE164 } from './phone';
+import { emergencyCodesFor, isKnownCountry, parseE164 } from './phone';
 
 /** A registered SIP user. An E.164 username is its own number unless `number` says otherwise. */
 export interface DirectoryUser {
@@ -129,6 +129,13 @@ export function validateDirectory(value: unknown, options: ValidateOptions = {})
     fail('emergency.enabled', emergency?.enabled, 'must be true or false');
   }
 
+  // Dialing an emergency code always reaches emergency services (lambda/dialPlan.ts), so a
+  // username that is one of the directory's countries' codes could never be called.
+  const emergencyCodes = new Set<string>();
+  for (const country of [d.defaultCountry, ...(Array.isArray(d.allowedCountries) ? d.allowedCountries : [])]) {
+    if (typeof country === 'string') emergencyCodesFor(country).forEach((code) => emergencyCodes.add(code));
+  }
+
   if (!Array.isArray(d.users)) {
     fail('users', d.users, 'must be a list of users');
   } else {
@@ -141,6 +148,9 @@ export function validateDirectory(value: unknown, options: ValidateOptions = {})
       const user = u as Record<string, unknown>;
       const broken = usernameProblem(user.username, check);
       if (broken) fail(`${at}.username`, user.username, broken);
+      else if (emergencyCodes.has(user.username as string)) {
+        fail(`${at}.username`, user.username, 'is an emergency number: phones dialing it reach emergency services, never this user');
+      }
       else if (usernames.has(user.username as string)) {
         fail(`${at}.username`, user.username, `duplicates users[${usernames.get(user.username as string)}].username`);
       } else usernames.set(user.username as string, i);

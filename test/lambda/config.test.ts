@@ -71,6 +71,8 @@ describe('parseStackConfig', () => {
     ['emergencyCalling that is not a boolean', { emergencyCalling: 'maybe' }, 'sipline:emergencyCalling: "maybe" must be true or false'],
     ['an unknown edge', { edge: 'mars' }, 'sipline:edge: "mars" is not a Twilio edge'],
     ['an alarm email that is not one', { alarmEmail: 'ops' }, 'sipline:alarmEmail: "ops" is not an email address'],
+    ['a username that is an emergency number', { users: [{ username: '911' }] }, 'sipline:users[0].username: "911" is an emergency number'],
+    ['a username that is an allowed country\'s emergency number', { allowedCountries: ['US', 'GB'], users: [{ username: '999' }] }, 'sipline:users[0].username: "999" is an emergency number'],
     ['an unknown user key', { users: [{ username: 'bob', pasword: 'x' }] }, 'sipline:users[0].pasword: unknown key'],
     ['users that are not a list', { users: 'bob' }, 'sipline:users: "bob" must be a list'],
   ])('refuses %s, naming the key and the value', (_what, change, message) => {

@@ -274,3 +274,16 @@ describe('a directory that slipped past validation', () => {
     expect(logger.lines).toEqual([expect.objectContaining({ level: 'error', message: 'routing failed' })]);
   });
 });
+
+describe('emergency codes and usernames', () => {
+  it('sends 911 to emergency handling even when a user is named 911', async () => {
+    // The directory schema refuses such a user; the router does not rely on it.
+    const directory = demoDirectory({ users: [...demoDirectory().users, { username: '911' }] });
+    expect((await route('alice', '911', { directory })).flow).toBe('refused:emergency-disabled');
+  });
+
+  it('still rings an extension-style username that is no emergency code', async () => {
+    const directory = demoDirectory({ users: [...demoDirectory().users, { username: '1001' }] });
+    expect((await route('alice', '1001', { directory })).dial?.target).toBe('sip:1001@acme.sip.twilio.com');
+  });
+});
