@@ -82,3 +82,25 @@ describe('the sipline policy pack', () => {
     expect(await stackViolations(without)).toEqual([expect.stringContaining(`no credential list mapped for ${what}`)]);
   });
 });
+
+describe('the policy pack as `pulumi preview --policy-pack policy` loads it', () => {
+  it('starts from policy/ with every policy, named sipline, versioned by policy/package.json', () => {
+    const serve = jest.fn();
+    const cwd = process.cwd();
+    jest.isolateModules(() => {
+      jest.doMock('@pulumi/policy/server', () => ({ serve }));
+      // The analyzer runs the pack with policy/ as its working directory.
+      process.chdir(`${__dirname}/../../policy`);
+      try {
+        require('../../policy/index');
+      } finally {
+        process.chdir(cwd);
+      }
+    });
+    expect(serve).toHaveBeenCalledTimes(1);
+    const [name, version, , args] = serve.mock.calls[0];
+    expect(name).toBe('sipline');
+    expect(version).toBe(require('../../policy/package.json').version);
+    expect(args.policies.map((p: { name: string }) => p.name).sort()).toEqual([...resourcePolicies, ...stackPolicies].map((p) => p.name).sort());
+  });
+});
