@@ -9,7 +9,7 @@ const document = parseDocument(fs.readFileSync(path.join(ROOT, 'Pulumi.yaml'), '
 const project = document.toJS() as {
   name: string;
   main: string;
-  config: Record<string, { type?: string; items?: { type?: string }; secret?: boolean }>;
+  config: Record<string, { type?: string; items?: { type?: string }; secret?: boolean; default?: unknown }>;
 };
 /** Pulumi's project schema (sdk/go/common/workspace/project.json, simpleConfigType). */
 const CONFIG_TYPES = ['string', 'integer', 'boolean', 'array'];
@@ -27,10 +27,11 @@ describe('Pulumi.yaml', () => {
   });
 
   it('declares every key the program reads, the token as a secret', () => {
-    // `users` (a list of objects) has no type Pulumi's schema can express; it may be left out.
-    const declared = Object.keys(project.config).filter((k) => k !== 'sipline:users').sort();
+    // `users` (a list of objects) has no type Pulumi's schema can express, and
+    // `allowedCountries` (optional, a list with no sensible default) would become required.
+    const declared = Object.keys(project.config).sort();
     expect(declared).toEqual(
-      ['alarmEmail', 'allowedCountries', 'defaultCallerId', 'defaultCountry', 'domainName', 'edge', 'emergencyCalling', 'twilioAuthToken'].map((k) => `sipline:${k}`),
+      ['alarmEmail', 'defaultCallerId', 'defaultCountry', 'domainName', 'edge', 'emergencyCalling', 'twilioAuthToken'].map((k) => `sipline:${k}`),
     );
     expect(project.config['sipline:twilioAuthToken'].secret).toBe(true);
   });
@@ -45,5 +46,26 @@ describe('Pulumi.yaml', () => {
     for (const [key, decl] of Object.entries(project.config)) {
       if (decl.items) expect({ key, itemType: decl.items.type, accepted: CONFIG_TYPES.includes(String(decl.items.type)) }).toMatchObject({ key, accepted: true });
     }
+  });
+
+  // Pulumi requires every typed key of the project's namespace that has no default
+  // (workspace mergeConfig): a stack file that leaves one out fails before the program runs.
+  it('requires only keys every stack file sets (secrets are set with pulumi config set --secret)', () => {
+    const required = Object.entries(project.config)
+      .filter(([, decl]) => decl.type !== undefined && decl.default === undefined && !decl.secret)
+      .map(([key]) => key);
+    expect(required).toEqual(['sipline:domainName']);
+    for (const file of fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f))) {
+      const stackConfig = (parseDocument(fs.readFileSync(path.join(ROOT, file), 'utf8')).toJS() as { config?: Record<string, unknown> }).config ?? {};
+      for (const key of required) expect({ file, key, set: key in stackConfig }).toEqual({ file, key, set: true });
+    }
+  });
+
+  it('gives optional string keys an empty default, which the program reads as unset', () => {
+    const { parseStackConfig } = require('../../infra/config') as typeof import('../../infra/config');
+    const config = parseStackConfig({ domainName: 'acme', users: [{ username: 'bob' }], defaultCallerId: '', edge: '', alarmEmail: '' });
+    expect(config).not.toHaveProperty('edge');
+    expect(config).not.toHaveProperty('alarmEmail');
+    expect(config).not.toHaveProperty('defaultCallerId');
   });
 });
