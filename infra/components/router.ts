@@ -421,11 +421,12 @@ export class Router extends pulumi.ComponentResource {
       metricName: 'Invocations',
       dimensions: { FunctionName: fallbackFn.name },
     });
-    // HTTP APIs publish `5xx` (not REST APIs' `5XXError`) with ApiId and Stage dimensions.
+    // HTTP APIs publish `5xx` (not REST APIs' `5XXError`). By ApiId alone: the API has one
+    // stage, and the per-API series needs no guess at how `$default` is spelt as a dimension.
     alarm('api-5xx', 'The sipline webhook API answered Twilio with 5xx', {
       namespace: 'AWS/ApiGateway',
       metricName: '5xx',
-      dimensions: { ApiId: api.id, Stage: STAGE },
+      dimensions: { ApiId: api.id },
     });
 
     // The webhook URLs (the fallback's too) resolve only once the stage is deployed and API

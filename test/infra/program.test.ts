@@ -343,7 +343,7 @@ describe('the sipline program with the demo config', () => {
       const fallback = one(TYPES.lambda, NAMES.fallbackFunction).state.name;
       const alarms = all(TYPES.alarm).map((a) => a.inputs);
       expect(Object.fromEntries(alarms.map((a) => [`${a.namespace}/${a.metricName}`, a.dimensions]))).toEqual({
-        'AWS/ApiGateway/5xx': { ApiId: 'abc123', Stage: '$default' },
+        'AWS/ApiGateway/5xx': { ApiId: 'abc123' },
         'AWS/Lambda/Errors': { FunctionName: router },
         'AWS/Lambda/Throttles': { FunctionName: router },
         'AWS/Lambda/Invocations': { FunctionName: fallback },
