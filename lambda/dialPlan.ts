@@ -7,8 +7,9 @@
  */
 import { numberOf, type DirectoryUser, type RouterDirectory } from './directory';
 import {
-  COSTLY_NUMBER_TYPES,
+  DIALABLE_NUMBER_TYPES,
   SATELLITE_CALLING_CODES,
+  TWILIO_EMERGENCY_NUMBERS,
   emergencyCodesFor,
   isKnownCountry,
   normalizeNumber,
@@ -25,11 +26,12 @@ export type RefusalReason =
   | 'unknown-user'
   | 'invalid-number'
   | 'country-not-allowed'
-  | 'premium-rate'
+  | 'number-type-not-allowed'
   | 'satellite'
   | 'no-caller-id'
   | 'emergency-disabled'
   | 'emergency-no-callback-number'
+  | 'emergency-unsupported-country'
   | 'not-in-service';
 
 export type Decision =
@@ -37,7 +39,7 @@ export type Decision =
   | { flow: 'pstn'; number: string; callerId: string }
   /** A registered user dialed another registered user, by name or by number: 2 legs, no PSTN. */
   | { flow: 'sip-user'; username: string; callerId: string }
-  /** An emergency short code, dialed as is. */
+  /** An emergency code: Twilio's emergency number for the call-back number's country. */
   | { flow: 'emergency'; number: string; callerId: string }
   /** A PSTN caller reached one of the account's numbers, which rings its user. */
   | { flow: 'inbound'; username: string }
@@ -48,7 +50,10 @@ interface IndexedUser {
   username: string;
   /** Caller ID on the PSTN: the user's number, else the directory's default caller ID. */
   pstnCallerId?: string;
-  /** The number for emergency call-back: the user's own, else the default caller ID. */
+  /**
+   * The call-back number of an emergency call: the user's own, else the default caller ID,
+   * whose registered emergency address is then where this phone is taken to be.
+   */
   emergencyCallerId?: string;
   /** The user's own number, whose country's emergency codes the user may dial. */
   ownNumber?: string;
@@ -66,8 +71,8 @@ export class DialPlan {
   private readonly allowedCountries: ReadonlySet<string>;
   private readonly emergencyEnabled: boolean;
   private readonly emergencyCodes = new Map<string, ReadonlySet<string>>();
-  /** Countries of users' own numbers, worked out on a user's first emergency-like dial. */
-  private readonly homeCountries = new Map<string, CountryCode | undefined>();
+  /** Countries of users' numbers, worked out on first need (emergency calls only). */
+  private readonly countriesOfNumbers = new Map<string, CountryCode | undefined>();
 
   constructor(directory: RouterDirectory) {
     this.domain = directory.domain;
@@ -103,17 +108,17 @@ export class DialPlan {
     return codes;
   }
 
-  private homeCountryOf(caller: IndexedUser): CountryCode | undefined {
-    if (!caller.ownNumber) return undefined;
-    if (!this.homeCountries.has(caller.ownNumber)) this.homeCountries.set(caller.ownNumber, normalizeNumber(caller.ownNumber, this.defaultCountry)?.country);
-    return this.homeCountries.get(caller.ownNumber);
+  private countryOfNumber(e164: string | undefined): CountryCode | undefined {
+    if (!e164) return undefined;
+    if (!this.countriesOfNumbers.has(e164)) this.countriesOfNumbers.set(e164, normalizeNumber(e164, this.defaultCountry)?.country);
+    return this.countriesOfNumbers.get(e164);
   }
 
   /** Short codes only (up to 5 digits): the request's country's, and the caller's home country's. */
   private isEmergency(digits: string, caller: IndexedUser, country: CountryCode): boolean {
     if (digits.length > 5) return false;
     if (this.emergencyCodesOf(country).has(digits)) return true;
-    const home = this.homeCountryOf(caller);
+    const home = this.countryOfNumber(caller.ownNumber);
     return home !== undefined && home !== country && this.emergencyCodesOf(home).has(digits);
   }
 
@@ -131,7 +136,9 @@ export class DialPlan {
     if (dialsDigits && !digits.startsWith('+') && this.isEmergency(digits, caller, country)) {
       if (!this.emergencyEnabled) return refused('emergency-disabled');
       if (!caller.emergencyCallerId) return refused('emergency-no-callback-number');
-      return { flow: 'emergency', number: digits, callerId: caller.emergencyCallerId };
+      const emergencyNumber = TWILIO_EMERGENCY_NUMBERS[this.countryOfNumber(caller.emergencyCallerId) ?? ''];
+      if (!emergencyNumber) return refused('emergency-unsupported-country');
+      return { flow: 'emergency', number: emergencyNumber, callerId: caller.emergencyCallerId };
     }
     if (this.users.has(destination)) return { flow: 'sip-user', username: destination, callerId: caller.username };
     if (!dialsDigits) {
@@ -149,7 +156,7 @@ export class DialPlan {
 
     if (SATELLITE_CALLING_CODES.has(number.callingCode)) return refused('satellite');
     if (!number.country || !this.allowedCountries.has(number.country)) return refused('country-not-allowed');
-    if (number.type && COSTLY_NUMBER_TYPES.has(number.type)) return refused('premium-rate');
+    if (!number.type || !DIALABLE_NUMBER_TYPES.has(number.type)) return refused('number-type-not-allowed');
     if (!caller.pstnCallerId) return refused('no-caller-id');
     return { flow: 'pstn', number: number.e164, callerId: caller.pstnCallerId };
   }

@@ -8,11 +8,12 @@ export const SPOKEN_REASONS: Readonly<Record<RefusalReason, string>> = {
   'unknown-user': 'There is no user by that name. Please check the name and try again.',
   'invalid-number': 'The number you dialed is not a valid phone number. Please check the number and try again.',
   'country-not-allowed': 'Calls to that country are not allowed from this phone.',
-  'premium-rate': 'Calls to premium rate and shared cost numbers are not allowed from this phone.',
+  'number-type-not-allowed': 'Calls to premium rate, shared cost and personal numbers are not allowed from this phone.',
   'satellite': 'Calls to satellite phones are not allowed from this phone.',
   'no-caller-id': 'This phone has no caller ID for outside calls. Please contact your administrator.',
   'emergency-disabled': 'Emergency calls are not available from this phone. Please use another phone to call emergency services.',
   'emergency-no-callback-number': 'Emergency calls are not available from this phone because it has no call back number. Please use another phone.',
+  'emergency-unsupported-country': 'Emergency calls are not available from this phone in its country. Please use another phone to call emergency services.',
   'not-in-service': 'The number you have called is not in service. Goodbye.',
 };
 

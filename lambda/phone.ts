@@ -110,5 +110,34 @@ export function emergencyCodesFor(country: string | undefined): ReadonlySet<stri
  */
 export const SATELLITE_CALLING_CODES: ReadonlySet<string> = new Set(['870', '881', '882']);
 
-/** Number types that cost the caller far more than a call and are refused by the guard. */
-export const COSTLY_NUMBER_TYPES: ReadonlySet<NumberType> = new Set<NumberType>(['PREMIUM_RATE', 'SHARED_COST']);
+/**
+ * The number types phones may dial on the PSTN: an allow-list, so that premium-rate,
+ * shared-cost and personal numbers (UK 070, a classic revenue-share fraud destination), pagers
+ * and voicemail access numbers are refused, and so is any type a future metadata adds.
+ */
+export const DIALABLE_NUMBER_TYPES: ReadonlySet<NumberType> = new Set<NumberType>([
+  'FIXED_LINE',
+  'MOBILE',
+  'FIXED_LINE_OR_MOBILE',
+  'TOLL_FREE',
+  'VOIP',
+  'UAN',
+]);
+
+/**
+ * The emergency number Twilio routes to a PSAP, by the country of the caller ID (the call-back
+ * number) of the call. Twilio's emergency calling for SIP domains covers these countries only,
+ * and the number dialed must be an emergency number of the call-back number's country; so
+ * whichever emergency code a caller dials (112, 911, 999...), this is what is dialed.
+ * (twilio.com/docs/voice/sip/emergency-calling)
+ */
+export const TWILIO_EMERGENCY_NUMBERS: Readonly<Record<string, string>> = {
+  US: '911',
+  CA: '911',
+  GB: '999',
+  AU: '000',
+  IE: '112',
+  FR: '112',
+  DE: '112',
+  AT: '112',
+};

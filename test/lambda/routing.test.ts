@@ -1,6 +1,7 @@
 /** The call flows: what TwiML each kind of call gets. */
 import { demoDirectory, dialOf, inboundCall, outboundCall, routerFor, send, spokenOf, webhookEvent } from './fixtures';
 import { SPOKEN_REASONS } from '../../lambda/messages';
+import { TWILIO_EMERGENCY_NUMBERS } from '../../lambda/phone';
 
 async function route(from: string, dialed: string, opts: { query?: string; directory?: ReturnType<typeof demoDirectory> } = {}) {
   const { handler, logger } = routerFor(opts.directory);
@@ -93,6 +94,10 @@ describe('calls to the account\'s numbers', () => {
     expect((await ring('+12125550123', '+14155550100')).dial?.target).toBe('sip:+14155550100@acme.sip.twilio.com');
   });
 
+  it('ring the user whose number arrives in national format', async () => {
+    expect((await ring('+12125550123', '4155550199')).dial?.target).toBe('sip:alice@acme.sip.twilio.com');
+  });
+
   it('ring the user whose bound number overrides its E.164 username', async () => {
     const directory = demoDirectory({ users: [{ username: '+14155550100', number: '+14155550150' }] });
     expect((await ring('+12125550123', '+14155550150', directory)).dial?.target).toBe('sip:+14155550100@acme.sip.twilio.com');
@@ -122,12 +127,26 @@ describe('the toll-fraud guard', () => {
   });
 
   it('refuses premium-rate numbers even in an allowed country', async () => {
-    expect((await route('alice', '1-900-555-1234')).flow).toBe('refused:premium-rate');
+    const { flow, twiml } = await route('alice', '1-900-555-1234');
+    expect(flow).toBe('refused:number-type-not-allowed');
+    expect(spokenOf(twiml)).toBe(SPOKEN_REASONS['number-type-not-allowed']);
   });
 
   it('refuses shared-cost numbers', async () => {
     const directory = demoDirectory({ allowedCountries: ['GB'] });
-    expect((await route('alice', '+448451234567', { directory })).flow).toBe('refused:premium-rate');
+    expect((await route('alice', '+448451234567', { directory })).flow).toBe('refused:number-type-not-allowed');
+  });
+
+  it('refuses personal numbers (UK 070, a classic revenue-share fraud destination)', async () => {
+    const directory = demoDirectory({ defaultCountry: 'GB', allowedCountries: ['GB'] });
+    expect((await route('alice', '07011234567', { directory })).flow).toBe('refused:number-type-not-allowed');
+  });
+
+  it('dials mobile, toll-free and fixed-line numbers of an allowed country', async () => {
+    const directory = demoDirectory({ defaultCountry: 'GB', allowedCountries: ['GB'] });
+    for (const [dialed, e164] of [['07400123456', '+447400123456'], ['08001111111', '+448001111111'], ['02079460000', '+442079460000']]) {
+      expect((await route('alice', dialed, { directory })).dial?.target).toBe(e164);
+    }
   });
 
   it('refuses satellite numbers', async () => {
@@ -190,6 +209,32 @@ describe('emergency numbers', () => {
     const directory = demoDirectory({ emergency: { enabled: true } });
     expect((await route('+442079460100', '999', { directory })).dial).toMatchObject({ target: '999', attrs: { callerId: '+442079460100' } });
     expect((await route('+442079460100', '999')).flow).toBe('refused:emergency-disabled');
+  });
+
+  it('dials the emergency number Twilio routes for the call-back number\'s country, whatever code was dialed', async () => {
+    const directory = demoDirectory({ emergency: { enabled: true } });
+    expect((await route('alice', '112', { directory })).dial).toMatchObject({ noun: 'Number', target: '911', attrs: { callerId: '+14155550199' } });
+    expect((await route('+442079460100', '911', { directory })).dial).toMatchObject({ noun: 'Number', target: '999', attrs: { callerId: '+442079460100' } });
+    expect((await route('+442079460100', '112', { directory })).dial?.target).toBe(TWILIO_EMERGENCY_NUMBERS.GB);
+  });
+
+  it('uses the default caller ID as call-back number for a user without a number', async () => {
+    const directory = demoDirectory({ emergency: { enabled: true } });
+    expect((await route('bob', '911', { directory })).dial).toMatchObject({ target: '911', attrs: { callerId: '+14155550123' } });
+  });
+
+  it('refuses, spoken, when there is no call-back number at all', async () => {
+    const directory = demoDirectory({ emergency: { enabled: true }, defaultCallerId: undefined });
+    const { flow, twiml } = await route('bob', '911', { directory });
+    expect(flow).toBe('refused:emergency-no-callback-number');
+    expect(spokenOf(twiml)).toBe(SPOKEN_REASONS['emergency-no-callback-number']);
+  });
+
+  it('refuses, spoken, when Twilio has no emergency service in the call-back number\'s country', async () => {
+    const directory = demoDirectory({ emergency: { enabled: true }, users: [{ username: '+81312345678' }] });
+    const { flow, twiml } = await route('+81312345678', '110', { directory });
+    expect(flow).toBe('refused:emergency-unsupported-country');
+    expect(spokenOf(twiml)).toBe(SPOKEN_REASONS['emergency-unsupported-country']);
   });
 
   it('knows 000 for an Australian default country', async () => {
