@@ -89,7 +89,10 @@ export async function bundleRouter(plugins: esbuild.Plugin[] = []): Promise<Rout
 export async function writeRouterBundle(outfile = BUNDLE_PATH): Promise<RouterBundle> {
   const bundle = await bundleRouter();
   fs.mkdirSync(path.dirname(outfile), { recursive: true });
-  fs.writeFileSync(outfile, bundle.code);
+  // A temporary file and a rename: a process loading the bundle meanwhile never reads half of it.
+  const temporary = `${outfile}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, bundle.code);
+  fs.renameSync(temporary, outfile);
   return bundle;
 }
 

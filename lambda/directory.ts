@@ -5,7 +5,7 @@
  * here; the router (lambda/) reads it at cold start and validates it here again, so a file
  * edited by hand can never make the router misroute a call.
  */
-import { emergencyCodesFor, isKnownCountry, parseE164 } from './phone';
+import { emergencyCodesFor, isKnownCountry, normalizeNumber, parseE164 } from './phone';
 
 /** A registered SIP user. An E.164 username is its own number unless `number` says otherwise. */
 export interface DirectoryUser {
@@ -150,6 +150,10 @@ export function validateDirectory(value: unknown, options: ValidateOptions = {})
       if (broken) fail(`${at}.username`, user.username, broken);
       else if (emergencyCodes.has(user.username as string)) {
         fail(`${at}.username`, user.username, 'is an emergency number: phones dialing it reach emergency services, never this user');
+      } else if (check === 'numberingPlan' && /^\d+$/.test(user.username as string) && typeof d.defaultCountry === 'string' && isKnownCountry(d.defaultCountry)) {
+        // Digits that dial a real number would shadow it: write such a user in E.164.
+        const asNumber = normalizeNumber(user.username as string, d.defaultCountry);
+        if (asNumber) fail(`${at}.username`, user.username, `is a phone number (${asNumber.e164}): write it in E.164 so that dialing the number reaches this user`);
       }
       else if (usernames.has(user.username as string)) {
         fail(`${at}.username`, user.username, `duplicates users[${usernames.get(user.username as string)}].username`);

@@ -19,7 +19,11 @@ async function main(argv: string[]): Promise<number> {
     console.error('No local router found: start it first with `npm start`.');
     return 1;
   }
-  const token = process.env.TWILIO_AUTH_TOKEN || fs.readFileSync(LOCAL_TOKEN_FILE, 'utf8');
+  const token = process.env.TWILIO_AUTH_TOKEN || (fs.existsSync(LOCAL_TOKEN_FILE) ? fs.readFileSync(LOCAL_TOKEN_FILE, 'utf8') : '');
+  if (!token) {
+    console.error('The router runs with TWILIO_AUTH_TOKEN from its environment: set the same in this one.');
+    return 1;
+  }
   const { domain } = JSON.parse(fs.readFileSync(DIRECTORY_PATH, 'utf8')) as { domain: string };
   const call = simulatedCall(from, to, domain);
   let result;

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT || 3000);
   const baseUrl = `http://127.0.0.1:${port}`;
   writeDirectory(stack);
-  const token = localAuthToken();
+  const { token, generated } = localAuthToken();
   const handler = await loadBundledRouter({ TWILIO_AUTH_TOKEN: token, PUBLIC_BASE_URL: baseUrl, POWERTOOLS_SERVICE_NAME: 'sipline-router' });
   const server = serveHandler(handler);
   server.on('error', (err: NodeJS.ErrnoException) => {
@@ -22,7 +22,11 @@ async function main(): Promise<void> {
     console.log(`sipline router listening on ${baseUrl}  (stack: ${stack}, directory: ${path.relative(process.cwd(), DIRECTORY_PATH)})`);
     console.log(`  POST ${baseUrl}/voice/outbound   calls placed by registered phones`);
     console.log(`  POST ${baseUrl}/voice/inbound    calls to the account's numbers`);
-    console.log(`  local auth token: ${token}  (set TWILIO_AUTH_TOKEN to choose your own)`);
+    console.log(
+      generated
+        ? `  local auth token: ${token}  (set TWILIO_AUTH_TOKEN to choose your own)`
+        : '  auth token: TWILIO_AUTH_TOKEN from the environment (not printed; npm run call needs it set too)',
+    );
     console.log('Place a simulated call from another terminal:');
     console.log('  npm run call -- sip:alice@acme.sip.twilio.com 4155551234     # a phone dials the PSTN');
     console.log('  npm run call -- sip:alice@acme.sip.twilio.com bob            # a phone dials another user');

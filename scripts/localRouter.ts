@@ -20,17 +20,28 @@ export function stackConfigFile(stack: string): string {
 /** Writes the directory derived from `Pulumi.<stack>.yaml` where the bundle looks for it. */
 export function writeDirectory(stack: string): string {
   const directory = routerDirectoryFrom(parseStackConfig(readStackConfigFile(stackConfigFile(stack))));
-  fs.mkdirSync(path.dirname(DIRECTORY_PATH), { recursive: true });
-  fs.writeFileSync(DIRECTORY_PATH, `${JSON.stringify(directory, null, 2)}\n`);
+  writeAtomically(DIRECTORY_PATH, `${JSON.stringify(directory, null, 2)}\n`);
   return DIRECTORY_PATH;
 }
 
-/** The local auth token: TWILIO_AUTH_TOKEN if set, else a fresh random one saved for `npm run call`. */
-export function localAuthToken(): string {
-  const token = process.env.TWILIO_AUTH_TOKEN || randomBytes(16).toString('hex');
-  fs.mkdirSync(path.dirname(LOCAL_TOKEN_FILE), { recursive: true });
-  fs.writeFileSync(LOCAL_TOKEN_FILE, token, { mode: 0o600 });
-  return token;
+/**
+ * The local auth token: TWILIO_AUTH_TOKEN if set (then never printed nor saved: it may be a
+ * real account's), else a fresh random one, saved for `npm run call`.
+ */
+export function localAuthToken(): { token: string; generated: boolean } {
+  fs.rmSync(LOCAL_TOKEN_FILE, { force: true });
+  if (process.env.TWILIO_AUTH_TOKEN) return { token: process.env.TWILIO_AUTH_TOKEN, generated: false };
+  const token = randomBytes(16).toString('hex');
+  writeAtomically(LOCAL_TOKEN_FILE, token, 0o600);
+  return { token, generated: true };
+}
+
+/** Writes via a temporary file and a rename, so a reader never sees half a file. */
+export function writeAtomically(file: string, contents: string, mode = 0o644): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, contents, { mode });
+  fs.renameSync(temporary, file);
 }
 
 /** Builds the bundle and loads it with the given environment, as the Lambda runtime would. */

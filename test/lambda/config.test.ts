@@ -73,6 +73,7 @@ describe('parseStackConfig', () => {
     ['an alarm email that is not one', { alarmEmail: 'ops' }, 'sipline:alarmEmail: "ops" is not an email address'],
     ['a username that is an emergency number', { users: [{ username: '911' }] }, 'sipline:users[0].username: "911" is an emergency number'],
     ['a username that is an allowed country\'s emergency number', { allowedCountries: ['US', 'GB'], users: [{ username: '999' }] }, 'sipline:users[0].username: "999" is an emergency number'],
+    ['digits that dial a real number as a username', { users: [{ username: '14155550100' }] }, 'sipline:users[0].username: "14155550100" is a phone number (+14155550100): write it in E.164'],
     ['an unknown user key', { users: [{ username: 'bob', pasword: 'x' }] }, 'sipline:users[0].pasword: unknown key'],
     ['users that are not a list', { users: 'bob' }, 'sipline:users: "bob" must be a list'],
   ])('refuses %s, naming the key and the value', (_what, change, message) => {
@@ -84,6 +85,10 @@ describe('parseStackConfig', () => {
     expect(message).toContain('sipline:users[0].password (user "alice") must be at least 12 characters long');
     expect(message).toContain('must contain an upper case letter');
     expect(message).not.toContain('hunter2');
+  });
+
+  it('accepts extension-style usernames that dial no real number', () => {
+    expect(parseStackConfig({ ...good(), users: [{ username: '1001' }, { username: '200' }] }).users).toHaveLength(2);
   });
 
   it('lists every problem at once', () => {

@@ -44,6 +44,14 @@ const saved = { ...process.env };
 
 let secrets: ScriptedSecretsManager;
 
+/** Waits until the scripted Secrets Manager has seen `count` requests (the init-time fetch is async). */
+async function requestsSeen(count: number): Promise<void> {
+  for (let waited = 0; secrets.seen.length < count; waited += 10) {
+    if (waited > 5000) throw new Error(`Secrets Manager saw ${secrets.seen.length} requests, expected ${count}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function startSecretsManager(replies: Array<[number, object]>): Promise<void> {
   secrets = new ScriptedSecretsManager(replies);
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = await secrets.start();
@@ -78,7 +86,7 @@ describe('the auth token in AWS', () => {
     jest.isolateModules(() => {
       handler = require('../../lambda/index').handler;
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await requestsSeen(1);
     // Fetched by init alone, for exactly this secret.
     expect(secrets.seen).toEqual([{ target: 'secretsmanager.GetSecretValue', body: { SecretId: SECRET_ARN } }]);
 
@@ -90,15 +98,18 @@ describe('the auth token in AWS', () => {
 
   it('is fetched again by the next call when the fetch at init failed', async () => {
     const denied: [number, object] = [400, { __type: 'AccessDeniedException', message: 'not authorized' }];
-    await startSecretsManager([denied, denied, [200, { SecretString: TOKEN }]]);
+    await startSecretsManager([denied, [200, { SecretString: TOKEN }]]);
     let handler: typeof import('../../lambda/index').handler;
     jest.isolateModules(() => {
       handler = require('../../lambda/index').handler;
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await requestsSeen(1); // the init-time fetch, denied (a 4xx the SDK does not retry)
     const event = webhookEvent(outboundCall('alice', '4155551234'), { signWith: TOKEN });
-    expect(await handler!(event)).toMatchObject({ statusCode: 503 });
-    expect(await handler!(event)).toMatchObject({ statusCode: 200 });
-    expect(secrets.seen).toHaveLength(3);
+    // The call that finds the failure (503) or the one after it fetches again and succeeds;
+    // which one depends on when the denial reaches the token source, not on the router.
+    const first = (await handler!(event)) as { statusCode: number };
+    const answered = first.statusCode === 200 ? first : ((await handler!(event)) as { statusCode: number });
+    expect([first.statusCode, answered.statusCode]).toEqual(first.statusCode === 200 ? [200, 200] : [503, 200]);
+    expect(secrets.seen).toHaveLength(2);
   });
 });

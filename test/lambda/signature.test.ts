@@ -108,3 +108,35 @@ describe('routes and methods', () => {
     expect(attempts).toBe(3);
   });
 });
+
+describe('the auth token', () => {
+  it.each([
+    ['empty after trimming', ' \n'],
+    ['too short to be a key', 'abc'],
+  ])('is refused when %s: 503, so no one can sign with a guessable key', async (_what, token) => {
+    const { createHandler } = await import('../../lambda/handler');
+    const { DialPlan } = await import('../../lambda/dialPlan');
+    const { loadAuthToken, tokenSource } = await import('../../lambda/authToken');
+    const { demoDirectory, recordingLogger } = await import('./fixtures');
+    const handler = createHandler({ plan: new DialPlan(demoDirectory()), authToken: tokenSource(() => loadAuthToken({ TWILIO_AUTH_TOKEN: token })), publicBaseUrl: BASE_URL, logger: recordingLogger() });
+    const res = await send(handler, webhookEvent(outboundCall('alice', '4155551234'), { signWith: token.trim() }));
+    expect(res.statusCode).toBe(503);
+  });
+
+  it('is trimmed of the newline a secret pasted from a file carries', async () => {
+    const { loadAuthToken } = await import('../../lambda/authToken');
+    await expect(loadAuthToken({ TWILIO_AUTH_TOKEN: `${AUTH_TOKEN}\n` })).resolves.toBe(AUTH_TOKEN);
+  });
+});
+
+describe('signature algorithms', () => {
+  it('refuses an algorithm Twilio does not use, without echoing it into the logs', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { handler } = routerFor();
+    const res = await send(handler, webhookEvent(outboundCall('alice', '4155551234'), { headers: { 'x-twilio-webhooks-signature-settings': 'algorithm=FAKE {"level":"INFO"}' } }));
+    expect(res.statusCode).toBe(403);
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+  });
+});
+
