@@ -42,7 +42,7 @@ export function createHandler(deps: RouterDeps): RouterHandler {
   const { plan, logger } = deps;
   const baseUrl = deps.publicBaseUrl?.replace(/\/+$/, '');
 
-  return async function handler(event) {
+  return async function handler(event, context) {
     const route: Route | undefined = ROUTES[event.rawPath as keyof typeof ROUTES];
     if (!route) return text(404, 'Not Found');
     if (event.requestContext?.http?.method !== 'POST') return { ...text(405, 'Method Not Allowed'), headers: { 'content-type': 'text/plain', allow: 'POST' } };
@@ -80,6 +80,8 @@ export function createHandler(deps: RouterDeps): RouterHandler {
       route,
       flow,
       callSid: clip(params.CallSid),
+      // Ties the line to Lambda's own START/REPORT lines (duration, cold start) for this call.
+      ...(context ? { requestId: context.awsRequestId } : {}),
       from: clip(params.From),
       to: clip(params.To),
       ...('number' in decision ? { dialed: decision.number } : {}),

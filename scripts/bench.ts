@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as esbuild from 'esbuild';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { bundleRouter, writeRouterBundle } from '../lambda/build';
+import { bundleRouter } from '../lambda/build';
 
 const TOKEN = 'bench-token-0123456789abcdef0123';
 const BASE = 'https://abc123.execute-api.us-east-1.amazonaws.com';
@@ -68,8 +68,11 @@ const MIX = [
 function childScript(mode: 'cold' | 'warm', bundle: string): string {
   return `
 const t0 = process.hrtime.bigint();
-const { handler } = require(${JSON.stringify(bundle)});
+const { handler: invoke } = require(${JSON.stringify(bundle)});
 const mix = JSON.parse(require('fs').readFileSync(process.env.BENCH_EVENTS, 'utf8'));
+// As Lambda calls it: with a context, which the router adds to its log line.
+const context = { awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678', functionName: 'sipline-dev-router', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:sipline-dev-router', memoryLimitInMB: '256' };
+const handler = (event) => invoke(event, context);
 (async () => {
   const first = await handler(mix[0]);
   if (first.statusCode !== 200) throw new Error('first request got ' + first.statusCode);
@@ -127,22 +130,22 @@ function median(values: number[]): number {
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-async function main(): Promise<void> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-bench-'));
-  const bundlePath = path.join(work, 'index.js');
-  const { code } = await writeRouterBundle(bundlePath);
-  fs.writeFileSync(path.join(work, 'router-config.json'), JSON.stringify(directory));
+/** A router bundle and its directory in a folder of their own. */
+function writeRouter(dir: string, code: string): string {
+  fs.writeFileSync(path.join(dir, 'index.js'), code);
+  fs.writeFileSync(path.join(dir, 'router-config.json'), JSON.stringify(directory));
+  return path.join(dir, 'index.js');
+}
+
+async function benchRouter(work: string, baselineDir: string): Promise<void> {
+  const { code } = await bundleRouter();
+  const bundlePath = writeRouter(work, code);
+  const baseline = writeRouter(baselineDir, (await bundleRouter([requireTwilioWhole])).code);
   const events = path.join(work, 'events.json');
   fs.writeFileSync(events, JSON.stringify(MIX));
-  // Inside the project, so that its require('twilio') finds node_modules; beside it, the same directory.
-  const baselineDir = fs.mkdtempSync(path.join(process.cwd(), 'node_modules', '.sipline-bench-'));
-  const baseline = path.join(baselineDir, 'index.js');
-  fs.writeFileSync(baseline, (await bundleRouter([requireTwilioWhole])).code);
-  fs.writeFileSync(path.join(baselineDir, 'router-config.json'), JSON.stringify(directory));
   const env = { TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: BASE, BENCH_EVENTS: events };
 
-  const kib = Buffer.byteLength(code) / 1024;
-  console.log(`router bundle            ${fmt(kib)} KiB                 (target: at most 250 KB)`);
+  console.log(`router bundle            ${fmt(Buffer.byteLength(code) / 1024)} KiB                 (target: at most 250 KB)`);
 
   const cold = Array.from({ length: COLD_RUNS }, () => runChild(childScript('cold', bundlePath), env).cold);
   const coldWhole = Array.from({ length: COLD_RUNS }, () => runChild(childScript('cold', baseline), env).cold);
@@ -154,15 +157,22 @@ async function main(): Promise<void> {
   console.log(`warm, median             ${fmt(warm.median)} µs   (${WARM_REQUESTS.toLocaleString('en')} signed requests, ${MIX.length} flows; target: at most 35 µs)`);
   console.log(`warm, p99                ${fmt(warm.p99)} µs   (target: at most 150 µs)`);
   console.log(`memory after warm run    ${fmt(warm.rssMiB)} MiB RSS, ${fmt(warm.heapMiB)} MiB heap`);
-  fs.rmSync(baselineDir, { recursive: true, force: true });
-  fs.rmSync(work, { recursive: true, force: true });
+}
 
-  const stackBench = path.join(__dirname, 'bench-stack.ts');
-  if (fs.existsSync(stackBench)) {
-    const { benchStack } = (await import(stackBench)) as { benchStack: (users: number) => Promise<{ ms: number; resources: number }> };
-    const { ms, resources } = await benchStack(1000);
-    console.log(`stack with 1,000 users   ${fmt(ms, 0)} ms to evaluate under mocks (${resources.toLocaleString('en')} resources)`);
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-bench-'));
+  // Inside the project, so that the baseline's require('twilio') finds node_modules.
+  const baselineDir = fs.mkdtempSync(path.join(process.cwd(), 'node_modules', '.sipline-bench-'));
+  try {
+    await benchRouter(work, baselineDir);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(baselineDir, { recursive: true, force: true });
   }
+
+  const { benchStack } = await import('./bench-stack');
+  const { ms, resources } = await benchStack(1000);
+  console.log(`stack with 1,000 users   ${fmt(ms, 0)} ms to evaluate under mocks (${resources.toLocaleString('en')} resources)`);
 }
 
 main().catch((err: unknown) => {

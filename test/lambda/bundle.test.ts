@@ -1,10 +1,10 @@
 /** The built artifact: one self-contained, deterministic CommonJS file that Lambda can run. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundleRouter } from '../../lambda/build';
-import { demoDirectory, outboundCall, webhookEvent } from './fixtures';
+import { AUTH_TOKEN, demoDirectory, outboundCall, webhookEvent } from './fixtures';
 
 describe('the router bundle', () => {
   let code: string;
@@ -20,27 +20,43 @@ describe('the router bundle', () => {
     expect(Buffer.byteLength(code)).toBeLessThanOrEqual(250 * 1024);
   });
 
-  it('contains no auth token, no absolute path of this machine and no REST client', () => {
+  it('contains no absolute path of this machine, no REST client and no TwiML builder', () => {
     expect(code).not.toContain(path.resolve(__dirname, '../..'));
-    expect(code).not.toMatch(/TWILIO_AUTH_TOKEN=|api\.twilio\.com\/2010-04-01/);
+    expect(code).not.toContain('api.twilio.com');
+    expect(code).not.toContain('xmlbuilder');
   });
 
-  it('runs from a folder with no node_modules, reading router-config.json beside it', () => {
+  it('runs from a folder with no node_modules, reading router-config.json beside it, and logs one JSON line per call', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-bundle-'));
     fs.writeFileSync(path.join(dir, 'index.js'), code);
     fs.writeFileSync(path.join(dir, 'router-config.json'), JSON.stringify(demoDirectory()));
     const event = webhookEvent(outboundCall('alice', '4155551234'));
-    const script = `require('./index.js').handler(${JSON.stringify(event)}).then(r => process.stdout.write(JSON.stringify(r)))`;
-    const out = execFileSync(process.execPath, ['-e', script], {
+    const context = { awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678', functionName: 'sipline-dev-router' };
+    // The result goes to stderr; stdout is what Lambda would ship to CloudWatch: the logs.
+    const script = `require('./index.js').handler(${JSON.stringify(event)}, ${JSON.stringify(context)}).then(r => process.stderr.write(JSON.stringify(r)))`;
+    const child = spawnSync(process.execPath, ['-e', script], {
       cwd: dir,
       // PUBLIC_BASE_URL unset: the signature is checked against https:// + the request's host.
-      env: { PATH: process.env.PATH, TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789abcdef', NODE_PATH: '' },
+      env: { PATH: process.env.PATH, TWILIO_AUTH_TOKEN: AUTH_TOKEN, NODE_PATH: '' },
       encoding: 'utf8',
     });
-    const lines = out.trim().split('\n');
-    const result = JSON.parse(lines[lines.length - 1].replace(/^.*?(\{"statusCode")/, '$1'));
+    const result = JSON.parse(child.stderr);
     expect(result.statusCode).toBe(200);
     expect(result.body).toContain('<Number>+14155551234</Number>');
+    const lines = child.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'call routed',
+        service: 'sipline-router',
+        flow: 'pstn',
+        route: 'outbound',
+        callSid: 'CA0123456789abcdef0123456789abcdef',
+        requestId: context.awsRequestId,
+        dialed: '+14155551234',
+      }),
+    ]);
+    expect(child.stdout).not.toContain(AUTH_TOKEN);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
