@@ -3,6 +3,7 @@
  * Twilio auth token it checks signatures with (in Secrets Manager), its logs, and alarms.
  *
  *   Twilio --POST /voice/outbound|inbound--> HTTP API ($default stage) --> Lambda
+ *   (routes: ANY; the router itself answers other methods 405)
  *                                                                          |-- reads the token secret
  *                                                                          '-- logs to its log group
  *   Lambda errors, throttles, API 5xx --> CloudWatch alarms --> SNS topic (--> email)
@@ -21,6 +22,24 @@ export const ROUTES = {
   outbound: '/voice/outbound',
   inbound: '/voice/inbound',
 } as const;
+
+/** An HTTP API route key's method: one method, or ANY. */
+export type RouteMethod = 'ANY' | 'POST';
+
+/**
+ * ANY, not POST: lambda/handler.ts answers a non-POST request on its routes 405 with
+ * `Allow: POST`, but only if the request reaches it. With `POST` routes API Gateway answers
+ * a GET itself, with its own 404, and the Lambda never sees it. The router still accepts
+ * nothing but a signed POST.
+ */
+export const ROUTER_METHOD: RouteMethod = 'ANY';
+
+/**
+ * POST, the one method Twilio uses for it (voiceFallbackMethod). Not ANY: the fallback Lambda
+ * answers every request 200 and every invocation raises an alarm, so letting a crawler's GET
+ * through would page someone for nothing; API Gateway's own 404 answers those.
+ */
+export const FALLBACK_METHOD: RouteMethod = 'POST';
 
 /**
  * The fallback's route. Not one of ROUTES: it is served by the fallback Lambda, never by the
@@ -102,10 +121,19 @@ export function fallbackArchiveFiles(message: string = FALLBACK_MESSAGE): Record
   return { 'index.js': fallbackHandlerSource(sayAndHangUp(message)) };
 }
 
-/** Source ARN of the permission that lets API Gateway invoke the Lambda on one route. */
-export function routeSourceArn(executionArn: string, route: string): string {
-  // execute-api ARNs: <executionArn>/<stage>/<METHOD>/<path>; any stage, POST, this path only.
-  return `${executionArn}/*/POST${route}`;
+/** An HTTP API route key, e.g. `ANY /voice/outbound`. */
+export function routeKey(method: RouteMethod, path: string): string {
+  return `${method} ${path}`;
+}
+
+/**
+ * Source ARN of the permission that lets API Gateway invoke a Lambda on one route.
+ * Invocations come from arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>
+ * (executionArn is everything before the first `/`): any stage, this path only, and the
+ * route's method, or `*` (any method) for an ANY route.
+ */
+export function routeSourceArn(executionArn: string, method: RouteMethod, path: string): string {
+  return `${executionArn}/*/${method === 'ANY' ? '*' : method}${path}`;
 }
 
 export class Router extends pulumi.ComponentResource {
@@ -257,17 +285,18 @@ export class Router extends pulumi.ComponentResource {
     const routes = Object.entries(ROUTES).map(([key, path]) => {
       const route = new aws.apigatewayv2.Route(
         `${name}-route-${key}`,
-        { apiId: api.id, routeKey: `POST ${path}`, target: pulumi.interpolate`integrations/${integration.id}` },
+        { apiId: api.id, routeKey: routeKey(ROUTER_METHOD, path), target: pulumi.interpolate`integrations/${integration.id}` },
         parent,
       );
-      // Scoped to this API, POST and this path: nothing else may invoke the router.
+      // Scoped to this API and this path (any method: the route is ANY): nothing else may
+      // invoke the router.
       const permission = new aws.lambda.Permission(
         `${name}-invoke-${key}`,
         {
           action: 'lambda:InvokeFunction',
           function: fn.name,
           principal: 'apigateway.amazonaws.com',
-          sourceArn: api.executionArn.apply((arn) => routeSourceArn(arn, path)),
+          sourceArn: api.executionArn.apply((arn) => routeSourceArn(arn, ROUTER_METHOD, path)),
         },
         parent,
       );
@@ -349,7 +378,7 @@ export class Router extends pulumi.ComponentResource {
     routes.push(
       new aws.apigatewayv2.Route(
         `${name}-route-fallback`,
-        { apiId: api.id, routeKey: `POST ${FALLBACK_ROUTE}`, target: pulumi.interpolate`integrations/${fallbackIntegration.id}` },
+        { apiId: api.id, routeKey: routeKey(FALLBACK_METHOD, FALLBACK_ROUTE), target: pulumi.interpolate`integrations/${fallbackIntegration.id}` },
         parent,
       ),
     );
@@ -360,7 +389,7 @@ export class Router extends pulumi.ComponentResource {
           action: 'lambda:InvokeFunction',
           function: fallbackFn.name,
           principal: 'apigateway.amazonaws.com',
-          sourceArn: api.executionArn.apply((arn) => routeSourceArn(arn, FALLBACK_ROUTE)),
+          sourceArn: api.executionArn.apply((arn) => routeSourceArn(arn, FALLBACK_METHOD, FALLBACK_ROUTE)),
         },
         parent,
       ),

@@ -15,7 +15,11 @@ describe('npm run plan', () => {
     expect(text).toMatch(/^└─ \+ sipline:index:TwilioSip {2}sipline$/m);
     expect(text).toContain('voiceUrl: ${sipline-router-api.apiEndpoint}/voice/outbound');
     expect(text).toContain('voiceUrl: ${sipline-router-api.apiEndpoint}/voice/inbound');
-    expect(text).toContain('sourceArn: ${sipline-router-api.executionArn}/*/POST/voice/outbound');
+    expect(text).toContain('routeKey: ANY /voice/outbound');
+    expect(text).toContain('routeKey: ANY /voice/inbound');
+    expect(text).toContain('sourceArn: ${sipline-router-api.executionArn}/*/*/voice/outbound');
+    expect(text).toContain('sourceArn: ${sipline-router-api.executionArn}/*/*/voice/inbound');
+    expect(text).not.toContain('POST /voice/outbound');
     expect(text).toContain('Allow secretsmanager:GetSecretValue on "${sipline-router-twilio-auth-token.arn}"');
   });
 

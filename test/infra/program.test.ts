@@ -311,8 +311,8 @@ describe('the sipline program with the demo config', () => {
       expect(all(TYPES.integration)).toHaveLength(2);
       const targets = Object.fromEntries(all(TYPES.route).map((r) => [r.inputs.routeKey, r.inputs.target]));
       expect(targets).toEqual({
-        'POST /voice/outbound': `integrations/${integration.id}`,
-        'POST /voice/inbound': `integrations/${integration.id}`,
+        'ANY /voice/outbound': `integrations/${integration.id}`,
+        'ANY /voice/inbound': `integrations/${integration.id}`,
         'POST /voice/fallback': `integrations/${fallbackIntegration.id}`,
       });
       expect(one(TYPES.api).inputs.protocolType).toBe('HTTP');
@@ -327,12 +327,58 @@ describe('the sipline program with the demo config', () => {
       const fallback = one(TYPES.lambda, NAMES.fallbackFunction).state.name;
       const permissions = all(TYPES.permission);
       expect(Object.fromEntries(permissions.map((p) => [p.inputs.sourceArn, p.inputs.function]))).toEqual({
-        [`${MOCK_EXECUTION_ARN}/*/POST/voice/inbound`]: router,
-        [`${MOCK_EXECUTION_ARN}/*/POST/voice/outbound`]: router,
+        // Any stage, any method (the routes are ANY), this path.
+        [`${MOCK_EXECUTION_ARN}/*/*/voice/inbound`]: router,
+        [`${MOCK_EXECUTION_ARN}/*/*/voice/outbound`]: router,
+        // Any stage, POST only, this path.
         [`${MOCK_EXECUTION_ARN}/*/POST/voice/fallback`]: fallback,
       });
       expect(one(TYPES.permission, NAMES.fallbackPermission).inputs.sourceArn).toBe(`${MOCK_EXECUTION_ARN}/*/POST/voice/fallback`);
       for (const p of permissions) expect(p.inputs).toMatchObject({ action: 'lambda:InvokeFunction', principal: 'apigateway.amazonaws.com' });
+    });
+
+    describe('which Lambda a request reaches', () => {
+      /** IAM ArnLike: `*` any run of characters (slashes included), `?` one character. */
+      const arnLike = (pattern: string, arn: string) =>
+        new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(arn);
+
+      /**
+       * As API Gateway would answer `method path` on the $default stage: the route whose key
+       * names the method, else the path's ANY route, else its own 404; then the route's Lambda,
+       * if a permission's source ARN matches the invocation's execute-api ARN, else its 500.
+       */
+      const reached = (method: string, path: string): string => {
+        const routes = all(TYPES.route);
+        const route = routes.find((r) => r.inputs.routeKey === `${method} ${path}`) ?? routes.find((r) => r.inputs.routeKey === `ANY ${path}`);
+        if (!route) return 'API Gateway 404';
+        const integration = all(TYPES.integration).find((i) => route.inputs.target === `integrations/${i.id}`)!;
+        const fn = all(TYPES.lambda).find((l) => l.state.arn === integration.inputs.integrationUri)!;
+        const invocation = `${MOCK_EXECUTION_ARN}/$default/${method}${path}`;
+        const allowed = all(TYPES.permission).some((p) => p.inputs.function === fn.state.name && arnLike(String(p.inputs.sourceArn), invocation));
+        return allowed ? String(fn.name) : 'API Gateway 500 (no permission)';
+      };
+
+      it.each(['/voice/outbound', '/voice/inbound'])('sends %s to the router whatever the method, so its 405 answers a GET', (path) => {
+        for (const method of ['POST', 'GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+          expect({ method, reached: reached(method, path) }).toEqual({ method, reached: NAMES.routerFunction });
+        }
+      });
+
+      it("sends only POST /voice/fallback to the fallback Lambda; API Gateway answers any other method (no alarm for a crawler's GET)", () => {
+        expect(reached('POST', '/voice/fallback')).toBe(NAMES.fallbackFunction);
+        for (const method of ['GET', 'HEAD', 'PUT']) expect({ method, reached: reached(method, '/voice/fallback') }).toEqual({ method, reached: 'API Gateway 404' });
+      });
+
+      it('sends no other path to either Lambda', () => {
+        expect(reached('POST', '/voice')).toBe('API Gateway 404');
+        expect(reached('GET', '/voice/outbound/x')).toBe('API Gateway 404');
+      });
+
+      it('holds to ArnLike: a permission for one path does not cover another', () => {
+        expect(arnLike(`${MOCK_EXECUTION_ARN}/*/*/voice/inbound`, `${MOCK_EXECUTION_ARN}/$default/GET/voice/inbound`)).toBe(true);
+        expect(arnLike(`${MOCK_EXECUTION_ARN}/*/*/voice/inbound`, `${MOCK_EXECUTION_ARN}/$default/GET/voice/outbound`)).toBe(false);
+        expect(arnLike(`${MOCK_EXECUTION_ARN}/*/POST/voice/fallback`, `${MOCK_EXECUTION_ARN}/$default/GET/voice/fallback`)).toBe(false);
+      });
     });
   });
 
