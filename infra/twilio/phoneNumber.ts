@@ -62,6 +62,20 @@ function settingsOf(n: IncomingPhoneNumberInstance): VoiceSettings {
   };
 }
 
+/**
+ * Twilio ignores VoiceUrl while VoiceApplicationSid or TrunkSid is set. Detaching them
+ * silently would break whatever the console set up, and setting voiceUrl anyway would report
+ * success for a webhook Twilio never asks: stop and say which sid takes precedence.
+ */
+function assertRoutedByVoiceUrl(number: string, n: Pick<IncomingPhoneNumberInstance, 'sid' | 'voiceApplicationSid' | 'trunkSid'>): void {
+  if (n.voiceApplicationSid || n.trunkSid) {
+    throw new TwilioResourceError(
+      `Phone number ${number} (${n.sid}) is routed by ${n.voiceApplicationSid ? `VoiceApplicationSid ${n.voiceApplicationSid}` : `TrunkSid ${n.trunkSid}`}, ` +
+        'so Twilio would ignore voiceUrl; detach it in the Twilio console first',
+    );
+  }
+}
+
 function toOutputs(n: IncomingPhoneNumberInstance, previous: VoiceSettings): PhoneNumberVoiceConfigOutputs {
   const live = settingsOf(n);
   return compact({
@@ -86,9 +100,13 @@ function toOutputs(n: IncomingPhoneNumberInstance, previous: VoiceSettings): Pho
  *   numbers, so the result is checked for an exact match); not owned is an error naming the
  *   number. Records the current voice settings as `previous`, then POST IncomingPhoneNumbers/{PN}.json.
  * - read: GET IncomingPhoneNumbers/{PN}.json; 404 (released) reports it gone.
- * - update: POST IncomingPhoneNumbers/{PN}.json with the settings given.
+ * - update: GET IncomingPhoneNumbers/{PN}.json, then POST IncomingPhoneNumbers/{PN}.json with the
+ *   settings given. Create checks VoiceApplicationSid / TrunkSid; so does update, on the live
+ *   number, since either may have been attached in the console since.
  * - delete: POST IncomingPhoneNumbers/{PN}.json with `previous` (404 counts as done).
- * - diff: phoneNumber replaces; the settings update in place.
+ * - diff: phoneNumber replaces; the settings update in place. A VoiceApplicationSid or TrunkSid
+ *   that `read` found (pulumi refresh) is a change too, so the update runs and fails naming it;
+ *   otherwise `pulumi up` would find nothing to do and report success for a voiceUrl Twilio ignores.
  */
 export const phoneNumberVoiceConfigProvider: pulumi.dynamic.ResourceProvider<PhoneNumberVoiceConfigInputs, PhoneNumberVoiceConfigOutputs> = {
   async check(_olds, news) {
@@ -96,7 +114,11 @@ export const phoneNumberVoiceConfigProvider: pulumi.dynamic.ResourceProvider<Pho
   },
 
   async diff(_id, olds, news) {
-    return diffFields(olds, news, SETTINGS, ['phoneNumber']);
+    const diff = diffFields(olds, news, SETTINGS, ['phoneNumber']);
+    // Only `read` records these (create and update refuse a number that has one): a refresh
+    // saw one attached in the console. A replacement (new phoneNumber) needs no more.
+    if (!diff.changes && (olds.voiceApplicationSid || olds.trunkSid)) return { ...diff, changes: true };
+    return diff;
   },
 
   async create(inputs) {
@@ -111,14 +133,7 @@ export const phoneNumberVoiceConfigProvider: pulumi.dynamic.ResourceProvider<Pho
             'PhoneNumberVoiceConfig only configures numbers the account already has (it never buys one): buy or port it first, or fix phoneNumber',
         );
       }
-      // Twilio ignores VoiceUrl while either is set; detaching them silently would break
-      // whatever the console set up, so stop and say so.
-      if (found.voiceApplicationSid || found.trunkSid) {
-        throw new TwilioResourceError(
-          `Phone number ${number} (${found.sid}) is routed by ${found.voiceApplicationSid ? `VoiceApplicationSid ${found.voiceApplicationSid}` : `TrunkSid ${found.trunkSid}`}, ` +
-            'so Twilio would ignore voiceUrl; detach it in the Twilio console first',
-        );
-      }
+      assertRoutedByVoiceUrl(number, found);
       const previous = settingsOf(found);
       const updated = await withRetry(() => client.incomingPhoneNumbers(found.sid).update(pickDefined(inputs, SETTINGS)));
       return { updated, previous };
@@ -140,9 +155,11 @@ export const phoneNumberVoiceConfigProvider: pulumi.dynamic.ResourceProvider<Pho
   async update(id, olds, news) {
     assertValid('PhoneNumberVoiceConfig', news.phoneNumber, checkFields(news, phoneNumberRules, REQUIRED));
     const client = twilioClient();
-    const n = await explain('PhoneNumberVoiceConfig', news.phoneNumber, () =>
-      withRetry(() => client.incomingPhoneNumbers(id).update(pickDefined(news, SETTINGS))),
-    );
+    const n = await explain('PhoneNumberVoiceConfig', news.phoneNumber, async () => {
+      // The state may be older than a console edit: check the live number, as create does.
+      assertRoutedByVoiceUrl(news.phoneNumber, await withRetry(() => client.incomingPhoneNumbers(id).fetch()));
+      return withRetry(() => client.incomingPhoneNumbers(id).update(pickDefined(news, SETTINGS)));
+    });
     return { outs: toOutputs(n, olds.previous) };
   },
 

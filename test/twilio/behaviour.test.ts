@@ -322,6 +322,16 @@ describe('PhoneNumberVoiceConfig never buys nor releases a number', () => {
     srv.done();
   });
 
+  it('refuses a number routed by a SIP trunk, naming the number and the trunk', async () => {
+    twilio()
+      .on('GET', `${API}/IncomingPhoneNumbers.json`, { query: { PhoneNumber: '+14155550100' } })
+      .reply(200, page('incoming_phone_numbers', [numberJson({ trunk_sid: 'TK' + '2'.repeat(32) })]));
+    await expect(phoneNumberVoiceConfigProvider.create(inputs)).rejects.toThrow(
+      `Phone number +14155550100 (${PN}) is routed by TrunkSid TK${'2'.repeat(32)}, so Twilio would ignore voiceUrl; detach it in the Twilio console first`,
+    );
+    srv.done(); // and no POST: it would be unexpected
+  });
+
   it('on delete restores the voice settings it found (clearing the URLs that were empty)', async () => {
     const previous = { voiceUrl: 'https://old.example.com/voice', voiceMethod: 'GET', voiceFallbackUrl: '', voiceFallbackMethod: 'POST', statusCallback: '', statusCallbackMethod: 'POST' };
     twilio()
@@ -342,6 +352,71 @@ describe('PhoneNumberVoiceConfig never buys nor releases a number', () => {
     twilio().on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`).reply(404, { code: 20404, message: 'Not found', status: 404 });
     await expect(phoneNumberVoiceConfigProvider.delete!(PN, { ...inputs, sid: PN, previous: { voiceUrl: '', voiceMethod: '', voiceFallbackUrl: '', voiceFallbackMethod: '', statusCallback: '', statusCallbackMethod: '' } })).resolves.toBeUndefined();
     srv.done();
+  });
+});
+
+describe('PhoneNumberVoiceConfig update checks the live number first', () => {
+  const previous = { voiceUrl: 'https://old.example.com/voice', voiceMethod: 'GET', voiceFallbackUrl: '', voiceFallbackMethod: 'POST', statusCallback: '', statusCallbackMethod: 'POST' };
+  const olds = { sid: PN, phoneNumber: '+14155550100', voiceUrl: 'https://api.example.com/inbound', voiceFallbackUrl: 'https://api.example.com/fallback', previous };
+  const news = { phoneNumber: '+14155550100', voiceUrl: 'https://api.example.com/v2/inbound', voiceFallbackUrl: 'https://api.example.com/fallback' };
+  const AP = 'AP' + '1'.repeat(32);
+  const TK = 'TK' + '2'.repeat(32);
+
+  it('fetches the number, then sets only the given webhooks, keeping the recorded previous settings', async () => {
+    twilio()
+      .on('GET', `${API}/IncomingPhoneNumbers/${PN}.json`)
+      .reply(200, numberJson({ voice_url: olds.voiceUrl }))
+      .on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`, { body: { VoiceUrl: news.voiceUrl, VoiceFallbackUrl: news.voiceFallbackUrl } })
+      .reply(200, numberJson({ voice_url: news.voiceUrl, voice_fallback_url: news.voiceFallbackUrl }));
+    const res = await phoneNumberVoiceConfigProvider.update!(PN, olds, news);
+    srv.done();
+    expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${API}/IncomingPhoneNumbers/${PN}.json`, `POST ${API}/IncomingPhoneNumbers/${PN}.json`]);
+    expect(res.outs).toMatchObject({ sid: PN, voiceUrl: news.voiceUrl, voiceFallbackUrl: news.voiceFallbackUrl, previous });
+    expect(res.outs).not.toHaveProperty('voiceApplicationSid');
+    expect(res.outs).not.toHaveProperty('trunkSid');
+  });
+
+  it.each([
+    ['a voice application', { voice_application_sid: AP }, `VoiceApplicationSid ${AP}`],
+    ['a SIP trunk', { trunk_sid: TK }, `TrunkSid ${TK}`],
+  ])('fails, naming the number and the sid, when %s was attached in the console since, and changes nothing', async (_what, routed, named) => {
+    twilio().on('GET', `${API}/IncomingPhoneNumbers/${PN}.json`).reply(200, numberJson(routed));
+    await expect(phoneNumberVoiceConfigProvider.update!(PN, olds, news)).rejects.toThrow(
+      `Phone number +14155550100 (${PN}) is routed by ${named}, so Twilio would ignore voiceUrl; detach it in the Twilio console first`,
+    );
+    srv.done(); // and no POST: it would be unexpected
+  });
+
+  it('after a refresh that found a trunk, plans an update even with unchanged inputs, and that update fails naming the trunk', async () => {
+    const inputs = { phoneNumber: olds.phoneNumber, voiceUrl: olds.voiceUrl, voiceFallbackUrl: olds.voiceFallbackUrl };
+    // pulumi refresh
+    twilio()
+      .on('GET', `${API}/IncomingPhoneNumbers/${PN}.json`)
+      .reply(200, numberJson({ voice_url: olds.voiceUrl, voice_fallback_url: olds.voiceFallbackUrl, trunk_sid: TK }));
+    const read = await phoneNumberVoiceConfigProvider.read!(PN, olds);
+    expect(read.props).toMatchObject({ trunkSid: TK, voiceUrl: olds.voiceUrl, previous });
+    // pulumi up
+    expect(await phoneNumberVoiceConfigProvider.diff!(PN, read.props!, inputs)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    twilio()
+      .on('GET', `${API}/IncomingPhoneNumbers/${PN}.json`)
+      .reply(200, numberJson({ voice_url: olds.voiceUrl, voice_fallback_url: olds.voiceFallbackUrl, trunk_sid: TK }));
+    await expect(phoneNumberVoiceConfigProvider.update!(PN, read.props!, inputs)).rejects.toThrow(`is routed by TrunkSid ${TK}`);
+    srv.done();
+  });
+
+  it('once the application is detached, the update goes through and the next diff is clean', async () => {
+    const stale = { ...olds, voiceApplicationSid: AP };
+    const inputs = { phoneNumber: olds.phoneNumber, voiceUrl: olds.voiceUrl, voiceFallbackUrl: olds.voiceFallbackUrl };
+    expect((await phoneNumberVoiceConfigProvider.diff!(PN, stale, inputs)).changes).toBe(true);
+    twilio()
+      .on('GET', `${API}/IncomingPhoneNumbers/${PN}.json`)
+      .reply(200, numberJson({ voice_url: olds.voiceUrl }))
+      .on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`, { body: { VoiceUrl: olds.voiceUrl, VoiceFallbackUrl: olds.voiceFallbackUrl } })
+      .reply(200, numberJson({ voice_url: olds.voiceUrl, voice_fallback_url: olds.voiceFallbackUrl }));
+    const res = await phoneNumberVoiceConfigProvider.update!(PN, stale, inputs);
+    srv.done();
+    expect(res.outs).not.toHaveProperty('voiceApplicationSid');
+    expect(await phoneNumberVoiceConfigProvider.diff!(PN, res.outs!, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 });
 

@@ -166,6 +166,15 @@ describe('PhoneNumberVoiceConfig diff', () => {
   ])('updates in place when %s changes', async (field, value) => {
     expect(await phoneNumberVoiceConfigProvider.diff!(PN, olds, { ...inputs, [field]: value })).toEqual(UPDATE);
   });
+  it.each([
+    ['voiceApplicationSid', 'AP' + '1'.repeat(32)],
+    ['trunkSid', 'TK' + '2'.repeat(32)],
+  ])('plans an update when a refresh found %s set (Twilio ignores voiceUrl): the update then fails, naming it', async (field, sid) => {
+    expect(await phoneNumberVoiceConfigProvider.diff!(PN, { ...olds, [field]: sid }, inputs)).toEqual(UPDATE);
+  });
+  it('still replaces when phoneNumber changes on a number with a trunk', async () => {
+    expect(await phoneNumberVoiceConfigProvider.diff!(PN, { ...olds, trunkSid: 'TK' + '2'.repeat(32) }, { ...inputs, phoneNumber: '+14155550199' })).toEqual(replace('phoneNumber'));
+  });
 });
 
 describe('check', () => {
