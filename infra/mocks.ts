@@ -30,6 +30,8 @@ export interface RecordedResource {
   custom: boolean;
   /** `type::name` of the parent resource; undefined for children of the stack. */
   parent?: string;
+  /** `type::name` of each resource in its `dependsOn` option, sorted; [] when none. */
+  dependsOn: string[];
   /** Inputs as the provider would receive them, secrets unwrapped; dynamic providers' code left out. */
   inputs: Record<string, unknown>;
   /** Top-level input names whose value was a secret. */
@@ -143,6 +145,8 @@ export class SiplineMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   /** Parents by `type::name`, filled in by the stack transformation `runSipline` registers. */
   readonly parents = new Map<string, string>();
+  /** `dependsOn` by `type::name`, filled in by the same transformation. */
+  readonly dependsOn = new Map<string, string[]>();
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const { __provider: _code, ...wireInputs } = args.inputs as Record<string, unknown>;
@@ -157,6 +161,7 @@ export class SiplineMocks implements pulumi.runtime.Mocks {
       name: args.name,
       custom: args.custom ?? true,
       parent: this.parents.get(resourceKey(args.type, args.name)),
+      dependsOn: this.dependsOn.get(resourceKey(args.type, args.name)) ?? [],
       inputs,
       secretInputs,
       ...(id === undefined ? {} : { id }),
@@ -240,6 +245,10 @@ export async function runSipline(options: RunOptions): Promise<RunResult> {
         keys.set(resource, key);
         const parent = opts.parent ? keys.get(opts.parent) : undefined;
         if (parent !== undefined) mocks.parents.set(key, parent);
+        // sipline passes plain resources or arrays of them (not Outputs of them).
+        const deps = opts.dependsOn;
+        const list = Array.isArray(deps) ? deps : deps instanceof pulumi.Resource ? [deps] : [];
+        mocks.dependsOn.set(key, list.map((d) => (d instanceof pulumi.Resource ? keys.get(d) : undefined) ?? '(unknown)').sort());
         return undefined;
       });
       // A failing program is reported to the caller, not left to reject the stack resource's

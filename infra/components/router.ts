@@ -3,9 +3,9 @@
  * Twilio auth token it checks signatures with (in Secrets Manager), its logs, and alarms.
  *
  *   Twilio --POST /voice/outbound|inbound--> HTTP API ($default stage) --> Lambda
- *   (routes: ANY; the router itself answers other methods 405)
  *                                                                          |-- reads the token secret
  *                                                                          '-- logs to its log group
+ *   (Both routes are ANY: a GET reaches the router too, which answers it 405.)
  *   Lambda errors, throttles, API 5xx --> CloudWatch alarms --> SNS topic (--> email)
  *
  *   Twilio --POST /voice/fallback--> same API --> fallback Lambda (static TwiML: apologise, hang up)
@@ -136,6 +136,166 @@ export function routeSourceArn(executionArn: string, method: RouteMethod, path: 
   return `${executionArn}/*/${method === 'ANY' ? '*' : method}${path}`;
 }
 
+/** A route a webhook Lambda serves. */
+interface WebhookRoute {
+  /** Names its Route `<component>-route-<key>` and its Permission `<component>-invoke-<key>`. */
+  key: string;
+  method: RouteMethod;
+  path: string;
+}
+
+/** An IAM policy statement; Resource may be another resource's output. */
+interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string | string[];
+  Resource: pulumi.Input<string>;
+}
+
+interface WebhookLambdaArgs {
+  /**
+   * Pulumi names of the Lambda's resources. They are part of the URNs of deployed stacks (a new
+   * name is a delete and a create), so they are given as first deployed, not derived.
+   */
+  names: { logs: string; role: string; policy: string; function: string; integration: string };
+  /** The log group's own name, e.g. /aws/lambda/sipline-dev-router. */
+  logGroupName: string;
+  logRetentionInDays: number;
+  roleDescription: string;
+  /** What the role may do besides writing to its own log group. */
+  statements?: PolicyStatement[];
+  description: string;
+  /** The code archive's files, by name; `index.js` exports `handler`. */
+  files: Record<string, string>;
+  memorySize: number;
+  timeout: number;
+  environment?: aws.lambda.FunctionArgs['environment'];
+  /** What the first invocation needs besides its role policy and log group. */
+  dependsOn?: pulumi.Resource[];
+  routes: WebhookRoute[];
+  tags?: Record<string, string>;
+}
+
+interface WebhookLambda {
+  fn: aws.lambda.Function;
+  logGroup: aws.cloudwatch.LogGroup;
+  routes: aws.apigatewayv2.Route[];
+  permissions: aws.lambda.Permission[];
+}
+
+/**
+ * A Lambda that answers Twilio's webhooks on some of the API's routes: its log group, a role
+ * that may write to that group (and whatever `statements` add), the function, its AWS_PROXY
+ * integration, and per route the Route and the Permission that lets API Gateway invoke it
+ * there. The router and the fallback are both built by it, so the two cannot drift apart on
+ * runtime, architecture, payload format or how narrowly API Gateway may invoke them.
+ *
+ * A plain function, not a ComponentResource: a component would be every resource's new parent,
+ * which changes every URN, so an existing stack would replace them all (short of an alias on
+ * each). Each resource here is a direct child of `parent`, under the name it had before this
+ * was extracted.
+ */
+function webhookLambda(component: string, parent: pulumi.Resource, api: aws.apigatewayv2.Api, args: WebhookLambdaArgs): WebhookLambda {
+  const opts = { parent };
+  const { names, tags } = args;
+
+  // An explicit group, so retention is ours and the role can be scoped to it.
+  const logGroup = new aws.cloudwatch.LogGroup(names.logs, { name: args.logGroupName, retentionInDays: args.logRetentionInDays, tags }, opts);
+
+  const role = new aws.iam.Role(
+    names.role,
+    {
+      description: args.roleDescription,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+      tags,
+    },
+    opts,
+  );
+  const policy = new aws.iam.RolePolicy(
+    names.policy,
+    {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'WriteOwnLogs',
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            // The group exists (above), so no logs:CreateLogGroup; streams live under `<arn>:*`.
+            Resource: pulumi.interpolate`${logGroup.arn}:*`,
+          },
+          ...(args.statements ?? []),
+        ],
+      }),
+    },
+    opts,
+  );
+
+  const fn = new aws.lambda.Function(
+    names.function,
+    {
+      description: args.description,
+      runtime: aws.lambda.Runtime.NodeJS22dX,
+      architectures: ['arm64'],
+      handler: 'index.handler',
+      role: role.arn,
+      code: new pulumi.asset.AssetArchive(
+        Object.fromEntries(Object.entries(args.files).map(([file, text]) => [file, new pulumi.asset.StringAsset(text)])),
+      ),
+      memorySize: args.memorySize,
+      timeout: args.timeout,
+      ...(args.environment === undefined ? {} : { environment: args.environment }),
+      loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
+      tags,
+    },
+    // The first call after `pulumi up` must find its permissions and its log group.
+    { parent, dependsOn: [policy, logGroup, ...(args.dependsOn ?? [])] },
+  );
+
+  const integration = new aws.apigatewayv2.Integration(
+    names.integration,
+    {
+      apiId: api.id,
+      integrationType: 'AWS_PROXY',
+      // How API Gateway calls Lambda's Invoke API (always POST), whatever the route's method.
+      integrationMethod: 'POST',
+      integrationUri: fn.arn,
+      payloadFormatVersion: '2.0',
+    },
+    opts,
+  );
+
+  const routes: aws.apigatewayv2.Route[] = [];
+  const permissions: aws.lambda.Permission[] = [];
+  for (const { key, method, path } of args.routes) {
+    routes.push(
+      new aws.apigatewayv2.Route(
+        `${component}-route-${key}`,
+        { apiId: api.id, routeKey: routeKey(method, path), target: pulumi.interpolate`integrations/${integration.id}` },
+        opts,
+      ),
+    );
+    // Scoped to this API, this path and the route's method: nothing else may invoke the Lambda.
+    permissions.push(
+      new aws.lambda.Permission(
+        `${component}-invoke-${key}`,
+        {
+          action: 'lambda:InvokeFunction',
+          function: fn.name,
+          principal: 'apigateway.amazonaws.com',
+          sourceArn: api.executionArn.apply((arn) => routeSourceArn(arn, method, path)),
+        },
+        opts,
+      ),
+    );
+  }
+  return { fn, logGroup, routes, permissions };
+}
+
 export class Router extends pulumi.ComponentResource {
   /** The API's base URL, no trailing slash, e.g. https://abc123.execute-api.us-east-1.amazonaws.com. */
   public readonly apiUrl: pulumi.Output<string>;
@@ -173,53 +333,7 @@ export class Router extends pulumi.ComponentResource {
       parent,
     );
 
-    // --- logs: explicit group, so retention is ours and the role can be scoped to it
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: args.logGroupName, retentionInDays: args.logRetentionInDays ?? 30, tags },
-      parent,
-    );
-
-    // --- the role: write to its own log group, read its own secret, nothing else
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        description: 'sipline router Lambda',
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-        tags,
-      },
-      parent,
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: role.id,
-        policy: pulumi.jsonStringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'WriteOwnLogs',
-              Effect: 'Allow',
-              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              // The group exists (above), so no logs:CreateLogGroup; streams live under `<arn>:*`.
-              Resource: pulumi.interpolate`${logGroup.arn}:*`,
-            },
-            {
-              Sid: 'ReadTwilioAuthToken',
-              Effect: 'Allow',
-              Action: 'secretsmanager:GetSecretValue',
-              Resource: secret.arn,
-            },
-          ],
-        }),
-      },
-      parent,
-    );
-
-    // --- the API first: the Lambda's PUBLIC_BASE_URL is its endpoint
+    // --- the API first: the router's PUBLIC_BASE_URL is its endpoint
     const api = new aws.apigatewayv2.Api(
       `${name}-api`,
       { protocolType: 'HTTP', description: 'Twilio voice webhooks for sipline', tags },
@@ -231,169 +345,65 @@ export class Router extends pulumi.ComponentResource {
     // no trailing slash; stripping one anyway keeps `${base}/voice/...` from ever doubling it.
     const baseUrl = api.apiEndpoint.apply((url) => url.replace(/\/+$/, ''));
 
-    const files = routerArchiveFiles(args.code, args.directory);
-    const fn = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        description: 'sipline call router: answers Twilio voice webhooks with TwiML',
-        runtime: aws.lambda.Runtime.NodeJS22dX,
-        architectures: ['arm64'],
-        handler: 'index.handler',
-        role: role.arn,
-        code: new pulumi.asset.AssetArchive(
-          Object.fromEntries(Object.entries(files).map(([file, text]) => [file, new pulumi.asset.StringAsset(text)])),
-        ),
-        memorySize: 256,
-        // Twilio gives a webhook 15 s; answering within 10 s or failing leaves it time to
-        // play its error message instead of a dead line.
-        timeout: 10,
-        environment: {
-          variables: {
-            // Exactly the base Twilio was given (the URLs below), so signatures validate.
-            PUBLIC_BASE_URL: baseUrl,
-            // The ARN, never the token: environment variables show in the console and in
-            // `pulumi stack export`.
-            TWILIO_AUTH_TOKEN_SECRET_ARN: secret.arn,
-            // Not secret, and unused by the router: a new token (a new secret version) changes
-            // the function's configuration, so no warm instance keeps checking signatures with
-            // the old token after a rotation.
-            TWILIO_AUTH_TOKEN_VERSION: secretVersion.versionId,
-            POWERTOOLS_SERVICE_NAME: 'sipline-router',
-            POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
-          },
+    const router = webhookLambda(name, this, api, {
+      names: { logs: `${name}-logs`, role: `${name}-role`, policy: `${name}-policy`, function: `${name}-function`, integration: `${name}-integration` },
+      logGroupName: args.logGroupName,
+      logRetentionInDays: args.logRetentionInDays ?? 30,
+      roleDescription: 'sipline router Lambda',
+      // Besides its logs, its own secret and nothing else.
+      statements: [{ Sid: 'ReadTwilioAuthToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.arn }],
+      description: 'sipline call router: answers Twilio voice webhooks with TwiML',
+      files: routerArchiveFiles(args.code, args.directory),
+      memorySize: 256,
+      // Twilio gives a webhook 15 s; answering within 10 s or failing leaves it time to
+      // play its error message instead of a dead line.
+      timeout: 10,
+      environment: {
+        variables: {
+          // Exactly the base Twilio was given (the URLs below), so signatures validate.
+          PUBLIC_BASE_URL: baseUrl,
+          // The ARN, never the token: environment variables show in the console and in
+          // `pulumi stack export`.
+          TWILIO_AUTH_TOKEN_SECRET_ARN: secret.arn,
+          // Not secret, and unused by the router: a new token (a new secret version) changes
+          // the function's configuration, so no warm instance keeps checking signatures with
+          // the old token after a rotation.
+          TWILIO_AUTH_TOKEN_VERSION: secretVersion.versionId,
+          POWERTOOLS_SERVICE_NAME: 'sipline-router',
+          POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
         },
-        loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
-        tags,
       },
-      // The first call after `pulumi up` must find its permissions, its log group and a value
-      // in its secret.
-      { parent: this, dependsOn: [policy, logGroup, secretVersion] },
-    );
-
-    const integration = new aws.apigatewayv2.Integration(
-      `${name}-integration`,
-      {
-        apiId: api.id,
-        integrationType: 'AWS_PROXY',
-        integrationMethod: 'POST',
-        integrationUri: fn.arn,
-        payloadFormatVersion: '2.0',
-      },
-      parent,
-    );
-    const permissions: aws.lambda.Permission[] = [];
-    const routes = Object.entries(ROUTES).map(([key, path]) => {
-      const route = new aws.apigatewayv2.Route(
-        `${name}-route-${key}`,
-        { apiId: api.id, routeKey: routeKey(ROUTER_METHOD, path), target: pulumi.interpolate`integrations/${integration.id}` },
-        parent,
-      );
-      // Scoped to this API and this path (any method: the route is ANY): nothing else may
-      // invoke the router.
-      const permission = new aws.lambda.Permission(
-        `${name}-invoke-${key}`,
-        {
-          action: 'lambda:InvokeFunction',
-          function: fn.name,
-          principal: 'apigateway.amazonaws.com',
-          sourceArn: api.executionArn.apply((arn) => routeSourceArn(arn, ROUTER_METHOD, path)),
-        },
-        parent,
-      );
-      permissions.push(permission);
-      return route;
+      // The first call after `pulumi up` must also find a value in its secret.
+      dependsOn: [secretVersion],
+      routes: Object.entries(ROUTES).map(([key, path]) => ({ key, method: ROUTER_METHOD, path })),
+      tags,
     });
 
     // --- the voice fallback: a second, minimal Lambda with nothing in common with the router
     // but the API. Twilio asks it when the router failed (5xx such as the router's 503 when its
     // token cannot be loaded, a crash, a timeout, a throttle), so it shares none of what could
     // have failed: no secret, no directory, no dependencies, its own role and log group.
-    const fallbackLogGroup = new aws.cloudwatch.LogGroup(
-      `${name}-fallback-logs`,
-      { name: args.fallbackLogGroupName ?? `${args.logGroupName}-fallback`, retentionInDays: args.logRetentionInDays ?? 30, tags },
-      parent,
-    );
-    const fallbackRole = new aws.iam.Role(
-      `${name}-fallback-role`,
-      {
-        description: 'sipline voice fallback Lambda',
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-        tags,
+    const fallback = webhookLambda(name, this, api, {
+      // `${name}-fallback`, not `${name}-fallback-function`: the name it was first deployed under.
+      names: {
+        logs: `${name}-fallback-logs`,
+        role: `${name}-fallback-role`,
+        policy: `${name}-fallback-policy`,
+        function: `${name}-fallback`,
+        integration: `${name}-fallback-integration`,
       },
-      parent,
-    );
-    const fallbackPolicy = new aws.iam.RolePolicy(
-      `${name}-fallback-policy`,
-      {
-        role: fallbackRole.id,
-        policy: pulumi.jsonStringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'WriteOwnLogs',
-              Effect: 'Allow',
-              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              Resource: pulumi.interpolate`${fallbackLogGroup.arn}:*`,
-            },
-          ],
-        }),
-      },
-      parent,
-    );
-    const fallbackFiles = fallbackArchiveFiles();
-    const fallbackFn = new aws.lambda.Function(
-      `${name}-fallback`,
-      {
-        description: 'sipline voice fallback: apologises and hangs up when the router failed',
-        runtime: aws.lambda.Runtime.NodeJS22dX,
-        architectures: ['arm64'],
-        handler: 'index.handler',
-        role: fallbackRole.arn,
-        code: new pulumi.asset.AssetArchive(
-          Object.fromEntries(Object.entries(fallbackFiles).map(([file, text]) => [file, new pulumi.asset.StringAsset(text)])),
-        ),
-        memorySize: 128,
-        // It returns a constant; Twilio's 15 s webhook budget is already partly spent by the
-        // voice URL that failed.
-        timeout: 3,
-        loggingConfig: { logFormat: 'Text', logGroup: fallbackLogGroup.name },
-        tags,
-      },
-      { parent: this, dependsOn: [fallbackPolicy, fallbackLogGroup] },
-    );
-    const fallbackIntegration = new aws.apigatewayv2.Integration(
-      `${name}-fallback-integration`,
-      {
-        apiId: api.id,
-        integrationType: 'AWS_PROXY',
-        integrationMethod: 'POST',
-        integrationUri: fallbackFn.arn,
-        payloadFormatVersion: '2.0',
-      },
-      parent,
-    );
-    routes.push(
-      new aws.apigatewayv2.Route(
-        `${name}-route-fallback`,
-        { apiId: api.id, routeKey: routeKey(FALLBACK_METHOD, FALLBACK_ROUTE), target: pulumi.interpolate`integrations/${fallbackIntegration.id}` },
-        parent,
-      ),
-    );
-    permissions.push(
-      new aws.lambda.Permission(
-        `${name}-invoke-fallback`,
-        {
-          action: 'lambda:InvokeFunction',
-          function: fallbackFn.name,
-          principal: 'apigateway.amazonaws.com',
-          sourceArn: api.executionArn.apply((arn) => routeSourceArn(arn, FALLBACK_METHOD, FALLBACK_ROUTE)),
-        },
-        parent,
-      ),
-    );
+      logGroupName: args.fallbackLogGroupName ?? `${args.logGroupName}-fallback`,
+      logRetentionInDays: args.logRetentionInDays ?? 30,
+      roleDescription: 'sipline voice fallback Lambda',
+      description: 'sipline voice fallback: apologises and hangs up when the router failed',
+      files: fallbackArchiveFiles(),
+      memorySize: 128,
+      // It returns a constant; Twilio's 15 s webhook budget is already partly spent by the
+      // voice URL that failed.
+      timeout: 3,
+      routes: [{ key: 'fallback', method: FALLBACK_METHOD, path: FALLBACK_ROUTE }],
+      tags,
+    });
 
     const stage = new aws.apigatewayv2.Stage(
       `${name}-stage`,
@@ -406,7 +416,7 @@ export class Router extends pulumi.ComponentResource {
         defaultRouteSettings: { throttlingBurstLimit: 50, throttlingRateLimit: 25 },
         tags,
       },
-      { parent: this, dependsOn: routes },
+      { parent: this, dependsOn: [...router.routes, ...fallback.routes] },
     );
 
     // --- alarms
@@ -437,18 +447,18 @@ export class Router extends pulumi.ComponentResource {
     alarm('errors', 'The sipline router failed (callers heard Twilio\'s error message)', {
       namespace: 'AWS/Lambda',
       metricName: 'Errors',
-      dimensions: { FunctionName: fn.name },
+      dimensions: { FunctionName: router.fn.name },
     });
     alarm('throttles', 'The sipline router was throttled (calls were not answered)', {
       namespace: 'AWS/Lambda',
       metricName: 'Throttles',
-      dimensions: { FunctionName: fn.name },
+      dimensions: { FunctionName: router.fn.name },
     });
     // Every fallback call is a call the router failed, whatever the reason: one is enough.
     alarm('fallback', 'Twilio used the voice fallback (the router failed a call; the caller heard an apology)', {
       namespace: 'AWS/Lambda',
       metricName: 'Invocations',
-      dimensions: { FunctionName: fallbackFn.name },
+      dimensions: { FunctionName: fallback.fn.name },
     });
     // HTTP APIs publish `5xx` (not REST APIs' `5XXError`). By ApiId alone: the API has one
     // stage, and the per-API series needs no guess at how `$default` is spelt as a dimension.
@@ -461,17 +471,17 @@ export class Router extends pulumi.ComponentResource {
     // The webhook URLs (the fallback's too) resolve only once the stage is deployed and API
     // Gateway may invoke both Lambdas (every permission, the fallback's included), so whatever
     // is given them (the Twilio side) waits until a call can succeed.
-    const served = pulumi.all([stage.id, ...permissions.map((p) => p.id)]);
+    const served = pulumi.all([stage.id, ...router.permissions.map((p) => p.id), ...fallback.permissions.map((p) => p.id)]);
     const urlOf = (route: string) => pulumi.all([baseUrl, served]).apply(([base]) => `${base}${route}`);
     this.apiUrl = baseUrl;
     this.outboundVoiceUrl = urlOf(ROUTES.outbound);
     this.inboundVoiceUrl = urlOf(ROUTES.inbound);
     this.fallbackUrl = urlOf(FALLBACK_ROUTE);
-    this.fallbackFunctionName = fallbackFn.name;
-    this.functionName = fn.name;
-    this.functionArn = fn.arn;
+    this.fallbackFunctionName = fallback.fn.name;
+    this.functionName = router.fn.name;
+    this.functionArn = router.fn.arn;
     this.secretArn = secret.arn;
-    this.logGroupName = logGroup.name;
+    this.logGroupName = router.logGroup.name;
     this.alarmTopicArn = topic.arn;
     this.registerOutputs({
       apiUrl: this.apiUrl,

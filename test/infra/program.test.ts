@@ -52,6 +52,73 @@ describe('the sipline program with the demo config', () => {
     });
   });
 
+  describe('what a deployed stack would see change', () => {
+    // A resource's URN is its type, name and parent chain: change one and `pulumi up` deletes
+    // the resource and creates another (a new API URL, a new function, lost log groups).
+    it("keeps every Router child's type and name, directly under the Router", () => {
+      const router = one(TYPES.router);
+      const children = mocks.resources.filter((r) => r.parent === `${router.type}::${router.name}`).map((r) => `${r.type}::${r.name}`);
+      expect(children.sort()).toEqual(
+        [
+          `${TYPES.secret}::sipline-router-twilio-auth-token`,
+          `${TYPES.secretVersion}::sipline-router-twilio-auth-token`,
+          `${TYPES.api}::sipline-router-api`,
+          `${TYPES.stage}::sipline-router-stage`,
+          `${TYPES.topic}::sipline-router-alarms`,
+          // the router Lambda
+          `${TYPES.logGroup}::sipline-router-logs`,
+          `${TYPES.role}::sipline-router-role`,
+          `${TYPES.rolePolicy}::sipline-router-policy`,
+          `${TYPES.lambda}::sipline-router-function`,
+          `${TYPES.integration}::sipline-router-integration`,
+          `${TYPES.route}::sipline-router-route-outbound`,
+          `${TYPES.route}::sipline-router-route-inbound`,
+          `${TYPES.permission}::sipline-router-invoke-outbound`,
+          `${TYPES.permission}::sipline-router-invoke-inbound`,
+          // the fallback Lambda
+          `${TYPES.logGroup}::sipline-router-fallback-logs`,
+          `${TYPES.role}::sipline-router-fallback-role`,
+          `${TYPES.rolePolicy}::sipline-router-fallback-policy`,
+          `${TYPES.lambda}::sipline-router-fallback`,
+          `${TYPES.integration}::sipline-router-fallback-integration`,
+          `${TYPES.route}::sipline-router-route-fallback`,
+          `${TYPES.permission}::sipline-router-invoke-fallback`,
+          // alarms
+          `${TYPES.alarm}::sipline-router-errors-alarm`,
+          `${TYPES.alarm}::sipline-router-throttles-alarm`,
+          `${TYPES.alarm}::sipline-router-fallback-alarm`,
+          `${TYPES.alarm}::sipline-router-api-5xx-alarm`,
+        ].sort(),
+      );
+    });
+
+    it('creates each Lambda after its role policy and log group (the router also after its secret value), and the stage after every route', () => {
+      const key = (type: string, name: string) => `${type}::${name}`;
+      expect(one(TYPES.lambda, NAMES.routerFunction).dependsOn).toEqual(
+        [key(TYPES.logGroup, NAMES.routerLogs), key(TYPES.rolePolicy, NAMES.routerPolicy), key(TYPES.secretVersion, 'sipline-router-twilio-auth-token')].sort(),
+      );
+      expect(one(TYPES.lambda, NAMES.fallbackFunction).dependsOn).toEqual([key(TYPES.logGroup, NAMES.fallbackLogs), key(TYPES.rolePolicy, NAMES.fallbackPolicy)].sort());
+      expect(one(TYPES.stage).dependsOn).toEqual(all(TYPES.route).map((r) => key(r.type, r.name)).sort());
+    });
+
+    it('gives both Lambdas the same shape: runtime, architecture, handler, text logs to their own group, the stack tags', () => {
+      for (const [fn, logs] of [
+        [NAMES.routerFunction, NAMES.routerLogs],
+        [NAMES.fallbackFunction, NAMES.fallbackLogs],
+      ] as const) {
+        expect(one(TYPES.lambda, fn).inputs).toMatchObject({
+          runtime: 'nodejs22.x',
+          architectures: ['arm64'],
+          handler: 'index.handler',
+          loggingConfig: { logFormat: 'Text', logGroup: one(TYPES.logGroup, logs).inputs.name },
+          tags: { project: 'sipline', stack: 'dev' },
+        });
+      }
+      expect(one(TYPES.lambda, NAMES.routerFunction).inputs).toMatchObject({ memorySize: 256, timeout: 10 });
+      expect(one(TYPES.lambda, NAMES.fallbackFunction).inputs).toMatchObject({ memorySize: 128, timeout: 3 });
+    });
+  });
+
   describe('wiring Twilio to the API', () => {
     it("points the SIP domain's voice URL at the API's outbound route, by POST", () => {
       const domain = one(TYPES.sipDomain);
