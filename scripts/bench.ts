@@ -11,58 +11,32 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as esbuild from 'esbuild';
-import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { bundleRouter } from '../lambda/build';
+import { AUTH_TOKEN, BASE_URL, demoDirectory, inboundCall, outboundCall, webhookEvent } from '../test/lambda/fixtures';
 
-const TOKEN = 'bench-token-0123456789abcdef0123';
-const BASE = 'https://abc123.execute-api.us-east-1.amazonaws.com';
-const DOMAIN = 'acme.sip.twilio.com';
 const WARM_REQUESTS = 100_000;
 const COLD_RUNS = 15;
 
+/** The tests' demo directory, and 200 more users bound to numbers. */
 const directory = {
-  domain: DOMAIN,
-  defaultCountry: 'US',
-  defaultCallerId: '+14155550123',
-  allowedCountries: ['US', 'CA'],
-  emergency: { enabled: false },
-  users: [
-    { username: '+14155550100' },
-    { username: '+14155550101' },
-    { username: 'alice', number: '+14155550199' },
-    { username: 'bob' },
-    ...Array.from({ length: 200 }, (_, i) => ({ username: `user${i}`, number: `+1415555${String(1000 + i)}` })),
-  ],
+  ...demoDirectory(),
+  users: [...demoDirectory().users, ...Array.from({ length: 200 }, (_, i) => ({ username: `user${i}`, number: `+1415555${String(1000 + i)}` }))],
 };
 
-/** A signed payload 2.0 event, as API Gateway delivers Twilio's webhook. */
-function event(route: 'outbound' | 'inbound', from: string, to: string) {
-  const rawPath = `/voice/${route}`;
-  const params = { CallSid: 'CA0123456789abcdef0123456789abcdef', AccountSid: 'AC0123456789abcdef0123456789abcdef', From: from, To: to, Direction: 'inbound', CallStatus: 'ringing', ApiVersion: '2010-04-01' };
-  return {
-    version: '2.0',
-    rawPath,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': getExpectedTwilioSignature(TOKEN, BASE + rawPath, params) },
-    requestContext: { domainName: 'abc123.execute-api.us-east-1.amazonaws.com', http: { method: 'POST' } },
-    body: Buffer.from(new URLSearchParams(params).toString()).toString('base64'),
-    isBase64Encoded: true,
-  };
-}
-
-/** The mix of flows the warm benchmark cycles through. */
-const sip = (u: string) => `sip:${u}@${DOMAIN}`;
+/** The mix of flows the warm benchmark cycles through: signed payload 2.0 events. */
+const dial = (from: string, to: string) => webhookEvent(outboundCall(from, to));
+const ring = (to: string) => webhookEvent(inboundCall('+12125550123', to), { path: '/voice/inbound' });
 const MIX = [
-  event('outbound', sip('+14155550100'), sip('4155551234')), // E.164 user -> PSTN, national digits
-  event('outbound', sip('alice'), sip('+16135550123')), // alphanumeric -> PSTN (CA)
-  event('outbound', sip('+14155550100'), sip('4155550101')), // E.164 -> E.164 user by number
-  event('outbound', sip('bob'), sip('alice')), // alphanumeric -> alphanumeric
-  event('outbound', sip('+14155550100'), `${sip('4155551234')};user=phone`),
-  event('outbound', sip('bob'), sip('+442079460000')), // refused: country
-  event('outbound', sip('bob'), sip('19005551234')), // refused: premium rate
-  event('inbound', '+12125550123', '+14155550199'), // PSTN -> alice
-  event('inbound', '+12125550123', '+14155551010'), // PSTN -> user10
-  event('inbound', '+12125550123', '+14155550777'), // not in service
+  dial('+14155550100', '4155551234'), // E.164 user -> PSTN, national digits
+  dial('alice', '+16135550123'), // alphanumeric -> PSTN (CA)
+  dial('+14155550100', '4155550101'), // E.164 -> E.164 user by number
+  dial('bob', 'alice'), // alphanumeric -> alphanumeric
+  webhookEvent({ ...outboundCall('+14155550100', '4155551234'), To: 'sip:4155551234@acme.sip.twilio.com;user=phone' }),
+  dial('bob', '+442079460000'), // refused: country
+  dial('bob', '19005551234'), // refused: premium rate
+  ring('+14155550199'), // PSTN -> alice
+  ring('+14155551010'), // PSTN -> user10
+  ring('+14155550777'), // not in service
 ];
 
 function childScript(mode: 'cold' | 'warm', bundle: string): string {
@@ -143,7 +117,7 @@ async function benchRouter(work: string, baselineDir: string): Promise<void> {
   const baseline = writeRouter(baselineDir, (await bundleRouter([requireTwilioWhole])).code);
   const events = path.join(work, 'events.json');
   fs.writeFileSync(events, JSON.stringify(MIX));
-  const env = { TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: BASE, BENCH_EVENTS: events };
+  const env = { TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, BENCH_EVENTS: events };
 
   console.log(`router bundle            ${fmt(Buffer.byteLength(code) / 1024)} KiB                 (target: at most 250 KB)`);
 
