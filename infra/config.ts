@@ -6,6 +6,7 @@
  * `parseStackConfig` and `routerDirectoryFrom`, so what runs locally is what deploys.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
   validateDirectory,
@@ -68,6 +69,9 @@ function configKey(directoryPath: string): string {
 }
 
 function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string {
+  if (p.path === 'domain' && (rawDomain === undefined || rawDomain === null || rawDomain === '')) {
+    return `${CONFIG_NAMESPACE}:domainName is required: the SIP domain's label (acme for acme.sip.twilio.com), unique across Twilio`;
+  }
   if (p.path === 'domain') {
     return `${CONFIG_NAMESPACE}:domainName: ${JSON.stringify(rawDomain)} must be lower-case letters, digits and "-" (acme for acme.sip.twilio.com)`;
   }
@@ -82,13 +86,19 @@ function asBoolean(key: string, value: unknown, fallback: boolean): boolean {
   throw new ConfigError(`${CONFIG_NAMESPACE}:${key}: ${JSON.stringify(value)} must be true or false`);
 }
 
-function asList(key: string, value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw new ConfigError(`${CONFIG_NAMESPACE}:${key}: ${JSON.stringify(value)} must be a list`);
+/** Pulumi hands lists over as JSON text; a value that is no list is reported, and read as `fallback`. */
+function asList(key: string, value: unknown, problems: string[], fallback: unknown): unknown {
+  let list = value;
+  if (typeof value === 'string') {
+    try {
+      list = JSON.parse(value);
+    } catch {
+      list = value;
+    }
   }
+  if (Array.isArray(list)) return list;
+  problems.push(`${CONFIG_NAMESPACE}:${key}: ${JSON.stringify(value)} must be a list`);
+  return fallback;
 }
 
 function optionalString(value: unknown): unknown {
@@ -103,12 +113,17 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   const problems: string[] = [];
   const rawDomain = values.domainName;
   const domainName = typeof rawDomain === 'string' ? rawDomain.replace(/\.sip\.twilio\.com$/, '') : '';
-  const rawUsers = asList('users', values.users ?? []);
-  const rawCountries = values.allowedCountries === undefined ? undefined : asList('allowedCountries', values.allowedCountries);
+  const rawUsers = values.users === undefined || values.users === null ? [] : (asList('users', values.users, problems, []) as unknown[]);
+  if (values.users === undefined || values.users === null) {
+    problems.push(`${CONFIG_NAMESPACE}:users is required: the SIP users, each with a username (see README, Configuration)`);
+  } else if (rawUsers.length === 0 && Array.isArray(values.users)) {
+    problems.push(`${CONFIG_NAMESPACE}:users: [] must list at least one user`);
+  }
+  const rawCountries = values.allowedCountries === undefined ? undefined : asList('allowedCountries', values.allowedCountries, problems, undefined);
   const defaultCountry = values.defaultCountry ?? 'US';
 
   const users: UserConfig[] = [];
-  if (Array.isArray(rawUsers)) {
+  {
     rawUsers.forEach((u: unknown, i) => {
       if (typeof u !== 'object' || u === null) return; // reported by the directory check
       const { username, number, password } = u as Record<string, unknown>;
@@ -156,7 +171,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     ...(optionalString(values.defaultCallerId) === undefined ? {} : { defaultCallerId: values.defaultCallerId as string }),
     allowedCountries: (rawCountries ?? [defaultCountry]) as string[],
     emergencyCalling,
-    users: Array.isArray(rawUsers) ? users : (rawUsers as UserConfig[]),
+    users,
     ...(edge === undefined ? {} : { edge: edge as SipEdge }),
     ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),
   };
@@ -200,6 +215,32 @@ export function readStackConfigFile(path: string): Record<string, unknown> {
     if (key.startsWith(`${CONFIG_NAMESPACE}:`)) values[key.slice(CONFIG_NAMESPACE.length + 1)] = withoutSecrets(value);
   }
   return values;
+}
+
+/**
+ * Secrets written in clear text in a stack file (a password or the auth token not set with
+ * `pulumi config set --secret`): they would sit in git. One warning per value, naming the key
+ * and the command that fixes it; nothing when the file does not exist (config kept elsewhere).
+ */
+export function clearTextSecretWarnings(stackFile: string): string[] {
+  if (!fs.existsSync(stackFile)) return [];
+  const doc = parseYaml(fs.readFileSync(stackFile, 'utf8')) as { config?: Record<string, unknown> } | null;
+  const config = doc?.config ?? {};
+  const warnings: string[] = [];
+  const token = config[`${CONFIG_NAMESPACE}:twilioAuthToken`];
+  if (token !== undefined && !isEncrypted(token)) {
+    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${path.basename(stackFile)}: pulumi config set --secret twilioAuthToken <token>`);
+  }
+  const users = config[`${CONFIG_NAMESPACE}:users`];
+  if (Array.isArray(users)) {
+    users.forEach((u: unknown, i) => {
+      const password = (u as Record<string, unknown> | null)?.password;
+      if (password !== undefined && password !== null && !isEncrypted(password)) {
+        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${path.basename(stackFile)}: pulumi config set --secret --path 'users[${i}].password' <password>`);
+      }
+    });
+  }
+  return warnings;
 }
 
 function isEncrypted(value: unknown): boolean {

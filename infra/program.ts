@@ -12,7 +12,8 @@ import { bundleRouter, type RouterBundle } from '../lambda/build';
 import { numberOf } from '../lambda/directory';
 import { Router } from './components/router';
 import { TwilioSip } from './components/twilioSip';
-import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, routerDirectoryFrom, type SiplineConfig } from './config';
+import * as path from 'node:path';
+import { CONFIG_NAMESPACE, ConfigError, clearTextSecretWarnings, parseStackConfig, routerDirectoryFrom, type SiplineConfig } from './config';
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
@@ -68,6 +69,7 @@ export function readStackInputs(): StackInputs {
   } catch (e) {
     throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:users: ${(e as Error).message}`);
   }
+  for (const warning of clearTextSecretWarnings(path.join(process.cwd(), `Pulumi.${pulumi.getStack()}.yaml`))) pulumi.log.warn(warning);
   let twilioAuthToken: pulumi.Output<string>;
   try {
     twilioAuthToken = cfg.requireSecret('twilioAuthToken');

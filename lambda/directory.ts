@@ -93,6 +93,11 @@ export interface ValidateOptions {
   numbers?: NumberCheck;
 }
 
+function countryProblem(code: unknown): string {
+  const upper = typeof code === 'string' ? code.toUpperCase() : '';
+  return isKnownCountry(upper) ? `is not an ISO 3166 alpha-2 country code: write it in upper case, ${upper}` : 'is not an ISO 3166 alpha-2 country code (like US or GB)';
+}
+
 /**
  * Validates a parsed directory and returns it typed, or throws a DirectoryError listing every
  * problem at once (a user fixing config should not have to iterate one error at a time).
@@ -110,7 +115,7 @@ export function validateDirectory(value: unknown, options: ValidateOptions = {})
     fail('domain', d.domain, 'must be a SIP domain name: lower-case letters, digits and "-", ending in .sip.twilio.com');
   }
   if (typeof d.defaultCountry !== 'string' || !isKnownCountry(d.defaultCountry)) {
-    fail('defaultCountry', d.defaultCountry, 'is not an ISO 3166 alpha-2 country code (like US or GB)');
+    fail('defaultCountry', d.defaultCountry, countryProblem(d.defaultCountry));
   }
   if (d.defaultCallerId !== undefined && !isE164(d.defaultCallerId, check)) {
     fail('defaultCallerId', d.defaultCallerId, 'is not a valid E.164 phone number (like +14155550123)');
@@ -120,7 +125,7 @@ export function validateDirectory(value: unknown, options: ValidateOptions = {})
       fail('allowedCountries', d.allowedCountries, 'must be a non-empty list of country codes');
     } else {
       d.allowedCountries.forEach((c, i) => {
-        if (typeof c !== 'string' || !isKnownCountry(c)) fail(`allowedCountries[${i}]`, c, 'is not an ISO 3166 alpha-2 country code (like US or GB)');
+        if (typeof c !== 'string' || !isKnownCountry(c)) fail(`allowedCountries[${i}]`, c, countryProblem(c));
       });
     }
   }

@@ -67,7 +67,11 @@ export function createHandler(deps: RouterDeps): RouterHandler {
     let decision: Decision;
     let twiml: string;
     try {
-      const country = plan.countryFor(event.rawQueryString ? new URLSearchParams(event.rawQueryString).get('defaultCountry') ?? undefined : undefined);
+      const override = event.rawQueryString ? (new URLSearchParams(event.rawQueryString).get('defaultCountry') ?? undefined) : undefined;
+      const country = plan.countryFor(override);
+      if (override !== undefined && override !== country) {
+        logger.warn('ignored an unknown defaultCountry on the webhook URL', { route, defaultCountry: clip(override) });
+      }
       decision = route === 'outbound' ? plan.outbound(single(params.From), single(params.To), country) : plan.inbound(single(params.To), country);
       twiml = renderTwiml(decision, plan.domain);
     } catch (err) {

@@ -3,17 +3,39 @@
  * that `npm start` runs, and prints the flow it took and the TwiML it answered.
  */
 import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { isKnownCountry } from '../lambda/phone';
 import { DIRECTORY_PATH, LOCAL_TOKEN_FILE } from './localRouter';
 import { placeCall, simulatedCall } from './simulatedCall';
 
+const USAGE = `usage: npm run call -- FROM TO [--country GB]
+  FROM  a registered phone (sip:alice@acme.sip.twilio.com, alice, sip:+14155550100@acme.sip.twilio.com)
+        or a PSTN caller (+12125550123), which calls one of the account's numbers
+  TO    what the phone dialed (4155551234, bob, 911), or the number the PSTN caller dialed
+  --country GB  reads national numbers as British for this call (?defaultCountry=GB)`;
+
+function parse(argv: string[]): { from: string; to: string; country?: string } | string {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { country: { type: 'string' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const [from, to, ...extra] = parsed.positionals;
+  if (!from || !to) return 'FROM and TO are required';
+  if (extra.length > 0) return `unexpected ${JSON.stringify(extra.join(' '))} (quote a number with spaces)`;
+  const country = parsed.values.country?.toUpperCase();
+  if (country !== undefined && !isKnownCountry(country)) return `--country ${parsed.values.country}: not an ISO 3166 alpha-2 country code (like GB)`;
+  return { from, to, ...(country === undefined ? {} : { country }) };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const countryAt = argv.indexOf('--country');
-  const country = countryAt >= 0 ? argv.splice(countryAt, 2)[1] : undefined;
-  const [from, to] = argv;
-  if (!from || !to) {
-    console.error('usage: npm run call -- FROM TO [--country GB]\n  e.g. npm run call -- sip:alice@acme.sip.twilio.com 4155551234');
+  const args = parse(argv);
+  if (typeof args === 'string') {
+    console.error(`${args}\n${USAGE}`);
     return 2;
   }
+  const { from, to, country } = args;
   const baseUrl = process.env.ROUTER_URL || `http://127.0.0.1:${process.env.PORT || 3000}`;
   if (!fs.existsSync(DIRECTORY_PATH)) {
     console.error('No local router found: start it first with `npm start`.');
@@ -33,9 +55,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Could not reach the router at ${baseUrl}: is \`npm start\` running?`);
     return 1;
   }
-  console.log(`POST ${call.path}  From=${call.params.From}  To=${call.params.To}`);
+  console.log(`POST ${call.path}${country ? `?defaultCountry=${country}` : ''}  From=${call.params.From}  To=${call.params.To}`);
   console.log(`HTTP ${result.status}  flow: ${result.flow ?? '(none)'}`);
   console.log(result.body);
+  if (result.status === 503) console.error('The router could not load its auth token: see the `npm start` terminal.');
+  if (result.status === 403) console.error('Signature refused: the router and this command use different auth tokens (TWILIO_AUTH_TOKEN).');
   return result.status === 200 ? 0 : 1;
 }
 

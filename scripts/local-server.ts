@@ -2,6 +2,7 @@
  * `npm start`: the router on http://127.0.0.1:3000 (PORT overrides), built from lambda/ and
  * routing with the directory of the dev stack (SIPLINE_STACK overrides), exactly as deployed.
  */
+import { loadAuthToken } from '../lambda/authToken';
 import { serveHandler } from './localAdapter';
 import { DIRECTORY_PATH, loadBundledRouter, localAuthToken, writeDirectory } from './localRouter';
 import * as path from 'node:path';
@@ -12,6 +13,8 @@ async function main(): Promise<void> {
   const baseUrl = `http://127.0.0.1:${port}`;
   writeDirectory(stack);
   const { token, generated } = localAuthToken();
+  // The router would refuse it on every call (503); say so now, once.
+  await loadAuthToken({ TWILIO_AUTH_TOKEN: token });
   const handler = await loadBundledRouter({ TWILIO_AUTH_TOKEN: token, PUBLIC_BASE_URL: baseUrl, POWERTOOLS_SERVICE_NAME: 'sipline-router' });
   const server = serveHandler(handler);
   server.on('error', (err: NodeJS.ErrnoException) => {

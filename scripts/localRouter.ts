@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parseStackConfig, readStackConfigFile, routerDirectoryFrom } from '../infra/config';
+import { clearTextSecretWarnings, parseStackConfig, readStackConfigFile, routerDirectoryFrom } from '../infra/config';
 import { BUNDLE_PATH, writeRouterBundle } from '../lambda/build';
 import type { PayloadV2Handler } from './localAdapter';
 
@@ -19,7 +19,10 @@ export function stackConfigFile(stack: string): string {
 
 /** Writes the directory derived from `Pulumi.<stack>.yaml` where the bundle looks for it. */
 export function writeDirectory(stack: string): string {
-  const directory = routerDirectoryFrom(parseStackConfig(readStackConfigFile(stackConfigFile(stack))));
+  const file = stackConfigFile(stack);
+  if (!fs.existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} not found: a stack's config lives in Pulumi.<stack>.yaml (see README, Configuration)`);
+  for (const warning of clearTextSecretWarnings(file)) console.warn(`warning: ${warning}`);
+  const directory = routerDirectoryFrom(parseStackConfig(readStackConfigFile(file)));
   writeAtomically(DIRECTORY_PATH, `${JSON.stringify(directory, null, 2)}\n`);
   return DIRECTORY_PATH;
 }

@@ -16,7 +16,9 @@ const sid = (prefix: string) => prefix + randomBytes(16).toString('hex');
  * URL); FROM a phone number is the PSTN calling one of the account's numbers. A bare TO of an
  * outbound call is put in a SIP URI on the domain, as a phone's dial string would be.
  */
-export function simulatedCall(from: string, to: string, domain: string): SimulatedCall {
+export function simulatedCall(from: string, dialed: string, domain: string): SimulatedCall {
+  // A phone sends what was keyed in without the spaces a person types in a number.
+  const to = dialed.replace(/\s+/g, '');
   const fromPhoneNumber = /^\+?[0-9][0-9 ().-]*$/.test(from);
   const common = { CallSid: sid('CA'), AccountSid: sid('AC'), ApiVersion: '2010-04-01', CallStatus: 'ringing', Direction: 'inbound' };
   if (fromPhoneNumber) {

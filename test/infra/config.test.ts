@@ -31,7 +31,7 @@ function parseMessage(overrides: Record<string, unknown>): string {
 
 const CASES: Array<[string, Record<string, unknown>, string]> = [
   ['a domain label with capitals and punctuation', { domainName: 'Acme!' }, 'sipline:domainName: "Acme!" must be lower-case letters'],
-  ['no domain at all', { domainName: undefined }, 'sipline:domainName: undefined'],
+  ['no domain at all', { domainName: undefined }, 'sipline:domainName is required'],
   ['an unknown default country', { defaultCountry: 'XX' }, 'sipline:defaultCountry: "XX" is not an ISO 3166'],
   ['a caller ID that is not E.164', { defaultCallerId: '4155550123' }, 'sipline:defaultCallerId: "4155550123" is not a valid E.164'],
   ['an unknown allowed country', { allowedCountries: ['US', 'ZZ'] }, 'sipline:allowedCountries[1]: "ZZ" is not an ISO 3166'],

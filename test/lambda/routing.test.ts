@@ -183,8 +183,10 @@ describe('the default country', () => {
     expect((await route('alice', '02079460000', { directory, query: 'defaultCountry=GB' })).dial?.target).toBe('+442079460000');
   });
 
-  it('ignores an unknown ?defaultCountry= and keeps the directory\'s', async () => {
-    expect((await route('alice', '4155551234', { query: 'defaultCountry=ZZ' })).dial?.target).toBe('+14155551234');
+  it('ignores an unknown ?defaultCountry= and keeps the directory\'s, with a warning', async () => {
+    const { dial, logger } = await route('alice', '4155551234', { query: 'defaultCountry=ZZ' });
+    expect(dial?.target).toBe('+14155551234');
+    expect(logger.lines[0]).toMatchObject({ level: 'warn', fields: { defaultCountry: 'ZZ' } });
   });
 });
 
