@@ -32,7 +32,7 @@ const KEY_INPUTS: Record<string, string[]> = {
   'aws:lambda/function:Function': ['runtime', 'architectures', 'handler', 'memorySize', 'timeout', 'role', 'code', 'environment', 'loggingConfig'],
   'aws:apigatewayv2/integration:Integration': ['apiId', 'integrationType', 'integrationUri', 'payloadFormatVersion'],
   'aws:apigatewayv2/route:Route': ['routeKey', 'target'],
-  'aws:apigatewayv2/stage:Stage': ['name', 'autoDeploy'],
+  'aws:apigatewayv2/stage:Stage': ['name', 'autoDeploy', 'defaultRouteSettings'],
   'aws:lambda/permission:Permission': ['function', 'principal', 'sourceArn'],
   'aws:cloudwatch/metricAlarm:MetricAlarm': ['namespace', 'metricName', 'dimensions', 'statistic', 'threshold', 'period', 'alarmActions'],
   'random:index/randomPassword:RandomPassword': ['length', 'special', 'minUpper', 'minLower', 'minNumeric'],
