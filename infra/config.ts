@@ -9,10 +9,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
+  numberOf,
   validateDirectory,
   type DirectoryProblem,
   type RouterDirectory,
 } from '../lambda/directory';
+import { parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
 
 export const CONFIG_NAMESPACE = 'sipline';
 
@@ -97,7 +99,9 @@ function asList(key: string, value: unknown, problems: string[], fallback: unkno
     }
   }
   if (Array.isArray(list)) return list;
-  problems.push(`${CONFIG_NAMESPACE}:${key}: ${JSON.stringify(value)} must be a list`);
+  // For `users`, the type, not the value: it may hold passwords, which Pulumi has decrypted.
+  const shown = key !== 'users' ? JSON.stringify(value) : list === null ? 'null' : typeof list === 'object' ? 'an object' : `a ${typeof list}`;
+  problems.push(`${CONFIG_NAMESPACE}:${key}: ${shown} must be a list`);
   return fallback;
 }
 
@@ -116,7 +120,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   const rawUsers = values.users === undefined || values.users === null ? [] : (asList('users', values.users, problems, []) as unknown[]);
   if (values.users === undefined || values.users === null) {
     problems.push(`${CONFIG_NAMESPACE}:users is required: the SIP users, each with a username (see README, Configuration)`);
-  } else if (rawUsers.length === 0 && Array.isArray(values.users)) {
+  } else if (rawUsers.length === 0 && (Array.isArray(values.users) || values.users === '[]')) {
     problems.push(`${CONFIG_NAMESPACE}:users: [] must list at least one user`);
   }
   const rawCountries = values.allowedCountries === undefined ? undefined : asList('allowedCountries', values.allowedCountries, problems, undefined);
@@ -176,6 +180,8 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),
   };
 
+  if (emergencyCalling) problems.push(...emergencyProblems(config));
+
   // The routing rules (countries, numbers, usernames, duplicates) live with the directory schema.
   try {
     validateDirectory(routerDirectoryFrom(config), { describe: (p) => describeConfigProblem(p, rawDomain) });
@@ -187,6 +193,30 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     throw new ConfigError(`Invalid stack configuration:\n${[...new Set(problems)].map((p) => `  - ${p}`).join('\n')}`);
   }
   return config;
+}
+
+/**
+ * With emergency calling on, every user needs a call-back number (its own, else the default
+ * caller ID) in a country where Twilio routes emergency calls from SIP domains: otherwise that
+ * phone's 911 would be refused at the worst moment. Found at deploy time instead.
+ */
+function emergencyProblems(config: SiplineConfig): string[] {
+  const problems: string[] = [];
+  config.users.forEach((user, i) => {
+    if (!user || typeof user.username !== 'string') return;
+    const callback = numberOf(user) ?? config.defaultCallerId;
+    if (callback === undefined) {
+      problems.push(`${CONFIG_NAMESPACE}:users[${i}] ("${user.username}") has no call-back number for emergency calls: give it a number, or set ${CONFIG_NAMESPACE}:defaultCallerId`);
+      return;
+    }
+    const country = parseE164(callback)?.country;
+    if (country !== undefined && !TWILIO_EMERGENCY_NUMBERS[country]) {
+      problems.push(
+        `${CONFIG_NAMESPACE}:emergencyCalling is true, but users[${i}] ("${user.username}") calls back from ${callback} (${country}), where Twilio routes no emergency calls from SIP domains (${Object.keys(TWILIO_EMERGENCY_NUMBERS).join(', ')} only)`,
+      );
+    }
+  });
+  return problems;
 }
 
 /** The routing directory the router reads, derived from a validated config. No secrets in it. */

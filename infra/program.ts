@@ -28,6 +28,14 @@ const KNOWN_KEYS = new Set<string>([...PLAIN_KEYS, 'users', 'twilioAuthToken']);
  */
 export const SECURE_SIP = true;
 
+/**
+ * The stack's config file. Relative to this file, not the working directory: the Pulumi CLI
+ * runs the program from the directory of Pulumi.yaml's `main` (infra/), not the project's.
+ */
+export function stackFile(stack: string): string {
+  return path.resolve(__dirname, '..', `Pulumi.${stack}.yaml`);
+}
+
 export interface StackInputs {
   config: SiplineConfig;
   /** A pulumi secret. */
@@ -69,7 +77,7 @@ export function readStackInputs(): StackInputs {
   } catch (e) {
     throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:users: ${(e as Error).message}`);
   }
-  for (const warning of clearTextSecretWarnings(path.join(process.cwd(), `Pulumi.${pulumi.getStack()}.yaml`))) pulumi.log.warn(warning);
+  for (const warning of clearTextSecretWarnings(stackFile(pulumi.getStack()))) pulumi.log.warn(warning);
   let twilioAuthToken: pulumi.Output<string>;
   try {
     twilioAuthToken = cfg.requireSecret('twilioAuthToken');

@@ -153,16 +153,16 @@ export function validateDirectory(value: unknown, options: ValidateOptions = {})
       const user = u as Record<string, unknown>;
       const broken = usernameProblem(user.username, check);
       if (broken) fail(`${at}.username`, user.username, broken);
-      else if (emergencyCodes.has(user.username as string)) {
+      else if (usernames.has(user.username as string)) {
+        fail(`${at}.username`, user.username, `duplicates users[${usernames.get(user.username as string)}].username`);
+      } else usernames.set(user.username as string, i);
+      if (!broken && emergencyCodes.has(user.username as string)) {
         fail(`${at}.username`, user.username, 'is an emergency number: phones dialing it reach emergency services, never this user');
-      } else if (check === 'numberingPlan' && /^\d+$/.test(user.username as string) && typeof d.defaultCountry === 'string' && isKnownCountry(d.defaultCountry)) {
+      } else if (!broken && check === 'numberingPlan' && /^\d+$/.test(user.username as string) && typeof d.defaultCountry === 'string' && isKnownCountry(d.defaultCountry)) {
         // Digits that dial a real number would shadow it: write such a user in E.164.
         const asNumber = normalizeNumber(user.username as string, d.defaultCountry);
         if (asNumber) fail(`${at}.username`, user.username, `is a phone number (${asNumber.e164}): write it in E.164 so that dialing the number reaches this user`);
       }
-      else if (usernames.has(user.username as string)) {
-        fail(`${at}.username`, user.username, `duplicates users[${usernames.get(user.username as string)}].username`);
-      } else usernames.set(user.username as string, i);
       if (user.number !== undefined && !isE164(user.number, check)) {
         fail(`${at}.number`, user.number, 'is not a valid E.164 phone number (like +14155550199)');
       }

@@ -69,7 +69,7 @@ export function createHandler(deps: RouterDeps): RouterHandler {
     try {
       const override = event.rawQueryString ? (new URLSearchParams(event.rawQueryString).get('defaultCountry') ?? undefined) : undefined;
       const country = plan.countryFor(override);
-      if (override !== undefined && override !== country) {
+      if (override && override !== country) {
         logger.warn('ignored an unknown defaultCountry on the webhook URL', { route, defaultCountry: clip(override) });
       }
       decision = route === 'outbound' ? plan.outbound(single(params.From), single(params.To), country) : plan.inbound(single(params.To), country);

@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
     console.error('No local router found: start it first with `npm start`.');
     return 1;
   }
-  const token = process.env.TWILIO_AUTH_TOKEN || (fs.existsSync(LOCAL_TOKEN_FILE) ? fs.readFileSync(LOCAL_TOKEN_FILE, 'utf8') : '');
+  // Trimmed, as the router trims it.
+  const token = (process.env.TWILIO_AUTH_TOKEN || (fs.existsSync(LOCAL_TOKEN_FILE) ? fs.readFileSync(LOCAL_TOKEN_FILE, 'utf8') : '')).trim();
   if (!token) {
     console.error('The router runs with TWILIO_AUTH_TOKEN from its environment: set the same in this one.');
     return 1;

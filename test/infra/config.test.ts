@@ -38,7 +38,7 @@ const CASES: Array<[string, Record<string, unknown>, string]> = [
   ['allowed countries that are not a list', { allowedCountries: 'US, CA' }, 'sipline:allowedCountries: "US, CA" must be a list'],
   ['an empty allowed-country list', { allowedCountries: [] }, 'sipline:allowedCountries: [] must be a non-empty list'],
   ['emergencyCalling that is not a boolean', { emergencyCalling: 'maybe' }, 'sipline:emergencyCalling: "maybe" must be true or false'],
-  ['users that are not a list', { users: 'alice, bob' }, 'sipline:users: "alice, bob" must be a list'],
+  ['users that are not a list', { users: 'alice, bob' }, 'sipline:users: a string must be a list'],
   ['a username with a space', { users: user({ username: 'bad user' }) }, 'sipline:users[1].username: "bad user" must be an E.164 number or start with'],
   ['a username over 32 characters', { users: user({ username: 'a'.repeat(33) }) }, `sipline:users[1].username: "${'a'.repeat(33)}" is longer than Twilio's limit`],
   ['an E.164 username that is no number', { users: user({ username: '+1' }) }, 'sipline:users[1].username: "+1" is not a valid E.164'],

@@ -68,4 +68,17 @@ describe('Pulumi.yaml', () => {
     expect(config).not.toHaveProperty('alarmEmail');
     expect(config).not.toHaveProperty('defaultCallerId');
   });
+
+  // The CLI runs the program from infra/ (Pulumi.yaml's `main`), not from the project root.
+  it('finds the stack file from the program, whatever the working directory', () => {
+    const { stackFile } = require('../../infra/program') as typeof import('../../infra/program');
+    const cwd = process.cwd();
+    try {
+      process.chdir(path.join(ROOT, 'infra'));
+      expect(stackFile('dev')).toBe(path.join(ROOT, 'Pulumi.dev.yaml'));
+      expect(fs.existsSync(stackFile('dev'))).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
 });

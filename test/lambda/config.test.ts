@@ -77,10 +77,20 @@ describe('parseStackConfig', () => {
     ['a username that is an emergency number', { users: [{ username: '911' }] }, 'sipline:users[0].username: "911" is an emergency number'],
     ['a username that is an allowed country\'s emergency number', { allowedCountries: ['US', 'GB'], users: [{ username: '999' }] }, 'sipline:users[0].username: "999" is an emergency number'],
     ['digits that dial a real number as a username', { users: [{ username: '14155550100' }] }, 'sipline:users[0].username: "14155550100" is a phone number (+14155550100): write it in E.164'],
+    ['emergency calling for a user with no call-back number', { emergencyCalling: true, defaultCallerId: undefined }, 'sipline:users[2] ("bob") has no call-back number for emergency calls'],
+    ['emergency calling from a country Twilio does not serve', { emergencyCalling: true, users: [{ username: '+81312345678' }] }, 'sipline:emergencyCalling is true, but users[0] ("+81312345678") calls back from +81312345678 (JP), where Twilio routes no emergency calls'],
     ['an unknown user key', { users: [{ username: 'bob', pasword: 'x' }] }, 'sipline:users[0].pasword: unknown key'],
-    ['users that are not a list', { users: 'bob' }, '  - sipline:users: "bob" must be a list'],
+    ['users that are not a list', { users: 'bob' }, '  - sipline:users: a string must be a list'],
+    ['an empty user list as Pulumi hands it over', { users: '[]' }, 'sipline:users: [] must list at least one user'],
+    ['a duplicate extension-style username', { users: [{ username: '1001' }, { username: '1001' }] }, 'sipline:users[1].username: "1001" duplicates users[0].username'],
   ])('refuses %s, naming the key and the value', (_what, change, message) => {
     expect(errorOf({ ...good(), ...change })).toContain(message);
+  });
+
+  it('never echoes a password, even in users of the wrong shape', () => {
+    const message = errorOf({ ...good(), users: JSON.stringify({ username: 'alice', password: 'Hunter2-Secret-99' }) });
+    expect(message).toContain('sipline:users: an object must be a list');
+    expect(message).not.toContain('Hunter2');
   });
 
   it('refuses a weak password naming the rule and the user, never the password', () => {
@@ -88,6 +98,10 @@ describe('parseStackConfig', () => {
     expect(message).toContain('sipline:users[0].password (user "alice") must be at least 12 characters long');
     expect(message).toContain('must contain an upper case letter');
     expect(message).not.toContain('hunter2');
+  });
+
+  it('accepts emergency calling when every phone has a call-back number Twilio serves', () => {
+    expect(parseStackConfig({ ...good(), emergencyCalling: true }).emergencyCalling).toBe(true);
   });
 
   it('accepts extension-style usernames that dial no real number', () => {

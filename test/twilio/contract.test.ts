@@ -78,7 +78,14 @@ describe('Prism rejects what Twilio would reject (the contract tests can fail)',
 let providerLogStart = 0;
 
 describe('SipDomain provider against the spec', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
+    // Prism writes its log asynchronously: let the lines of the deliberate bad requests above
+    // land before marking where the providers' requests begin (quiet for 100 ms, at most 3 s).
+    let seen = -1;
+    for (let i = 0; i < 30 && prism.log().length !== seen; i++) {
+      seen = prism.log().length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     providerLogStart = prism.log().length;
   });
 
