@@ -15,20 +15,13 @@ import {
   type RouterDirectory,
 } from '../lambda/directory';
 import { parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
+import { validatePassword } from './twilio/validate';
 
 export const CONFIG_NAMESPACE = 'sipline';
 
 /** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`), from Twilio's edge list. */
 export const SIP_EDGES = ['ashburn', 'dublin', 'frankfurt', 'sao-paulo', 'singapore', 'sydney', 'tokyo', 'umatilla'] as const;
 export type SipEdge = (typeof SIP_EDGES)[number];
-
-/** Twilio's credential password policy: 12+ characters with a digit, an upper and a lower case letter. */
-export const PASSWORD_RULES: ReadonlyArray<[RegExp, string]> = [
-  [/^.{12,}$/s, 'must be at least 12 characters long'],
-  [/\d/, 'must contain a digit'],
-  [/[A-Z]/, 'must contain an upper case letter'],
-  [/[a-z]/, 'must contain a lower case letter'],
-];
 
 export interface UserConfig {
   username: string;
@@ -136,13 +129,10 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
         problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (a user has username, number and password)`);
       }
       if (password !== undefined && password !== null) {
-        if (typeof password !== 'string') {
-          problems.push(`${CONFIG_NAMESPACE}:users[${i}].password (user ${JSON.stringify(username)}) must be a string`);
-        } else {
-          for (const [rule, message] of PASSWORD_RULES) {
-            if (!rule.test(password)) problems.push(`${CONFIG_NAMESPACE}:users[${i}].password (user ${JSON.stringify(username)}) ${message}`);
-          }
-        }
+        // The Credential provider's own rule (Twilio's policy), named after the config key.
+        const key = `${CONFIG_NAMESPACE}:users[${i}].password (user ${JSON.stringify(username)})`;
+        const broken = typeof password === 'string' ? validatePassword(password, key) : `${key} must be a string`;
+        if (broken) problems.push(broken);
       }
       users.push({
         username: username as string,
@@ -233,40 +223,60 @@ export function routerDirectoryFrom(config: SiplineConfig): RouterDirectory {
   };
 }
 
+/** `Pulumi.<stack>.yaml` at the project's root, wherever the caller runs from (the Pulumi CLI runs
+ * the program from infra/, the directory of Pulumi.yaml's `main`). */
+export function stackConfigPath(stack: string): string {
+  return path.resolve(__dirname, '..', `Pulumi.${stack}.yaml`);
+}
+
+/** A stack file as written: its `config:` map, keys with their namespace, secrets still `{ secure }`. */
+export interface StackFile {
+  name: string;
+  config: Record<string, unknown>;
+}
+
+/** Reads a `Pulumi.<stack>.yaml` once; a missing file is a clear error. */
+export function readStackFile(file: string): StackFile {
+  if (!fs.existsSync(file)) throw new ConfigError(`${path.relative(process.cwd(), file)} not found: a stack's config lives in Pulumi.<stack>.yaml (see README, Configuration)`);
+  const doc = parseYaml(fs.readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | null;
+  return { name: path.basename(file), config: doc?.config ?? {} };
+}
+
 /**
- * Reads the `sipline:*` keys of a `Pulumi.<stack>.yaml` file. Values Pulumi encrypted
+ * The `sipline:*` values of a stack file, keys without the namespace. Values Pulumi encrypted
  * (`secure: v1:...`) cannot be read without the stack's key and are left out: nothing that
  * reads the file locally needs a secret.
  */
-export function readStackConfigFile(path: string): Record<string, unknown> {
-  const doc = parseYaml(fs.readFileSync(path, 'utf8')) as { config?: Record<string, unknown> } | null;
+export function siplineValues(stack: StackFile): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(doc?.config ?? {})) {
+  for (const [key, value] of Object.entries(stack.config)) {
     if (key.startsWith(`${CONFIG_NAMESPACE}:`)) values[key.slice(CONFIG_NAMESPACE.length + 1)] = withoutSecrets(value);
   }
   return values;
 }
 
+/** readStackFile + siplineValues. */
+export function readStackConfigFile(file: string): Record<string, unknown> {
+  return siplineValues(readStackFile(file));
+}
+
 /**
  * Secrets written in clear text in a stack file (a password or the auth token not set with
  * `pulumi config set --secret`): they would sit in git. One warning per value, naming the key
- * and the command that fixes it; nothing when the file does not exist (config kept elsewhere).
+ * and the command that fixes it, never the value.
  */
-export function clearTextSecretWarnings(stackFile: string): string[] {
-  if (!fs.existsSync(stackFile)) return [];
-  const doc = parseYaml(fs.readFileSync(stackFile, 'utf8')) as { config?: Record<string, unknown> } | null;
-  const config = doc?.config ?? {};
+export function clearTextSecretWarnings(stack: StackFile): string[] {
   const warnings: string[] = [];
-  const token = config[`${CONFIG_NAMESPACE}:twilioAuthToken`];
+  const token = stack.config[`${CONFIG_NAMESPACE}:twilioAuthToken`];
   if (token !== undefined && !isEncrypted(token)) {
-    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${path.basename(stackFile)}: pulumi config set --secret twilioAuthToken <token>`);
+    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${stack.name}: pulumi config set --secret twilioAuthToken <token>`);
   }
-  const users = config[`${CONFIG_NAMESPACE}:users`];
+  const users = stack.config[`${CONFIG_NAMESPACE}:users`];
   if (Array.isArray(users)) {
     users.forEach((u: unknown, i) => {
       const password = (u as Record<string, unknown> | null)?.password;
       if (password !== undefined && password !== null && !isEncrypted(password)) {
-        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${path.basename(stackFile)}: pulumi config set --secret --path 'users[${i}].password' <password>`);
+        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${stack.name}: pulumi config set --secret --path 'users[${i}].password' <password>`);
       }
     });
   }

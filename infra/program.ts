@@ -12,8 +12,17 @@ import { bundleRouter, type RouterBundle } from '../lambda/build';
 import { numberOf } from '../lambda/directory';
 import { Router } from './components/router';
 import { TwilioSip } from './components/twilioSip';
-import * as path from 'node:path';
-import { CONFIG_NAMESPACE, ConfigError, clearTextSecretWarnings, parseStackConfig, routerDirectoryFrom, type SiplineConfig } from './config';
+import * as fs from 'node:fs';
+import {
+  CONFIG_NAMESPACE,
+  ConfigError,
+  clearTextSecretWarnings,
+  parseStackConfig,
+  readStackFile,
+  routerDirectoryFrom,
+  stackConfigPath,
+  type SiplineConfig,
+} from './config';
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
@@ -27,14 +36,6 @@ const KNOWN_KEYS = new Set<string>([...PLAIN_KEYS, 'users', 'twilioAuthToken']);
  * a phone that only speaks UDP cannot register to this domain.
  */
 export const SECURE_SIP = true;
-
-/**
- * The stack's config file. Relative to this file, not the working directory: the Pulumi CLI
- * runs the program from the directory of Pulumi.yaml's `main` (infra/), not the project's.
- */
-export function stackFile(stack: string): string {
-  return path.resolve(__dirname, '..', `Pulumi.${stack}.yaml`);
-}
 
 export interface StackInputs {
   config: SiplineConfig;
@@ -77,7 +78,9 @@ export function readStackInputs(): StackInputs {
   } catch (e) {
     throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:users: ${(e as Error).message}`);
   }
-  for (const warning of clearTextSecretWarnings(stackFile(pulumi.getStack()))) pulumi.log.warn(warning);
+  // The stack's config may live elsewhere (Pulumi ESC, the service): then there is no file to check.
+  const file = stackConfigPath(pulumi.getStack());
+  if (fs.existsSync(file)) for (const warning of clearTextSecretWarnings(readStackFile(file))) pulumi.log.warn(warning);
   let twilioAuthToken: pulumi.Output<string>;
   try {
     twilioAuthToken = cfg.requireSecret('twilioAuthToken');

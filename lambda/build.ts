@@ -101,14 +101,21 @@ export async function bundleRouter(plugins: esbuild.Plugin[] = []): Promise<Rout
   return { code: result.outputFiles[0].text, metafile: result.metafile };
 }
 
+/**
+ * Writes via a temporary file and a rename, so a process reading the file meanwhile (a test,
+ * `npm start`) never sees half of it.
+ */
+export function writeFileAtomically(file: string, contents: string, mode = 0o644): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, contents, { mode });
+  fs.renameSync(temporary, file);
+}
+
 /** `npm run build`: writes dist/lambda/index.js. */
 export async function writeRouterBundle(outfile = BUNDLE_PATH): Promise<RouterBundle> {
   const bundle = await bundleRouter();
-  fs.mkdirSync(path.dirname(outfile), { recursive: true });
-  // A temporary file and a rename: a process loading the bundle meanwhile never reads half of it.
-  const temporary = `${outfile}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, bundle.code);
-  fs.renameSync(temporary, outfile);
+  writeFileAtomically(outfile, bundle.code);
   return bundle;
 }
 

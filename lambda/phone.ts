@@ -8,7 +8,6 @@
  * (see lambda/build.ts), so the bundle stays small without dropping any of it.
  */
 import {
-  getCountryCallingCode,
   isSupportedCountry,
   parsePhoneNumberFromString,
   type CountryCode,
@@ -35,11 +34,6 @@ const E164 = /^\+[1-9]\d{1,14}$/;
 /** True for an ISO 3166 alpha-2 code that the numbering-plan metadata knows (US, GB, CA...). */
 export function isKnownCountry(code: string): code is CountryCode {
   return /^[A-Z]{2}$/.test(code) && isSupportedCountry(code as CountryCode, metadata);
-}
-
-/** The country calling code of a known country ("US" -> "1"). */
-export function callingCodeOf(country: CountryCode): string {
-  return getCountryCallingCode(country, metadata);
 }
 
 /** Dialed digits parsed to E.164; what the numbering plan says of them is asked separately. */

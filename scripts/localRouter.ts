@@ -5,25 +5,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { clearTextSecretWarnings, parseStackConfig, readStackConfigFile, routerDirectoryFrom } from '../infra/config';
-import { BUNDLE_PATH, writeRouterBundle } from '../lambda/build';
+import { clearTextSecretWarnings, parseStackConfig, readStackFile, routerDirectoryFrom, siplineValues, stackConfigPath } from '../infra/config';
+import { BUNDLE_PATH, writeFileAtomically, writeRouterBundle } from '../lambda/build';
 import type { PayloadV2Handler } from './localAdapter';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const LOCAL_TOKEN_FILE = path.join(PROJECT_ROOT, 'dist', 'local', 'auth-token');
 export const DIRECTORY_PATH = path.join(path.dirname(BUNDLE_PATH), 'router-config.json');
 
-export function stackConfigFile(stack: string): string {
-  return path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
-}
-
 /** Writes the directory derived from `Pulumi.<stack>.yaml` where the bundle looks for it. */
 export function writeDirectory(stack: string): string {
-  const file = stackConfigFile(stack);
-  if (!fs.existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} not found: a stack's config lives in Pulumi.<stack>.yaml (see README, Configuration)`);
+  const file = readStackFile(stackConfigPath(stack));
   for (const warning of clearTextSecretWarnings(file)) console.warn(`warning: ${warning}`);
-  const directory = routerDirectoryFrom(parseStackConfig(readStackConfigFile(file)));
-  writeAtomically(DIRECTORY_PATH, `${JSON.stringify(directory, null, 2)}\n`);
+  const directory = routerDirectoryFrom(parseStackConfig(siplineValues(file)));
+  writeFileAtomically(DIRECTORY_PATH, `${JSON.stringify(directory, null, 2)}\n`);
   return DIRECTORY_PATH;
 }
 
@@ -35,16 +30,8 @@ export function localAuthToken(): { token: string; generated: boolean } {
   fs.rmSync(LOCAL_TOKEN_FILE, { force: true });
   if (process.env.TWILIO_AUTH_TOKEN) return { token: process.env.TWILIO_AUTH_TOKEN, generated: false };
   const token = randomBytes(16).toString('hex');
-  writeAtomically(LOCAL_TOKEN_FILE, token, 0o600);
+  writeFileAtomically(LOCAL_TOKEN_FILE, token, 0o600);
   return { token, generated: true };
-}
-
-/** Writes via a temporary file and a rename, so a reader never sees half a file. */
-export function writeAtomically(file: string, contents: string, mode = 0o644): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, contents, { mode });
-  fs.renameSync(temporary, file);
 }
 
 /** Builds the bundle and loads it with the given environment, as the Lambda runtime would. */

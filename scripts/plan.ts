@@ -8,13 +8,9 @@
  * Needs no Pulumi backend, no cloud credentials and no stack passphrase: values the file holds
  * encrypted (`secure: v1:...`) are replaced by placeholders, and the output says which.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { CONFIG_NAMESPACE, readStackConfigFile } from '../infra/config';
+import { CONFIG_NAMESPACE, readStackFile, siplineValues, stackConfigPath } from '../infra/config';
 import { resourceKey, runSipline, type RecordedResource, type RunResult } from '../infra/mocks';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 /** Passes Twilio's password policy, so planned credentials look like real ones. */
 const PLACEHOLDER_PASSWORD = 'Placeholder-Passw0rd';
 const PLACEHOLDER_TOKEN = 'placeholder-auth-token';
@@ -53,14 +49,15 @@ export interface PlanConfig {
 
 /** Reads `Pulumi.<stack>.yaml` the way the local router does, plus placeholders for its secrets. */
 export function readPlanConfig(file: string): PlanConfig {
-  const values = readStackConfigFile(file);
-  const raw = (parseYaml(fs.readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const stackFile = readStackFile(file);
+  const values = siplineValues(stackFile);
+  const raw = stackFile.config;
   const placeholders: string[] = [];
   if (values.twilioAuthToken === undefined) {
     values.twilioAuthToken = PLACEHOLDER_TOKEN;
     placeholders.push(`${CONFIG_NAMESPACE}:twilioAuthToken`);
   }
-  // readStackConfigFile leaves encrypted passwords out; without a placeholder the plan would
+  // siplineValues leaves encrypted passwords out; without a placeholder the plan would
   // show a generated password for a user who has one.
   const rawUsers = raw[`${CONFIG_NAMESPACE}:users`];
   if (Array.isArray(rawUsers) && Array.isArray(values.users)) {
@@ -164,10 +161,8 @@ export async function renderPlan(result: RunResult, placeholders: string[] = [])
   return lines.join('\n');
 }
 
-export async function planStack(stack: string, root = PROJECT_ROOT): Promise<string> {
-  const file = path.join(root, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} not found: a stack's config lives in Pulumi.<stack>.yaml`);
-  const { values, placeholders } = readPlanConfig(file);
+export async function planStack(stack: string): Promise<string> {
+  const { values, placeholders } = readPlanConfig(stackConfigPath(stack));
   const result = await runSipline({ config: values, secretKeys: ['twilioAuthToken', 'users'], stack });
   return renderPlan(result, placeholders);
 }

@@ -52,7 +52,7 @@ export interface TwilioSipArgs {
 
 /**
  * How passwords are generated when a user has none. Twilio wants 12+ characters with a digit,
- * an upper and a lower case letter (config.ts PASSWORD_RULES). Letters and digits only: 32 of
+ * an upper and a lower case letter (twilio/validate.ts PASSWORD_POLICY). Letters and digits only: 32 of
  * them carry ~190 bits, and no phone's web UI, provisioning XML or QR code has to escape
  * anything.
  */

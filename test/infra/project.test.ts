@@ -71,12 +71,12 @@ describe('Pulumi.yaml', () => {
 
   // The CLI runs the program from infra/ (Pulumi.yaml's `main`), not from the project root.
   it('finds the stack file from the program, whatever the working directory', () => {
-    const { stackFile } = require('../../infra/program') as typeof import('../../infra/program');
+    const { stackConfigPath } = require('../../infra/config') as typeof import('../../infra/config');
     const cwd = process.cwd();
     try {
       process.chdir(path.join(ROOT, 'infra'));
-      expect(stackFile('dev')).toBe(path.join(ROOT, 'Pulumi.dev.yaml'));
-      expect(fs.existsSync(stackFile('dev'))).toBe(true);
+      expect(stackConfigPath('dev')).toBe(path.join(ROOT, 'Pulumi.dev.yaml'));
+      expect(fs.existsSync(stackConfigPath('dev'))).toBe(true);
     } finally {
       process.chdir(cwd);
     }

@@ -95,8 +95,8 @@ describe('parseStackConfig', () => {
 
   it('refuses a weak password naming the rule and the user, never the password', () => {
     const message = errorOf({ ...good(), users: [{ username: 'alice', password: 'hunter2' }] });
-    expect(message).toContain('sipline:users[0].password (user "alice") must be at least 12 characters long');
-    expect(message).toContain('must contain an upper case letter');
+    expect(message).toContain("sipline:users[0].password (user \"alice\") breaks Twilio's password policy: it needs at least 12 characters");
+    expect(message).toContain('at least one upper case letter');
     expect(message).not.toContain('hunter2');
   });
 
@@ -138,7 +138,7 @@ describe('the routing directory file', () => {
 describe('clear-text secrets in a stack file', () => {
   const fs = require('node:fs') as typeof import('node:fs');
   const os = require('node:os') as typeof import('node:os');
-  const { clearTextSecretWarnings } = require('../../infra/config') as typeof import('../../infra/config');
+  const { clearTextSecretWarnings, readStackFile } = require('../../infra/config') as typeof import('../../infra/config');
   const write = (yaml: string) => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-stack-')), 'Pulumi.prod.yaml');
     fs.writeFileSync(file, yaml);
@@ -155,7 +155,7 @@ describe('clear-text secrets in a stack file', () => {
       password:
         secure: v1:abc
 `);
-    const warnings = clearTextSecretWarnings(file);
+    const warnings = clearTextSecretWarnings(readStackFile(file));
     expect(warnings).toEqual([
       "sipline:twilioAuthToken is in clear text in Pulumi.prod.yaml: pulumi config set --secret twilioAuthToken <token>",
       "sipline:users[0].password is in clear text in Pulumi.prod.yaml: pulumi config set --secret --path 'users[0].password' <password>",
@@ -163,8 +163,11 @@ describe('clear-text secrets in a stack file', () => {
     expect(warnings.join()).not.toMatch(/Correct-Horse|0123456789abcdef/);
   });
 
-  it('are none in the dev stack, and none for a stack whose file does not exist', () => {
-    expect(clearTextSecretWarnings(path.join(__dirname, '../../Pulumi.dev.yaml'))).toEqual([]);
-    expect(clearTextSecretWarnings('/nonexistent/Pulumi.x.yaml')).toEqual([]);
+  it('are none in the dev stack', () => {
+    expect(clearTextSecretWarnings(readStackFile(path.join(__dirname, '../../Pulumi.dev.yaml')))).toEqual([]);
+  });
+
+  it('cannot be looked for in a stack file that does not exist: that is a clear error', () => {
+    expect(() => readStackFile('/nonexistent/Pulumi.x.yaml')).toThrow(/Pulumi\.x\.yaml not found: a stack's config lives in Pulumi\.<stack>\.yaml/);
   });
 });

@@ -4,7 +4,7 @@
  * enum, malformed URL, sid not matching its pattern, missing required field, no Basic auth),
  * so a passing test means Twilio's published contract accepts each request and the SDK
  * parses the answer. Prism answers with the spec's examples, so values are not asserted
- * beyond their shape; exact requests and behaviour are the nock tests' job.
+ * beyond their shape; exact requests and behaviour are behaviour.test.ts's job.
  */
 import {
   callCredentialListMappingProvider,
