@@ -5,7 +5,10 @@ import { DialPlan } from '../../lambda/dialPlan';
 import type { RouterDirectory } from '../../lambda/directory';
 import { createHandler, type RouterHandler } from '../../lambda/handler';
 
-export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+/** A token of Twilio's shape: 32 hex characters (the router refuses anything else). */
+export const AUTH_TOKEN = '9c1f4e7a2b8d03f6a5e2c7b94d1a8f30';
+/** Another well-formed token, for requests signed with the wrong key. */
+export const OTHER_TOKEN = '0e5b7d2c9a4f18e3b6c0d5a7f2e9b41c';
 export const API_HOST = 'abc123.execute-api.us-east-1.amazonaws.com';
 export const BASE_URL = `https://${API_HOST}`;
 export const DOMAIN = 'acme.sip.twilio.com';

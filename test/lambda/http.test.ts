@@ -4,8 +4,8 @@ import type { Server } from 'node:http';
 import { serveHandler } from '../../scripts/localAdapter';
 import { loadBundledRouter, writeDirectory } from '../../scripts/localRouter';
 import { placeCall, simulatedCall } from '../../scripts/simulatedCall';
+import { AUTH_TOKEN as TOKEN, OTHER_TOKEN } from './fixtures';
 
-const TOKEN = 'local-test-token';
 let server: Server;
 let baseUrl: string;
 
@@ -52,7 +52,7 @@ describe('the local router on the dev stack\'s directory', () => {
   });
 
   it('answers 403 to a call signed with another token', async () => {
-    const result = await placeCall(baseUrl, 'wrong-token', simulatedCall('alice', '4155551234', 'acme.sip.twilio.com'));
+    const result = await placeCall(baseUrl, OTHER_TOKEN, simulatedCall('alice', '4155551234', 'acme.sip.twilio.com'));
     expect(result.status).toBe(403);
   });
 

@@ -1,5 +1,5 @@
 /** The call flows: what TwiML each kind of call gets. */
-import { demoDirectory, dialOf, inboundCall, outboundCall, routerFor, send, spokenOf, webhookEvent } from './fixtures';
+import { AUTH_TOKEN, BASE_URL, demoDirectory, dialOf, inboundCall, outboundCall, routerFor, send, spokenOf, webhookEvent } from './fixtures';
 import { SPOKEN_REASONS } from '../../lambda/messages';
 import { TWILIO_EMERGENCY_NUMBERS } from '../../lambda/phone';
 
@@ -292,7 +292,7 @@ describe('malformed addresses', () => {
     const res = await send(handler, {
       ...event,
       body: Buffer.from(body).toString('base64'),
-      headers: { ...event.headers, 'x-twilio-signature': getExpectedTwilioSignature('test-auth-token-0123456789abcdef', 'https://abc123.execute-api.us-east-1.amazonaws.com/voice/outbound', params) },
+      headers: { ...event.headers, 'x-twilio-signature': getExpectedTwilioSignature(AUTH_TOKEN, `${BASE_URL}/voice/outbound`, params) },
     });
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-sipline-flow']).toBe('refused:malformed-request');
@@ -304,7 +304,7 @@ describe('logging', () => {
     const { logger } = await route('alice', '4155551234');
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]).toMatchObject({ level: 'info', message: 'call routed', fields: { flow: 'pstn', callSid: 'CA0123456789abcdef0123456789abcdef', route: 'outbound', dialed: '+14155551234' } });
-    expect(JSON.stringify(logger.lines)).not.toContain('test-auth-token');
+    expect(JSON.stringify(logger.lines)).not.toContain(AUTH_TOKEN);
   });
 });
 
