@@ -21,7 +21,12 @@ import { userPartOf } from './sipUri';
 /** Why a call was not connected; each has its own spoken message (see twiml.ts). */
 export type RefusalReason =
   | 'malformed-request'
+  /** An outbound request without `SipUsername`: no credential vouches for the caller. */
+  | 'no-sip-username'
+  /** A `SipUsername` that is no user of the directory. */
   | 'unknown-caller'
+  /** A `SipDomain` that is not the directory's domain (or none). */
+  | 'foreign-domain'
   | 'malformed-destination'
   | 'unknown-user'
   | 'invalid-number'
@@ -59,6 +64,20 @@ interface IndexedUser {
   ownNumber?: string;
 }
 
+/**
+ * What the router reads of a call placed by a registered phone (the SIP domain's voice URL).
+ * `From` is not here: it is the INVITE's From header, which the phone writes; the caller is
+ * the user whose credential passed Twilio's challenge, `SipUsername`.
+ */
+export interface OutboundCall {
+  /** `SipUsername`: the username of the credential that authenticated the INVITE. */
+  sipUsername?: string;
+  /** `SipDomain`: the SIP domain the INVITE was sent to. */
+  sipDomain?: string;
+  /** `To`: the address the phone dialed. */
+  to?: string;
+}
+
 // Visual separators people type in numbers: 1-415-555-0100, (415) 555.0100.
 const SEPARATORS = /[().-]/g;
 const DIAL_STRING = /^\+?[0-9]+$/;
@@ -66,6 +85,8 @@ const DIAL_STRING = /^\+?[0-9]+$/;
 export class DialPlan {
   readonly domain: string;
   readonly defaultCountry: CountryCode;
+  /** The directory's domain as a phone may reach it: acme.sip.twilio.com, or via an edge. */
+  private readonly domainHosts: RegExp;
   private readonly users = new Map<string, IndexedUser>();
   private readonly usersByNumber = new Map<string, string>();
   private readonly allowedCountries: ReadonlySet<string>;
@@ -76,6 +97,7 @@ export class DialPlan {
 
   constructor(directory: RouterDirectory) {
     this.domain = directory.domain;
+    this.domainHosts = domainHostsOf(directory.domain);
     this.defaultCountry = directory.defaultCountry as CountryCode;
     this.allowedCountries = new Set(directory.allowedCountries ?? [directory.defaultCountry]);
     this.emergencyEnabled = directory.emergency.enabled;
@@ -123,10 +145,15 @@ export class DialPlan {
   }
 
   /** A call placed by a registered phone (the SIP domain's voice URL). */
-  outbound(from: string | undefined, to: string | undefined, country: CountryCode = this.defaultCountry): Decision {
-    if (from === undefined || to === undefined) return refused('malformed-request');
-    const caller = this.users.get(userPartOf(from) ?? '');
+  outbound(call: OutboundCall, country: CountryCode = this.defaultCountry): Decision {
+    // Who calls is settled before what was dialed: nothing reaches the PSTN or a user
+    // without a credential of this directory's domain behind it.
+    if (!call.sipDomain || !this.domainHosts.test(call.sipDomain)) return refused('foreign-domain');
+    if (!call.sipUsername) return refused('no-sip-username');
+    const caller = this.users.get(call.sipUsername);
     if (!caller) return refused('unknown-caller');
+    const { to } = call;
+    if (to === undefined) return refused('malformed-request');
     const destination = userPartOf(to);
     if (!destination) return refused('malformed-destination');
 
@@ -169,6 +196,18 @@ export class DialPlan {
     const username = this.usersByNumber.get(digits) ?? (DIAL_STRING.test(digits) ? this.usersByNumber.get(parseDialed(digits, country)?.e164 ?? '') : undefined);
     return username ? { flow: 'inbound', username } : refused('not-in-service');
   }
+}
+
+/**
+ * The host names of a SIP domain: its own (acme.sip.twilio.com) and the ones phones use to
+ * reach it through an edge location or a legacy region (acme.sip.dublin.twilio.com,
+ * acme.sip.us1.twilio.com: twilio.com/docs/voice/api/sip-registration), in any case. The
+ * label is unique across Twilio, so each of these names this directory's domain and no other.
+ */
+function domainHostsOf(domain: string): RegExp {
+  const label = /^([a-z0-9-]+)\.sip\.twilio\.com$/i.exec(domain)?.[1];
+  // The directory's schema allows no other shape; a domain that slipped past it matches nothing.
+  return label ? new RegExp(`^${label}\\.sip(?:\\.[a-z0-9-]+){0,2}\\.twilio\\.com$`, 'i') : /(?!)/;
 }
 
 function refused(reason: RefusalReason): Decision {

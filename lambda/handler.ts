@@ -10,6 +10,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { getSignatureAlgorithm, HMAC_SHA1, HMAC_SHA256, validateRequest } from 'twilio/lib/webhooks/webhooks';
 import type { Decision, DialPlan } from './dialPlan';
+import { userPartOf } from './sipUri';
 import { apologyTwiml, renderTwiml } from './twiml';
 import { decodedBodyBytes, parseWebhookForm, WEBHOOK_BODY_LIMITS, type FormParams } from './webhookForm';
 
@@ -45,6 +46,18 @@ export function createHandler(deps: RouterDeps): RouterHandler {
   const tooLarge = (route: Route, bytes: number, exceeded: keyof typeof WEBHOOK_BODY_LIMITS) => {
     logger.warn('rejected oversized request', { route, bytes, exceeded, limit: WEBHOOK_BODY_LIMITS[exceeded] });
     return text(413, 'Payload Too Large');
+  };
+
+  /**
+   * The caller is SipUsername, whatever From says; a From naming someone else is routed as
+   * SipUsername all the same (desk phones may put a display number there), but an admin
+   * should see it: it is also what a stolen credential dressed as another user looks like.
+   */
+  const warnOfAnotherFrom = (route: Route, sipUsername: string | undefined, from: string | undefined, callSid: string | string[] | undefined) => {
+    if (sipUsername === undefined || from === undefined) return;
+    const fromUser = userPartOf(from);
+    if (fromUser === sipUsername) return;
+    logger.warn('From names another user than SipUsername; routed as SipUsername', { route, callSid: clip(callSid), sipUsername: clip(sipUsername), fromUser: clip(fromUser ?? from) });
   };
 
   return async function handler(event, context) {
@@ -88,7 +101,13 @@ export function createHandler(deps: RouterDeps): RouterHandler {
       if (override && override !== country) {
         logger.warn('ignored an unknown defaultCountry on the webhook URL', { route, defaultCountry: clip(override) });
       }
-      decision = route === 'outbound' ? plan.outbound(single(params.From), single(params.To), country) : plan.inbound(single(params.To), country);
+      if (route === 'outbound') {
+        const sipUsername = single(params.SipUsername);
+        warnOfAnotherFrom(route, sipUsername, single(params.From), params.CallSid);
+        decision = plan.outbound({ sipUsername, sipDomain: single(params.SipDomain), to: single(params.To) }, country);
+      } else {
+        decision = plan.inbound(single(params.To), country);
+      }
       twiml = renderTwiml(decision, plan.domain);
     } catch (err) {
       // A bug of ours, not the caller's: apologise on the line and log it; never a 5xx.
@@ -102,6 +121,7 @@ export function createHandler(deps: RouterDeps): RouterHandler {
       callSid: clip(params.CallSid),
       // Ties the line to Lambda's own START/REPORT lines (duration, cold start) for this call.
       ...(context ? { requestId: context.awsRequestId } : {}),
+      ...(route === 'outbound' ? { caller: clip(params.SipUsername) } : {}),
       from: clip(params.From),
       to: clip(params.To),
       ...('number' in decision ? { dialed: decision.number } : {}),

@@ -3,7 +3,9 @@ import type { RefusalReason } from './dialPlan';
 
 export const SPOKEN_REASONS: Readonly<Record<RefusalReason, string>> = {
   'malformed-request': 'Sorry, this call could not be processed. Goodbye.',
+  'no-sip-username': 'This phone is not registered with this service. Please contact your administrator.',
   'unknown-caller': 'This phone is not registered with this service. Please contact your administrator.',
+  'foreign-domain': 'This phone is not registered with this service. Please contact your administrator.',
   'malformed-destination': 'Sorry, the number or name you dialed could not be understood.',
   'unknown-user': 'There is no user by that name. Please check the name and try again.',
   'invalid-number': 'The number you dialed is not a valid phone number. Please check the number and try again.',
