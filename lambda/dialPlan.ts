@@ -8,6 +8,7 @@
 import { numberOf, type DirectoryUser, type RouterDirectory } from './directory';
 import {
   DIALABLE_NUMBER_TYPES,
+  countryOfGlobalDigits,
   SATELLITE_CALLING_CODES,
   TWILIO_EMERGENCY_NUMBERS,
   emergencyCodesFor,
@@ -16,7 +17,7 @@ import {
   parseDialed,
   type CountryCode,
 } from './phone';
-import { userPartOf } from './sipUri';
+import { dialedAddressOf, globalPrefixOf } from './sipUri';
 
 /** Why a call was not connected; each has its own spoken message (see twiml.ts). */
 export type RefusalReason =
@@ -136,10 +137,14 @@ export class DialPlan {
     return this.countriesOfNumbers.get(e164);
   }
 
-  /** Short codes only (up to 5 digits): the request's country's, and the caller's home country's. */
-  private isEmergency(digits: string, caller: IndexedUser, country: CountryCode): boolean {
+  /**
+   * Short codes only (up to 5 digits): the request's country's, the phone-context's country's
+   * when the phone said where it dialed, and the caller's home country's.
+   */
+  private isEmergency(digits: string, caller: IndexedUser, country: CountryCode, contextCountry: CountryCode | undefined): boolean {
     if (digits.length > 5) return false;
     if (this.emergencyCodesOf(country).has(digits)) return true;
+    if (contextCountry !== undefined && this.emergencyCodesOf(contextCountry).has(digits)) return true;
     const home = this.countryOfNumber(caller.ownNumber);
     return home !== undefined && home !== country && this.emergencyCodesOf(home).has(digits);
   }
@@ -154,22 +159,22 @@ export class DialPlan {
     if (!caller) return refused('unknown-caller');
     const { to } = call;
     if (to === undefined) return refused('malformed-request');
-    const destination = userPartOf(to);
+    const destination = destinationOf(to);
     if (!destination) return refused('malformed-destination');
+    const { target, local } = destination;
 
-    const digits = destination.replace(SEPARATORS, '');
-    const dialsDigits = DIAL_STRING.test(digits);
     // Emergency codes come first, before any username: 911 must never ring a user named "911".
-    if (dialsDigits && !digits.startsWith('+') && this.isEmergency(digits, caller, country)) {
+    if (local !== undefined && this.isEmergency(local, caller, country, destination.contextCountry)) {
       if (!this.emergencyEnabled) return refused('emergency-disabled');
       if (!caller.emergencyCallerId) return refused('emergency-no-callback-number');
       const emergencyNumber = TWILIO_EMERGENCY_NUMBERS[this.countryOfNumber(caller.emergencyCallerId) ?? ''];
       if (!emergencyNumber) return refused('emergency-unsupported-country');
       return { flow: 'emergency', number: emergencyNumber, callerId: caller.emergencyCallerId };
     }
-    if (this.users.has(destination)) return { flow: 'sip-user', username: destination, callerId: caller.username };
-    if (!dialsDigits) {
-      return refused(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(destination) ? 'unknown-user' : 'malformed-destination');
+    if (this.users.has(target)) return { flow: 'sip-user', username: target, callerId: caller.username };
+    const digits = target.replace(SEPARATORS, '');
+    if (!DIAL_STRING.test(digits)) {
+      return refused(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(target) ? 'unknown-user' : 'malformed-destination');
     }
 
     // A registered number is dialed as its user over SIP: 2 legs, never through the PSTN.
@@ -190,12 +195,40 @@ export class DialPlan {
 
   /** A call to one of the account's numbers (the numbers' voice URL). */
   inbound(to: string | undefined, country: CountryCode = this.defaultCountry): Decision {
-    const dialed = userPartOf(to);
-    if (!dialed) return refused('malformed-request');
-    const digits = dialed.replace(SEPARATORS, '');
+    const destination = destinationOf(to);
+    if (!destination) return refused('malformed-request');
+    const digits = destination.target.replace(SEPARATORS, '');
     const username = this.usersByNumber.get(digits) ?? (DIAL_STRING.test(digits) ? this.usersByNumber.get(parseDialed(digits, country)?.e164 ?? '') : undefined);
     return username ? { flow: 'inbound', username } : refused('not-in-service');
   }
+}
+
+/** What was dialed, once an RFC 3966 phone-context is applied. */
+interface Destination {
+  /** A username, or a dial string: a global number when a phone-context gave its prefix. */
+  target: string;
+  /** The digits dialed locally (no `+`): these may be an emergency code. */
+  local?: string;
+  /** The country of a global phone-context (+44: GB), whose emergency codes count too. */
+  contextCountry?: CountryCode;
+}
+
+/**
+ * Reads a `To`. A local number in a global phone-context (`2079460000;phone-context=+44`) is
+ * the context's digits followed by the local ones (RFC 3966 5.1.5), then treated as any
+ * E.164 input: +44 20 7946 0000, never +1 207 946 0000. A context that is a domain name, or one
+ * on anything but local digits, cannot be dialed: malformed, never dialed as a local number.
+ */
+function destinationOf(address: string | undefined): Destination | undefined {
+  const dialed = dialedAddressOf(address);
+  if (!dialed) return undefined;
+  const digits = dialed.user.replace(SEPARATORS, '');
+  if (dialed.phoneContext === undefined) {
+    return DIAL_STRING.test(digits) && !digits.startsWith('+') ? { target: dialed.user, local: digits } : { target: dialed.user };
+  }
+  const prefix = globalPrefixOf(dialed.phoneContext);
+  if (prefix === undefined || !/^[0-9]+$/.test(digits)) return undefined;
+  return { target: `+${prefix}${digits}`, local: digits, contextCountry: countryOfGlobalDigits(prefix) };
 }
 
 /**
