@@ -1,4 +1,5 @@
 /** The router over real HTTP: `npm start`'s server and `npm run call`'s signed webhooks. */
+import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -166,4 +167,39 @@ describe('the local server survives any request', () => {
     expect(response.status).toBe(413);
     expect(handled).toBe(0);
   });
+});
+
+/** `npm run call -- ARGS` against this server: the real script, as a user runs it. */
+function npmRunCall(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'scripts/call.ts', ...args], {
+      cwd: `${__dirname}/../..`,
+      env: { PATH: process.env.PATH ?? '', ROUTER_URL: baseUrl, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run call', () => {
+  it('accepts user@host for FROM and TO', async () => {
+    const { code, stdout } = await npmRunCall(['alice@acme.sip.twilio.com', 'bob@acme.sip.twilio.com'], { TWILIO_AUTH_TOKEN: TOKEN });
+    expect(stdout).toContain('From=sip:alice@acme.sip.twilio.com  To=sip:bob@acme.sip.twilio.com');
+    expect(stdout).toContain('HTTP 200  flow: sip-user');
+    expect(code).toBe(0);
+  }, 20_000);
+
+  it.each([
+    ['16 x characters', 'x'.repeat(16)],
+    ['16 zero-width spaces', '\u200b'.repeat(16)],
+  ])('refuses a TWILIO_AUTH_TOKEN of %s, naming the variable and the rule, never the value', async (_what, token) => {
+    const { code, stderr, stdout } = await npmRunCall(['alice', '4155551234'], { TWILIO_AUTH_TOKEN: token });
+    expect(code).toBe(1);
+    expect(stderr).toContain('TWILIO_AUTH_TOKEN is not a Twilio auth token (16 characters, some of them not hexadecimal): a Twilio auth token is exactly 32 hexadecimal characters');
+    expect(stderr + stdout).not.toContain(token);
+    expect(stdout).toBe('');
+  }, 20_000);
 });
