@@ -169,10 +169,10 @@ describe('the local server survives any request', () => {
   });
 });
 
-/** `npm run call -- ARGS` against this server: the real script, as a user runs it. */
-function npmRunCall(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** `npm run call -- ARGS` (or another script) against this server: the real script, as a user runs it. */
+function npmRun(script: 'call.ts' | 'local-server.ts', args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'scripts/call.ts', ...args], {
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), `scripts/${script}`, ...args], {
       cwd: `${__dirname}/../..`,
       env: { PATH: process.env.PATH ?? '', ROUTER_URL: baseUrl, ...env },
     });
@@ -186,7 +186,7 @@ function npmRunCall(args: string[], env: Record<string, string>): Promise<{ code
 
 describe('npm run call', () => {
   it('accepts user@host for FROM and TO', async () => {
-    const { code, stdout } = await npmRunCall(['alice@acme.sip.twilio.com', 'bob@acme.sip.twilio.com'], { TWILIO_AUTH_TOKEN: TOKEN });
+    const { code, stdout } = await npmRun('call.ts', ['alice@acme.sip.twilio.com', 'bob@acme.sip.twilio.com'], { TWILIO_AUTH_TOKEN: TOKEN });
     expect(stdout).toContain('From=sip:alice@acme.sip.twilio.com  To=sip:bob@acme.sip.twilio.com');
     expect(stdout).toContain('HTTP 200  flow: sip-user');
     expect(code).toBe(0);
@@ -195,11 +195,13 @@ describe('npm run call', () => {
   it.each([
     ['16 x characters', 'x'.repeat(16)],
     ['16 zero-width spaces', '\u200b'.repeat(16)],
-  ])('refuses a TWILIO_AUTH_TOKEN of %s, naming the variable and the rule, never the value', async (_what, token) => {
-    const { code, stderr, stdout } = await npmRunCall(['alice', '4155551234'], { TWILIO_AUTH_TOKEN: token });
-    expect(code).toBe(1);
-    expect(stderr).toContain('TWILIO_AUTH_TOKEN is not a Twilio auth token (16 characters, some of them not hexadecimal): a Twilio auth token is exactly 32 hexadecimal characters');
-    expect(stderr + stdout).not.toContain(token);
-    expect(stdout).toBe('');
-  }, 20_000);
+  ])('and npm start refuse a TWILIO_AUTH_TOKEN of %s, naming the variable and the rule, never the value', async (_what, token) => {
+    for (const [script, args] of [['call.ts', ['alice', '4155551234']], ['local-server.ts', []]] as const) {
+      const { code, stderr, stdout } = await npmRun(script, [...args], { TWILIO_AUTH_TOKEN: token, PORT: '0' });
+      expect(code).toBe(1);
+      expect(stderr).toContain('TWILIO_AUTH_TOKEN is not a Twilio auth token (16 characters, some of them not hexadecimal): a Twilio auth token is exactly 32 hexadecimal characters');
+      expect(stderr + stdout).not.toContain(token);
+      expect(stdout).not.toContain('listening');
+    }
+  }, 30_000);
 });
