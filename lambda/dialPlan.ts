@@ -19,7 +19,7 @@ import {
 } from './phone';
 import { dialedAddressOf, globalPrefixOf } from './sipUri';
 
-/** Why a call was not connected; each has its own spoken message (see twiml.ts). */
+/** Why a call was not connected; each is logged as `refused:<reason>` and has a spoken message (messages.ts). */
 export type RefusalReason =
   | 'malformed-request'
   /** An outbound request without `SipUsername`: no credential vouches for the caller. */

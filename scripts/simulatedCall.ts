@@ -3,13 +3,15 @@
  * them: what `npm run call` sends, and what the tests and the bench send (test/lambda/fixtures.ts).
  *
  * The parameter sets are Twilio's documented ones, checked against captured webhooks:
- * - a SIP domain's voice URL (twilio.com/docs/voice/api/sip-twiml): the call's own parameters,
+ * - a SIP domain's voice URL (twilio.com/docs/api/twilio-sip/sip-twiml): the call's own parameters,
  *   `Caller`/`Called` (the same SIP URIs as From/To), `SipDomain`, `SipDomainSid`, `SipCallId`,
  *   `SipSourceIp`, and `SipUsername`, the username that passed the credential challenge;
- * - a number's voice URL (twilio.com/docs/usage/webhooks/voice-webhooks): the call's own
- *   parameters, `Caller`/`Called`, the geographic ones (`FromCity`... `ToCountry`, and the
- *   same as `Caller*`/`Called*`), `CallToken` and `StirVerstat` (the caller ID's STIR/SHAKEN
+ * - a number's voice URL (twilio.com/docs/usage/webhooks/voice-webhooks, and "Twilio's
+ *   request" at twilio.com/docs/api/twiml/twilio_request): the call's own parameters,
+ *   `Caller`/`Called`, the geographic ones (`FromCity`... `ToCountry`, and the same as
+ *   `Caller*`/`Called*`), `CallToken` and `StirVerstat` (the caller ID's STIR/SHAKEN
  *   verification).
+ * Captured SIP-domain webhooks carry no geographic parameters, CallToken or StirVerstat.
  */
 import { randomBytes } from 'node:crypto';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';

@@ -2,7 +2,7 @@
 import { simulatedCall } from '../../scripts/simulatedCall';
 import { DOMAIN, routerFor, send, webhookEvent } from './fixtures';
 
-/** Documented for a SIP domain's voice URL (twilio.com/docs/voice/api/sip-twiml), as captured webhooks carry them. */
+/** Documented for a SIP domain's voice URL (twilio.com/docs/api/twilio-sip/sip-twiml), as captured webhooks carry them. */
 const SIP_DOMAIN_PARAMS = ['AccountSid', 'ApiVersion', 'CallSid', 'CallStatus', 'Called', 'Caller', 'Direction', 'From', 'SipCallId', 'SipDomain', 'SipDomainSid', 'SipSourceIp', 'SipUsername', 'To'];
 /** Documented for a number's voice URL (twilio.com/docs/usage/webhooks/voice-webhooks). */
 const PSTN_PARAMS = [
