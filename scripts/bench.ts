@@ -68,7 +68,7 @@ function childScript(mode: 'cold' | 'warm', bundle: string): string {
   return `
 const t0 = process.hrtime.bigint();
 const { handler: invoke } = require(${JSON.stringify(bundle)});
-const { mix, hostile } = JSON.parse(require('fs').readFileSync(process.env.BENCH_EVENTS, 'utf8'));
+const mix = JSON.parse(require('fs').readFileSync(process.env.BENCH_EVENTS, 'utf8'));
 // As Lambda calls it: with a context, which the router adds to its log line.
 const context = { awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678', functionName: 'sipline-dev-router', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:sipline-dev-router', memoryLimitInMB: '256' };
 const handler = (event) => invoke(event, context);
@@ -91,6 +91,8 @@ const handler = (event) => invoke(event, context);
   const q = (p) => samples[Math.min(n - 1, Math.floor(p * n))];
   const memory = { rssMiB: process.memoryUsage().rss / 2 ** 20, heapMiB: process.memoryUsage().heapUsed / 2 ** 20 };
   // Each hostile body, one request at a time: the median and the slowest of ${HOSTILE_RUNS}, in ms.
+  // Read only now: 600 kB of JSON has no place in the cold start measured above.
+  const hostile = JSON.parse(require('fs').readFileSync(process.env.BENCH_HOSTILE, 'utf8'));
   const hostileMs = {};
   for (const [name, { event, status }] of Object.entries(hostile)) {
     const times = [];
@@ -182,8 +184,10 @@ async function benchRouter(work: string, baselineDir: string): Promise<void> {
   const bundlePath = writeRouter(work, code);
   const baseline = writeRouter(baselineDir, (await bundleRouter([requireTwilioWhole])).code);
   const events = path.join(work, 'events.json');
-  fs.writeFileSync(events, JSON.stringify({ mix: MIX, hostile: HOSTILE }));
-  const env = { TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, BENCH_EVENTS: events };
+  const hostileEvents = path.join(work, 'hostile.json');
+  fs.writeFileSync(events, JSON.stringify(MIX));
+  fs.writeFileSync(hostileEvents, JSON.stringify(HOSTILE));
+  const env = { TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: BASE_URL, BENCH_EVENTS: events, BENCH_HOSTILE: hostileEvents };
 
   console.log(`${'figure'.padEnd(38)} ${'value'.padEnd(12)} ${'target'.padEnd(24)} how`);
   figure('router bundle', Buffer.byteLength(code) / 1000, 'kB', 1, 250, '(dist/lambda/index.js, 1 kB = 1,000 bytes)');
