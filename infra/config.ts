@@ -345,19 +345,25 @@ function pulumiConfigKey(key: string, file: string): string {
 }
 
 /**
- * The `sipline:*` values of a stack file, keys without the namespace, as Pulumi hands them to
- * the program: a scalar as text (YAML's number 14155550123 as "14155550123", true as "true"),
- * lists and objects as they are (Pulumi sends them as JSON; parseStackConfig reads both).
- * Values Pulumi encrypted (`secure: v1:...`) cannot be read without the stack's key and are
- * left out: nothing that reads the file locally needs a secret.
+ * A stack file's values by full key, as Pulumi hands them to the program: a scalar as text
+ * (YAML's number 14155550123 as "14155550123", true as "true"), lists and objects as they are
+ * (Pulumi sends them as JSON; parseStackConfig reads both). Values Pulumi encrypted
+ * (`secure: v1:...`) cannot be read without the stack's key and are left out: nothing that
+ * reads the file locally needs a secret.
  */
-export function siplineValues(stack: StackFile): Record<string, unknown> {
+export function configValues(stack: StackFile): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(stack.config)) {
-    if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
-    values[key.slice(CONFIG_NAMESPACE.length + 1)] = typeof value === 'number' || typeof value === 'boolean' ? String(value) : withoutSecrets(value);
+    if (isEncrypted(value)) continue;
+    values[key] = typeof value === 'number' || typeof value === 'boolean' ? String(value) : withoutSecrets(value);
   }
   return values;
+}
+
+/** The `sipline:*` values of configValues, keys without the namespace. */
+export function siplineValues(stack: StackFile): Record<string, unknown> {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  return Object.fromEntries(Object.entries(configValues(stack)).filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value]));
 }
 
 /** readStackFile + siplineValues. */
