@@ -27,13 +27,21 @@ async function main(): Promise<void> {
   const server = serveHandler((event) => loaded.then((handler) => handler(event)));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   }).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(
       err.code === 'EADDRINUSE'
         ? `Port ${port} is in use (another npm start?): stop what runs there, or choose another port, e.g. PORT=${port === 3001 ? 3002 : 3001} npm start`
         : `Cannot listen on 127.0.0.1:${port}: ${err.message}`,
     );
+  });
+
+  server.on('error', (err) => {
+    console.error(`The local router failed: ${err.message}`);
+    process.exit(1);
   });
 
   // This process holds the port now: state left for it is a dead server's, and is replaced.

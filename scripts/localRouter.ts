@@ -71,10 +71,11 @@ export function writeDirectory(stack: string): string {
  * The local auth token: TWILIO_AUTH_TOKEN if set (then never printed nor saved: it may be a
  * real account's), else a fresh random one in Twilio's format. Nothing is written here.
  */
-export async function localAuthToken(env: NodeJS.ProcessEnv = process.env): Promise<{ token: string; generated: boolean }> {
+export async function localAuthToken(): Promise<{ token: string; generated: boolean }> {
   // The router's own check (lambda/authToken.ts), so a token it would refuse on every call
   // (503) is refused now, once, with its message.
-  if (env.TWILIO_AUTH_TOKEN) return { token: await loadAuthToken({ TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN }), generated: false };
+  const fromEnv = process.env.TWILIO_AUTH_TOKEN;
+  if (fromEnv) return { token: await loadAuthToken({ TWILIO_AUTH_TOKEN: fromEnv }), generated: false };
   return { token: randomBytes(16).toString('hex'), generated: true };
 }
 

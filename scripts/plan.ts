@@ -9,7 +9,9 @@
  * encrypted (`secure: v1:...`) are replaced by placeholders, and the output says which.
  */
 import { CONFIG_NAMESPACE, configValues, readStackFile, stackConfigPath } from '../infra/config';
-import { resourceKey, runSipline, type RecordedResource, type RunResult } from '../infra/mocks';
+// The mocks load @pulumi/pulumi, seconds of startup: only once there is a plan to make, so
+// --help and a mistyped argument answer at once.
+import type { RecordedResource, RunResult } from '../infra/mocks';
 import { parseCommandLine, stackFrom } from './cli';
 
 /** Passes Twilio's password policy, so planned credentials look like real ones. */
@@ -121,6 +123,7 @@ async function describeValue(key: string, value: unknown, refs: Array<[string, s
 
 /** The indented resource tree, parents before children, in declaration order. */
 export async function renderPlan(result: RunResult, placeholders: string[] = []): Promise<string> {
+  const { resourceKey } = await import('../infra/mocks');
   const resources = result.mocks.resources;
   const refs = computedReferences(resources);
   const children = new Map<string | undefined, RecordedResource[]>();
@@ -166,6 +169,7 @@ export async function renderPlan(result: RunResult, placeholders: string[] = [])
 
 export async function planStack(stack: string): Promise<string> {
   const { values, placeholders } = readPlanConfig(stackConfigPath(stack));
+  const { runSipline } = await import('../infra/mocks');
   const result = await runSipline({ config: values, secretKeys: ['twilioAuthToken', 'users'], stack });
   return renderPlan(result, placeholders);
 }

@@ -12,6 +12,13 @@ import { demoConfig, SECRET_KEYS } from './fixtures';
 
 const user = (u: Record<string, unknown>) => [{ username: 'alice' }, u];
 
+/** A stack file in a directory of its own. */
+function writeStackFile(yaml: string, name = 'Pulumi.prod.yaml'): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-stack-')), name);
+  fs.writeFileSync(file, yaml);
+  return file;
+}
+
 async function failure(overrides: Record<string, unknown>): Promise<Error> {
   try {
     await runSipline({ config: demoConfig(overrides), secretKeys: SECRET_KEYS });
@@ -135,9 +142,7 @@ describe('numbers YAML read from unquoted values: the same message locally and i
   });
 
   it('a local read of the same file says the same', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-yaml-')), 'Pulumi.dev.yaml');
-    fs.writeFileSync(file, STACK_FILE);
-    const values = siplineValues(readStackFile(file));
+    const values = siplineValues(readStackFile(writeStackFile(STACK_FILE, 'Pulumi.dev.yaml')));
     // The top-level number is handed over as Pulumi hands it: as text.
     expect(values.defaultCallerId).toBe('14155550123');
     expect(() => parseStackConfig(values)).toThrow(`Invalid stack configuration:\n${EXPECTED.map((line) => `  - ${line}`).join('\n')}`);
@@ -195,30 +200,24 @@ describe('config keys sipline does not read', () => {
 });
 
 describe('a stack file as Pulumi reads it', () => {
-  const write = (yaml: string) => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-stack-')), 'Pulumi.prod.yaml');
-    fs.writeFileSync(file, yaml);
-    return file;
-  };
-
   // Pulumi namespaces a key written without one with the project's name
   // (sdk/go/common/workspace/loaders.go stackConfigNamespacedWithProject).
   it("reads a key without a namespace as the project's: allowedCountries is sipline:allowedCountries", () => {
-    const file = write('config:\n  sipline:domainName: acme\n  allowedCountries: [US, GB]\n  sipline:config:edge: dublin\n');
+    const file = writeStackFile('config:\n  sipline:domainName: acme\n  allowedCountries: [US, GB]\n  sipline:config:edge: dublin\n');
     expect(readStackFile(file).config).toEqual({ 'sipline:domainName': 'acme', 'sipline:allowedCountries': ['US', 'GB'], 'sipline:edge': 'dublin' });
   });
 
   it('refuses a key written both ways, which Pulumi would read as either', () => {
-    const file = write('config:\n  allowedCountries: [US]\n  sipline:allowedCountries: [CA]\n');
+    const file = writeStackFile('config:\n  allowedCountries: [US]\n  sipline:allowedCountries: [CA]\n');
     expect(() => readStackFile(file)).toThrow('sets both allowedCountries and sipline:allowedCountries, which Pulumi reads as the same key, sipline:allowedCountries, keeping either one: remove one');
   });
 
   it('names the file and the line of a YAML error', () => {
-    const file = write('config:\n  sipline:users:\n    - username: alice\n   number: "+14155550199"\n');
+    const file = writeStackFile('config:\n  sipline:users:\n    - username: alice\n   number: "+14155550199"\n');
     expect(() => readStackFile(file)).toThrow(/Pulumi\.prod\.yaml is not valid YAML \(Pulumi cannot read it either\): .* at line 4, column 1/);
   });
 
   it('names the file when config is not a map', () => {
-    expect(() => readStackFile(write('config:\n  - sipline:domainName\n'))).toThrow(/Pulumi\.prod\.yaml: config must be a map of keys and values/);
+    expect(() => readStackFile(writeStackFile('config:\n  - sipline:domainName\n'))).toThrow(/Pulumi\.prod\.yaml: config must be a map of keys and values/);
   });
 });
