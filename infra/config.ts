@@ -111,7 +111,7 @@ function notTextInYaml(key: string, value: number | boolean): string {
 }
 
 /** The known name a mistyped one most likely meant: the same letters in another case, else a few edits away. */
-export function closestName(name: string, known: readonly string[]): string | undefined {
+function closestName(name: string, known: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
   const sameLetters = known.find((k) => k.toLowerCase() === lower);
   if (sameLetters !== undefined) return sameLetters;
