@@ -7,7 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import leven from 'leven';
+import { parseDocument } from 'yaml';
 import {
   numberOf,
   validateDirectory,
@@ -18,6 +19,12 @@ import { parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
 import { validatePassword } from './twilio/validate';
 
 export const CONFIG_NAMESPACE = 'sipline';
+
+/** Every `sipline:*` key the program reads. Any other is reported by configKeyWarnings. */
+export const CONFIG_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'users', 'twilioAuthToken', 'edge', 'alarmEmail'] as const;
+
+/** The keys of one `sipline:users` entry. */
+const USER_KEYS = ['username', 'number', 'password'];
 
 /** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`), from Twilio's edge list. */
 export const SIP_EDGES = ['ashburn', 'dublin', 'frankfurt', 'sao-paulo', 'singapore', 'sydney', 'tokyo', 'umatilla'] as const;
@@ -70,7 +77,49 @@ function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string 
   if (p.path === 'domain') {
     return `${CONFIG_NAMESPACE}:domainName: ${JSON.stringify(rawDomain)} must be lower-case letters, digits and "-" (acme for acme.sip.twilio.com)`;
   }
-  return `${configKey(p.path)}: ${JSON.stringify(p.value)} ${p.message}`;
+  const key = configKey(p.path);
+  if (typeof p.value === 'number' || typeof p.value === 'boolean') return notTextInYaml(key, p.value);
+  if (/^users\[\d+\]\.username$/.test(p.path) && (p.value === undefined || p.value === null)) {
+    return `${key.replace(/\.username$/, '')} has no username: every user needs one, a name (username: alice) or an E.164 number (username: "+14155550100")`;
+  }
+  if (/^users\[\d+\]$/.test(p.path) && typeof p.value === 'string') {
+    return `${key}: ${JSON.stringify(p.value)} must be an object with a username: write it as - username: ${JSON.stringify(p.value)}`;
+  }
+  const plusLost = typeof p.value === 'string' && p.message.startsWith('is not a valid E.164') ? lostPlus(p.value) : undefined;
+  if (plusLost) {
+    return `${key}: ${JSON.stringify(p.value)} has no "+" (written unquoted, ${plusLost} is a number in YAML, which drops the "+"): quote it, "${plusLost}"`;
+  }
+  return `${key}: ${JSON.stringify(p.value)} ${p.message}`;
+}
+
+/** `+digits` when the digits, with a "+", are a valid E.164 number: what an unquoted `+14155550100` becomes in YAML. */
+function lostPlus(digits: string): string | undefined {
+  return /^\d+$/.test(digits) && parseE164(`+${digits}`) !== undefined ? `+${digits}` : undefined;
+}
+
+/**
+ * A value YAML read as a number or a boolean where sipline wants text: `username: 1001`, or
+ * `username: +14155550100`, which YAML reads as the number 14155550100 (the "+" is a sign).
+ * Pulumi hands lists to the program as JSON, so `pulumi preview` sees the same number as a
+ * local read of the file, and says the same.
+ */
+function notTextInYaml(key: string, value: number | boolean): string {
+  const kind = typeof value === 'number' ? 'a number' : 'a boolean';
+  const withPlus = typeof value === 'number' ? lostPlus(String(value)) : undefined;
+  if (withPlus) return `${key}: ${value} is ${kind} in YAML (the "+" was lost): quote it, "${withPlus}"`;
+  return `${key}: ${value} is ${kind} in YAML: quote it, "${value}"`;
+}
+
+/** The known name a mistyped one most likely meant: the same letters in another case, else a few edits away. */
+function closestName(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const sameLetters = known.find((k) => k.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  const [nearest] = known
+    .map((k) => ({ k, distance: leven(lower, k.toLowerCase()) }))
+    .filter(({ k, distance }) => distance <= Math.max(2, Math.floor(k.length / 5)))
+    .sort((a, b) => a.distance - b.distance);
+  return nearest?.k;
 }
 
 /** Pulumi hands scalars over as strings; YAML read locally keeps their types. Accept both. */
@@ -122,17 +171,26 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   const users: UserConfig[] = [];
   {
     rawUsers.forEach((u: unknown, i) => {
-      if (typeof u !== 'object' || u === null) return; // reported by the directory check
+      if (typeof u !== 'object' || u === null) {
+        users.push(u as UserConfig); // reported by the directory check, at its own index
+        return;
+      }
       const { username, number, password } = u as Record<string, unknown>;
-      const known = new Set(['username', 'number', 'password']);
-      for (const extra of Object.keys(u).filter((k) => !known.has(k))) {
-        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (a user has username, number and password)`);
+      for (const extra of Object.keys(u).filter((k) => !USER_KEYS.includes(k))) {
+        const meant = closestName(extra, USER_KEYS);
+        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number and password)`);
       }
       if (password !== undefined && password !== null) {
         // The Credential provider's own rule (Twilio's policy), named after the config key.
-        const key = `${CONFIG_NAMESPACE}:users[${i}].password (user ${JSON.stringify(username)})`;
-        const broken = typeof password === 'string' ? validatePassword(password, key) : `${key} must be a string`;
-        if (broken) problems.push(broken);
+        const key = `${CONFIG_NAMESPACE}:users[${i}].password${typeof username === 'string' ? ` (user ${JSON.stringify(username)})` : ''}`;
+        if (typeof password === 'string') {
+          const broken = validatePassword(password, key);
+          if (broken) problems.push(broken);
+        } else {
+          // Never the value, even a number: it is a password.
+          const kind = typeof password === 'number' ? 'is a number in YAML' : 'is not text';
+          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' <password>`);
+        }
       }
       users.push({
         username: username as string,
@@ -229,35 +287,111 @@ export function stackConfigPath(stack: string): string {
   return path.resolve(__dirname, '..', `Pulumi.${stack}.yaml`);
 }
 
-/** A stack file as written: its `config:` map, keys with their namespace, secrets still `{ secure }`. */
+/** A stack file as Pulumi reads it: its `config:` map, every key with its namespace, secrets still `{ secure }`. */
 export interface StackFile {
   name: string;
   config: Record<string, unknown>;
 }
 
-/** Reads a `Pulumi.<stack>.yaml` once; a missing file is a clear error. */
+/**
+ * Reads a `Pulumi.<stack>.yaml` once, as the Pulumi CLI reads it: a missing file, a YAML
+ * error (with its line) or a key Pulumi cannot parse is a clear error naming the file.
+ */
 export function readStackFile(file: string): StackFile {
-  if (!fs.existsSync(file)) throw new ConfigError(`${path.relative(process.cwd(), file)} not found: a stack's config lives in Pulumi.<stack>.yaml (see README, Configuration)`);
-  const doc = parseYaml(fs.readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | null;
-  return { name: path.basename(file), config: doc?.config ?? {} };
+  const shown = path.relative(process.cwd(), file);
+  if (!fs.existsSync(file)) throw new ConfigError(`${shown} not found: a stack's config lives in Pulumi.<stack>.yaml (see README, Configuration)`);
+  const doc = parseDocument(fs.readFileSync(file, 'utf8'));
+  if (doc.errors.length > 0) {
+    // yaml's message carries the line, the column and the offending text.
+    throw new ConfigError(`${shown} is not valid YAML (Pulumi cannot read it either): ${doc.errors[0].message.trimEnd()}`);
+  }
+  const root = doc.toJS() as unknown;
+  const written = root === null || root === undefined ? undefined : isMap(root) ? root.config : root;
+  if (written !== undefined && written !== null && !isMap(written)) {
+    throw new ConfigError(`${shown}: ${isMap(root) ? 'config' : 'the file'} must be a map of keys and values, like config: { sipline:domainName: acme }`);
+  }
+  const config: Record<string, unknown> = {};
+  const writtenAs = new Map<string, string>();
+  for (const [key, value] of Object.entries(written ?? {})) {
+    const full = pulumiConfigKey(key, shown);
+    const twin = writtenAs.get(full);
+    if (twin !== undefined) {
+      // Pulumi rewrites one onto the other while iterating a Go map: which one wins is random.
+      throw new ConfigError(`${shown} sets both ${twin} and ${key}, which Pulumi reads as the same key, ${full}, keeping either one: remove one`);
+    }
+    writtenAs.set(full, key);
+    config[full] = value;
+  }
+  return { name: path.basename(file), config };
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
- * The `sipline:*` values of a stack file, keys without the namespace. Values Pulumi encrypted
+ * A stack file's key as Pulumi reads it. Without a namespace, the project's: Pulumi rewrites
+ * `allowedCountries` to `sipline:allowedCountries` (workspace/loaders.go,
+ * stackConfigNamespacedWithProject; the project is Pulumi.yaml's `name`, sipline). The old
+ * spelling `sipline:config:name` is `sipline:name`; anything else with colons is refused, as
+ * config/key.go ParseKey refuses it.
+ */
+function pulumiConfigKey(key: string, file: string): string {
+  const parts = key.split(':');
+  if (parts.length === 1) return `${CONFIG_NAMESPACE}:${key}`;
+  if (parts.length === 2) return key;
+  if (parts.length === 3 && parts[1] === 'config') return `${parts[0]}:${parts[2]}`;
+  throw new ConfigError(`${file}: ${key} is not a config key Pulumi can read: write namespace:name, like ${CONFIG_NAMESPACE}:domainName`);
+}
+
+/**
+ * A stack file's values by full key, as Pulumi hands them to the program: a scalar as text
+ * (YAML's number 14155550123 as "14155550123", true as "true"), lists and objects as they are
+ * (Pulumi sends them as JSON; parseStackConfig reads both). Values Pulumi encrypted
  * (`secure: v1:...`) cannot be read without the stack's key and are left out: nothing that
  * reads the file locally needs a secret.
  */
-export function siplineValues(stack: StackFile): Record<string, unknown> {
+export function configValues(stack: StackFile): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(stack.config)) {
-    if (key.startsWith(`${CONFIG_NAMESPACE}:`)) values[key.slice(CONFIG_NAMESPACE.length + 1)] = withoutSecrets(value);
+    if (isEncrypted(value)) continue;
+    values[key] = typeof value === 'number' || typeof value === 'boolean' ? String(value) : withoutSecrets(value);
   }
   return values;
+}
+
+/** The `sipline:*` values of configValues, keys without the namespace. */
+export function siplineValues(stack: StackFile): Record<string, unknown> {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  return Object.fromEntries(Object.entries(configValues(stack)).filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value]));
 }
 
 /** readStackFile + siplineValues. */
 export function readStackConfigFile(file: string): Record<string, unknown> {
   return siplineValues(readStackFile(file));
+}
+
+/**
+ * Warnings for config keys sipline does not read: `sipline:defaultCallerID` (keys are
+ * case-sensitive), `sipline:allowedCountry`, `Sipline:domainName`. Given the keys Pulumi hands
+ * the program (`pulumi preview`), or those readStackFile read (`npm start`): the same words.
+ */
+export function configKeyWarnings(keys: Iterable<string>): string[] {
+  const warnings: string[] = [];
+  const known: readonly string[] = CONFIG_KEYS;
+  for (const key of keys) {
+    const [namespace, name = ''] = key.split(':');
+    if (namespace === CONFIG_NAMESPACE) {
+      if (known.includes(name)) continue;
+      const meant = closestName(name, known);
+      warnings.push(
+        `${key} is not a sipline setting and is ignored: ${meant ? `did you mean ${CONFIG_NAMESPACE}:${meant}?` : `the settings are ${known.join(', ')}`}`,
+      );
+    } else if (closestName(namespace, [CONFIG_NAMESPACE])) {
+      warnings.push(`${key} is not a sipline setting and is ignored: did you mean ${CONFIG_NAMESPACE}:${closestName(name, known) ?? name}?`);
+    }
+  }
+  return warnings;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   CONFIG_NAMESPACE,
   ConfigError,
   clearTextSecretWarnings,
+  configKeyWarnings,
   parseStackConfig,
   readStackFile,
   routerDirectoryFrom,
@@ -28,7 +29,6 @@ import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
 const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'edge', 'alarmEmail'] as const;
-const KNOWN_KEYS = new Set<string>([...PLAIN_KEYS, 'users', 'twilioAuthToken']);
 
 /**
  * Whether the SIP domain requires TLS signalling and SRTP media. On: a registered phone is a
@@ -59,12 +59,7 @@ export function readStackInputs(): StackInputs {
   // pulumi.secret below, before any resource sees it, and the rest is not secret.
   raw.users = pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:users`);
 
-  for (const key of Object.keys(pulumi.runtime.allConfig())) {
-    const [ns, name] = key.split(':');
-    if (ns === CONFIG_NAMESPACE && !KNOWN_KEYS.has(name)) {
-      pulumi.log.warn(`${key} is not a sipline setting and is ignored (known: ${[...KNOWN_KEYS].join(', ')})`);
-    }
-  }
+  for (const warning of configKeyWarnings(Object.keys(pulumi.runtime.allConfig()))) pulumi.log.warn(warning);
 
   let config: SiplineConfig;
   try {

@@ -1,43 +1,78 @@
 /**
  * `npm start`: the router on http://127.0.0.1:3000 (PORT overrides), built from lambda/ and
  * routing with the directory of the dev stack (SIPLINE_STACK overrides), exactly as deployed.
+ *
+ * What can fail without touching a file comes first: PORT, the stack's config, the token, then
+ * the port itself. The server's state (dist/local/<port>/) is written only once this process
+ * holds the port, so a start that fails leaves a running server exactly as it was.
  */
-import { loadAuthToken } from '../lambda/authToken';
-import { serveHandler } from './localAdapter';
-import { DIRECTORY_PATH, loadBundledRouter, localAuthToken, writeDirectory } from './localRouter';
+import * as fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { writeFileAtomically } from '../lambda/build';
+import { serveHandler, type PayloadV2Handler } from './localAdapter';
+import { portFrom, stackFrom, UsageError } from './cli';
+import { loadBundledRouter, localAuthToken, localState, sampleCalls, stackDirectory } from './localRouter';
 
 async function main(): Promise<void> {
-  const stack = process.env.SIPLINE_STACK || 'dev';
-  const port = Number(process.env.PORT || 3000);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  writeDirectory(stack);
-  const { token, generated } = localAuthToken();
-  // The router would refuse it on every call (503); say so now, once.
-  await loadAuthToken({ TWILIO_AUTH_TOKEN: token });
-  const handler = await loadBundledRouter({ TWILIO_AUTH_TOKEN: token, PUBLIC_BASE_URL: baseUrl, POWERTOOLS_SERVICE_NAME: 'sipline-router' });
-  const server = serveHandler(handler);
-  server.on('error', (err: NodeJS.ErrnoException) => {
-    console.error(err.code === 'EADDRINUSE' ? `Port ${port} is in use: stop what runs there, or choose another with PORT=3001 npm start` : `The local router failed: ${err.message}`);
+  const port = portFrom(process.env.PORT);
+  const stack = stackFrom(process.env.SIPLINE_STACK);
+  const { directory, warnings } = stackDirectory(stack);
+  for (const warning of warnings) console.warn(`warning: ${warning}`);
+  const { token, generated } = await localAuthToken();
+
+  // A request that arrives while the bundle loads waits for it.
+  let ready: (handler: PayloadV2Handler) => void = () => undefined;
+  const loaded = new Promise<PayloadV2Handler>((resolve) => (ready = resolve));
+  const server = serveHandler((event) => loaded.then((handler) => handler(event)));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(
+      err.code === 'EADDRINUSE'
+        ? `Port ${port} is in use (another npm start?): stop what runs there, or choose another port, e.g. PORT=${port === 3001 ? 3002 : 3001} npm start`
+        : `Cannot listen on 127.0.0.1:${port}: ${err.message}`,
+    );
+  });
+
+  server.on('error', (err) => {
+    console.error(`The local router failed: ${err.message}`);
     process.exit(1);
   });
-  server.listen(port, '127.0.0.1', () => {
-    console.log(`sipline router listening on ${baseUrl}  (stack: ${stack}, directory: ${path.relative(process.cwd(), DIRECTORY_PATH)})`);
-    console.log(`  POST ${baseUrl}/voice/outbound   calls placed by registered phones`);
-    console.log(`  POST ${baseUrl}/voice/inbound    calls to the account's numbers`);
-    console.log(
-      generated
-        ? `  local auth token: ${token}  (set TWILIO_AUTH_TOKEN to choose your own)`
-        : '  auth token: TWILIO_AUTH_TOKEN from the environment (not printed; npm run call needs it set too)',
-    );
-    console.log('Place a simulated call from another terminal:');
-    console.log('  npm run call -- sip:alice@acme.sip.twilio.com 4155551234     # a phone dials the PSTN');
-    console.log('  npm run call -- sip:alice@acme.sip.twilio.com bob            # a phone dials another user');
-    console.log('  npm run call -- +12125550123 +14155550199                     # the PSTN calls a number');
-  });
-  const stop = () => server.close(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+
+  // This process holds the port now: state left for it is a dead server's, and is replaced.
+  const actualPort = (server.address() as AddressInfo).port;
+  const state = localState(actualPort);
+  const baseUrl = `http://127.0.0.1:${actualPort}`;
+  fs.rmSync(state.dir, { recursive: true, force: true });
+  process.on('exit', () => fs.rmSync(state.dir, { recursive: true, force: true }));
+  process.on('SIGINT', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+  writeFileAtomically(state.directory, `${JSON.stringify(directory, null, 2)}\n`);
+  if (generated) writeFileAtomically(state.token, token, 0o600);
+  ready(
+    await loadBundledRouter(
+      { TWILIO_AUTH_TOKEN: token, PUBLIC_BASE_URL: baseUrl, ROUTER_CONFIG_FILE: state.directory, POWERTOOLS_SERVICE_NAME: 'sipline-router' },
+      state.bundle,
+    ),
+  );
+
+  console.log(`sipline router listening on ${baseUrl}  (stack: ${stack}, domain: ${directory.domain}, directory: ${path.relative(process.cwd(), state.directory)})`);
+  console.log(`  POST ${baseUrl}/voice/outbound   calls placed by registered phones`);
+  console.log(`  POST ${baseUrl}/voice/inbound    calls to the account's numbers`);
+  console.log(
+    generated
+      ? `  local auth token: ${token}  (set TWILIO_AUTH_TOKEN to choose your own)`
+      : '  auth token: TWILIO_AUTH_TOKEN from the environment (not printed; set the same for npm run call)',
+  );
+  const samples = [...sampleCalls(directory, actualPort), { command: 'npm run call -- --help', shows: 'what FROM and TO can be, and options' }];
+  const width = Math.max(...samples.map((s) => s.command.length));
+  console.log('Place a simulated call from another terminal:');
+  for (const { command, shows } of samples) console.log(`  ${command.padEnd(width)}   # ${shows}`);
 }
 
 main().catch((err: unknown) => {

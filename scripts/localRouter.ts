@@ -1,44 +1,127 @@
 /**
- * What `npm start` and the end-to-end tests share: build the bundle, derive the routing
- * directory from a stack's config file beside it, and load the bundle as Lambda would.
+ * What `npm start`, `npm run call` and the end-to-end tests share: the routing directory from a
+ * stack's config file, the bundle loaded as Lambda would load it, and each local server's state.
+ *
+ * A server keeps its state in dist/local/<port>/ (the bundle, the directory beside it as in
+ * Lambda, and the auth token it generated), written only once it holds its port: a second
+ * `npm start` that fails (port taken, bad PORT, bad config) changes nothing a running one uses,
+ * and servers on two ports share no file. `npm run call` finds a server's state by its PORT.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { clearTextSecretWarnings, parseStackConfig, readStackFile, routerDirectoryFrom, siplineValues, stackConfigPath } from '../infra/config';
+import { getExampleNumber, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
+import mobileExamples from 'libphonenumber-js/examples.mobile.json';
+import metadataJson from 'libphonenumber-js/metadata.max.json';
+import {
+  clearTextSecretWarnings,
+  configKeyWarnings,
+  parseStackConfig,
+  readStackFile,
+  routerDirectoryFrom,
+  siplineValues,
+  stackConfigPath,
+} from '../infra/config';
+import { loadAuthToken } from '../lambda/authToken';
 import { BUNDLE_PATH, writeFileAtomically, writeRouterBundle } from '../lambda/build';
+import { isE164Username, numberOf, type RouterDirectory } from '../lambda/directory';
+import { DEFAULT_PORT } from './cli';
 import type { PayloadV2Handler } from './localAdapter';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
-export const LOCAL_TOKEN_FILE = path.join(PROJECT_ROOT, 'dist', 'local', 'auth-token');
+/** Where the end-to-end tests put the directory: beside `npm run build`'s bundle. */
 export const DIRECTORY_PATH = path.join(path.dirname(BUNDLE_PATH), 'router-config.json');
+export const LOCAL_STATE_ROOT = path.join(PROJECT_ROOT, 'dist', 'local');
 
-/** Writes the directory derived from `Pulumi.<stack>.yaml` where the bundle looks for it. */
-export function writeDirectory(stack: string): string {
+/** One local server's files, by port. */
+export function localState(port: number): { dir: string; bundle: string; directory: string; token: string } {
+  const dir = path.join(LOCAL_STATE_ROOT, String(port));
+  return { dir, bundle: path.join(dir, 'index.js'), directory: path.join(dir, 'router-config.json'), token: path.join(dir, 'auth-token') };
+}
+
+/** Ports that have a local server's state (possibly stale: a killed server leaves its own). */
+export function localStatePorts(): number[] {
+  if (!fs.existsSync(LOCAL_STATE_ROOT)) return [];
+  return fs
+    .readdirSync(LOCAL_STATE_ROOT)
+    .filter((name) => /^\d+$/.test(name) && fs.existsSync(localState(Number(name)).directory))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * The routing directory of `Pulumi.<stack>.yaml`, read and validated as `pulumi preview` would,
+ * with the same warnings (unknown keys, secrets in clear text).
+ */
+export function stackDirectory(stack: string): { directory: RouterDirectory; warnings: string[] } {
   const file = readStackFile(stackConfigPath(stack));
-  for (const warning of clearTextSecretWarnings(file)) console.warn(`warning: ${warning}`);
-  const directory = routerDirectoryFrom(parseStackConfig(siplineValues(file)));
+  const warnings = [...configKeyWarnings(Object.keys(file.config)), ...clearTextSecretWarnings(file)];
+  return { directory: routerDirectoryFrom(parseStackConfig(siplineValues(file))), warnings };
+}
+
+/** Writes the dev stack's directory where `npm run build`'s bundle looks for it (the end-to-end tests). */
+export function writeDirectory(stack: string): string {
+  const { directory, warnings } = stackDirectory(stack);
+  for (const warning of warnings) console.warn(`warning: ${warning}`);
   writeFileAtomically(DIRECTORY_PATH, `${JSON.stringify(directory, null, 2)}\n`);
   return DIRECTORY_PATH;
 }
 
 /**
  * The local auth token: TWILIO_AUTH_TOKEN if set (then never printed nor saved: it may be a
- * real account's), else a fresh random one, saved for `npm run call`.
+ * real account's), else a fresh random one in Twilio's format. Nothing is written here.
  */
-export function localAuthToken(): { token: string; generated: boolean } {
-  fs.rmSync(LOCAL_TOKEN_FILE, { force: true });
-  if (process.env.TWILIO_AUTH_TOKEN) return { token: process.env.TWILIO_AUTH_TOKEN, generated: false };
-  const token = randomBytes(16).toString('hex');
-  writeFileAtomically(LOCAL_TOKEN_FILE, token, 0o600);
-  return { token, generated: true };
+export async function localAuthToken(): Promise<{ token: string; generated: boolean }> {
+  // The router's own check (lambda/authToken.ts), so a token it would refuse on every call
+  // (503) is refused now, once, with its message.
+  const fromEnv = process.env.TWILIO_AUTH_TOKEN;
+  if (fromEnv) return { token: await loadAuthToken({ TWILIO_AUTH_TOKEN: fromEnv }), generated: false };
+  return { token: randomBytes(16).toString('hex'), generated: true };
 }
 
-/** Builds the bundle and loads it with the given environment, as the Lambda runtime would. */
-export async function loadBundledRouter(env: Record<string, string>): Promise<PayloadV2Handler> {
-  await writeRouterBundle();
+/** Builds the bundle to `bundle` and loads it with the given environment, as the Lambda runtime would. */
+export async function loadBundledRouter(env: Record<string, string>, bundle = BUNDLE_PATH): Promise<PayloadV2Handler> {
+  await writeRouterBundle(bundle);
   Object.assign(process.env, env);
-  delete require.cache[BUNDLE_PATH];
+  delete require.cache[bundle];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(BUNDLE_PATH) as { handler: PayloadV2Handler }).handler;
+  return (require(bundle) as { handler: PayloadV2Handler }).handler;
+}
+
+const metadata = metadataJson as unknown as MetadataJson;
+
+/**
+ * Calls a person can paste to try the stack being served: a user with a caller ID dials a
+ * mobile number of an allowed country, a user dials another by name, and a PSTN caller dials a
+ * bound number. Each line is a command with what it shows; a call the stack cannot make (no
+ * user with a caller ID, a single user, no bound number) is left out.
+ */
+export function sampleCalls(directory: RouterDirectory, port: number): Array<{ command: string; shows: string }> {
+  const run = (from: string, to: string) => `${port === DEFAULT_PORT ? '' : `PORT=${port} `}npm run call -- ${from} ${to}`;
+  const uri = (username: string) => `sip:${username}@${directory.domain}`;
+  const { users } = directory;
+  const numbers = new Set(users.map(numberOf).filter((n) => n !== undefined));
+  const samples: Array<{ command: string; shows: string }> = [];
+
+  const allowed = directory.allowedCountries ?? [directory.defaultCountry];
+  const country = (allowed.includes(directory.defaultCountry) ? directory.defaultCountry : allowed[0]) as CountryCode;
+  const mobile = getExampleNumber(country, mobileExamples, metadata);
+  // A named user reads best: alice dials out, bob (no number) dials alice by name.
+  const named = users.filter((u) => !isE164Username(u.username));
+  const caller = [...named, ...users].find((u) => numberOf(u) !== undefined) ?? (directory.defaultCallerId ? users[0] : undefined);
+  if (mobile && caller && !numbers.has(mobile.number)) {
+    // National digits for the default country, as a phone would dial them; E.164 for another.
+    const dialed = country === directory.defaultCountry ? mobile.formatNational().replace(/\D/g, '') : mobile.number;
+    samples.push({ command: run(uri(caller.username), dialed), shows: `${caller.username} dials the PSTN (caller ID ${numberOf(caller) ?? directory.defaultCallerId})` });
+  }
+
+  const from = users.find((u) => numberOf(u) === undefined) ?? users.find((u) => u !== caller) ?? users[0];
+  const callee = [...named, ...users].find((u) => u !== from);
+  if (from && callee) samples.push({ command: run(uri(from.username), callee.username), shows: `${from.username} dials ${callee.username}, over SIP` });
+
+  const bound = users.find((u) => u.number !== undefined) ?? users.find((u) => numberOf(u) !== undefined);
+  if (bound && mobile && !numbers.has(mobile.number)) {
+    samples.push({ command: run(mobile.number, numberOf(bound) as string), shows: `the PSTN calls ${numberOf(bound)}, which rings ${bound.username}` });
+  }
+  return samples;
 }

@@ -8,8 +8,11 @@
  * Needs no Pulumi backend, no cloud credentials and no stack passphrase: values the file holds
  * encrypted (`secure: v1:...`) are replaced by placeholders, and the output says which.
  */
-import { CONFIG_NAMESPACE, readStackFile, siplineValues, stackConfigPath } from '../infra/config';
-import { resourceKey, runSipline, type RecordedResource, type RunResult } from '../infra/mocks';
+import { CONFIG_NAMESPACE, configValues, readStackFile, stackConfigPath } from '../infra/config';
+// The mocks load @pulumi/pulumi, seconds of startup: only once there is a plan to make, so
+// --help and a mistyped argument answer at once.
+import type { RecordedResource, RunResult } from '../infra/mocks';
+import { parseCommandLine, stackFrom } from './cli';
 
 /** Passes Twilio's password policy, so planned credentials look like real ones. */
 const PLACEHOLDER_PASSWORD = 'Placeholder-Passw0rd';
@@ -41,7 +44,7 @@ const KEY_INPUTS: Record<string, string[]> = {
 };
 
 export interface PlanConfig {
-  /** `sipline:*` values, keys without the namespace. */
+  /** Every value as Pulumi hands it: `sipline:*` keys without the namespace, others (aws:region) whole. */
   values: Record<string, unknown>;
   /** What was encrypted in the file and replaced by a placeholder. */
   placeholders: string[];
@@ -50,14 +53,16 @@ export interface PlanConfig {
 /** Reads `Pulumi.<stack>.yaml` the way the local router does, plus placeholders for its secrets. */
 export function readPlanConfig(file: string): PlanConfig {
   const stackFile = readStackFile(file);
-  const values = siplineValues(stackFile);
+  // Every key, as the CLI passes them all: the program warns about those it does not read.
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const values = Object.fromEntries(Object.entries(configValues(stackFile)).map(([key, value]) => [key.startsWith(prefix) ? key.slice(prefix.length) : key, value]));
   const raw = stackFile.config;
   const placeholders: string[] = [];
   if (values.twilioAuthToken === undefined) {
     values.twilioAuthToken = PLACEHOLDER_TOKEN;
     placeholders.push(`${CONFIG_NAMESPACE}:twilioAuthToken`);
   }
-  // siplineValues leaves encrypted passwords out; without a placeholder the plan would
+  // configValues leaves encrypted passwords out; without a placeholder the plan would
   // show a generated password for a user who has one.
   const rawUsers = raw[`${CONFIG_NAMESPACE}:users`];
   if (Array.isArray(rawUsers) && Array.isArray(values.users)) {
@@ -118,6 +123,7 @@ async function describeValue(key: string, value: unknown, refs: Array<[string, s
 
 /** The indented resource tree, parents before children, in declaration order. */
 export async function renderPlan(result: RunResult, placeholders: string[] = []): Promise<string> {
+  const { resourceKey } = await import('../infra/mocks');
   const resources = result.mocks.resources;
   const refs = computedReferences(resources);
   const children = new Map<string | undefined, RecordedResource[]>();
@@ -163,16 +169,42 @@ export async function renderPlan(result: RunResult, placeholders: string[] = [])
 
 export async function planStack(stack: string): Promise<string> {
   const { values, placeholders } = readPlanConfig(stackConfigPath(stack));
+  const { runSipline } = await import('../infra/mocks');
   const result = await runSipline({ config: values, secretKeys: ['twilioAuthToken', 'users'], stack });
   return renderPlan(result, placeholders);
 }
 
+const USAGE = `usage: npm run plan -- [STACK]
+  STACK  a stack with a Pulumi.<stack>.yaml beside Pulumi.yaml (dev when none is named)
+  prints the resources \`pulumi up\` would create for it, offline (see README, Offline plan)
+  -h, --help  prints this`;
+
+/** The stack to plan, 'help', or what is wrong with the arguments. */
+function planArgs(argv: string[]): { stack: string } | 'help' | string {
+  try {
+    const parsed = parseCommandLine(argv, { help: { type: 'boolean', short: 'h' } });
+    if (parsed.values.help) return 'help';
+    const [stack, ...extra] = parsed.positionals;
+    if (extra.length > 0) return `one stack at a time: unexpected ${JSON.stringify(extra.join(' '))}`;
+    return { stack: stackFrom(stack, (s) => JSON.stringify(s)) };
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 if (require.main === module) {
-  const stack = process.argv[2] ?? 'dev';
-  planStack(stack)
-    .then((text) => console.log(text))
-    .catch((e: unknown) => {
-      console.error(e instanceof Error ? e.message : e);
-      process.exit(1);
-    });
+  const args = planArgs(process.argv.slice(2));
+  if (args === 'help') {
+    console.log(USAGE);
+  } else if (typeof args === 'string') {
+    console.error(`${args}\n${USAGE}`);
+    process.exit(2);
+  } else {
+    planStack(args.stack)
+      .then((text) => console.log(text))
+      .catch((e: unknown) => {
+        console.error(e instanceof Error ? e.message : e);
+        process.exit(1);
+      });
+  }
 }

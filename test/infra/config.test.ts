@@ -3,11 +3,21 @@
  * with parseStackConfig's own message: the key and the value, passwords never echoed.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { parseStackConfig } from '../../infra/config';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CONFIG_KEYS, parseStackConfig, readStackFile, siplineValues } from '../../infra/config';
 import { runSipline } from '../../infra/mocks';
 import { demoConfig, SECRET_KEYS, TOKEN } from './fixtures';
 
 const user = (u: Record<string, unknown>) => [{ username: 'alice' }, u];
+
+/** A stack file in a directory of its own. */
+function writeStackFile(yaml: string, name = 'Pulumi.prod.yaml'): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-stack-')), name);
+  fs.writeFileSync(file, yaml);
+  return file;
+}
 
 async function failure(overrides: Record<string, unknown>): Promise<Error> {
   try {
@@ -50,7 +60,10 @@ const CASES: Array<[string, Record<string, unknown>, string]> = [
   ['a password without a digit', { users: user({ username: 'bob', password: 'NoDigitsAtAllHere' }) }, 'sipline:users[1].password (user "bob") breaks Twilio\'s password policy: it needs at least one digit'],
   ['a password without upper case', { users: user({ username: 'bob', password: 'lowercase-only-123' }) }, 'sipline:users[1].password (user "bob") breaks Twilio\'s password policy: it needs at least one upper case letter'],
   ['a password without lower case', { users: user({ username: 'bob', password: 'UPPERCASE-ONLY-123' }) }, 'sipline:users[1].password (user "bob") breaks Twilio\'s password policy: it needs at least one lower case letter'],
-  ['a password that is not a string', { users: user({ username: 'bob', password: 123456789012 }) }, 'sipline:users[1].password (user "bob") must be a string'],
+  ['a password YAML read as a number', { users: user({ username: 'bob', password: 123456789012 }) }, 'sipline:users[1].password (user "bob") is a number in YAML: it must be a string, best encrypted: pulumi config set --secret --path \'users[1].password\' <password>'],
+  ['a user with no username', { users: user({ number: '+14155550188' }) }, 'sipline:users[1] has no username: every user needs one'],
+  ['a user written as a bare name', { users: ['alice', { username: 'bob' }] }, 'sipline:users[0]: "alice" must be an object with a username: write it as - username: "alice"'],
+  ['a mistyped user key', { users: user({ username: 'bob', nubmer: '+14155550188' }) }, 'sipline:users[1].nubmer: unknown key (did you mean number? a user has username, number and password)'],
   ['an unknown edge', { edge: 'mars' }, 'sipline:edge: "mars" is not a Twilio edge'],
   ['an alarm address that is no email address', { alarmEmail: 'ops at example' }, 'sipline:alarmEmail: "ops at example" is not an email address'],
   ['more users than a credential list holds', { users: Array.from({ length: 1001 }, (_, i) => ({ username: `u${i}` })) }, 'sipline:users: "1001 users" exceeds Twilio\'s limit of 1000'],
@@ -101,5 +114,125 @@ describe('bad stack config fails the preview with the key and the value', () => 
     // do not (a German number, written without its +), so only the resource names clash.
     const error = await failure({ users: [{ username: '+4930123456' }, { username: '4930123456' }] });
     expect(error.message).toContain('sipline:users: users "+4930123456" and "4930123456" would share the resource name "4930123456"');
+  });
+});
+
+/**
+ * A YAML number where sipline wants text. Pulumi reads the stack file with Go's yaml.v3, where
+ * `+14155550100` is the integer 14155550100, and stores each value as text: a top-level scalar
+ * reaches the program as that text ("14155550123"), a list as JSON holding the number
+ * (config/object.go MarshalString; pkg/workspace/config.go). A local read (npm start, npm run
+ * plan) must say exactly what `pulumi preview` says.
+ */
+describe('numbers YAML read from unquoted values: the same message locally and in pulumi preview', () => {
+  const STACK_FILE = `config:
+  aws:region: us-east-1
+  sipline:domainName: acme
+  sipline:defaultCallerId: +14155550123
+  sipline:users:
+    - username: 1001
+    - username: +14155550100
+    - username: alice
+      number: +14155550199
+`;
+  /** What the Pulumi CLI hands the program for STACK_FILE (twilioAuthToken set with --secret). */
+  const AS_PULUMI_HANDS_IT = {
+    'aws:region': 'us-east-1',
+    domainName: 'acme',
+    defaultCallerId: '14155550123',
+    users: '[{"username":1001},{"username":14155550100},{"username":"alice","number":14155550199}]',
+    twilioAuthToken: 'test-auth-token-0123456789abcdef',
+  };
+  const EXPECTED = [
+    'sipline:defaultCallerId: "14155550123" has no "+" (written unquoted, +14155550123 is a number in YAML, which drops the "+"): quote it, "+14155550123"',
+    'sipline:users[0].username: 1001 is a number in YAML: quote it, "1001"',
+    'sipline:users[1].username: 14155550100 is a number in YAML (the "+" was lost): quote it, "+14155550100"',
+    'sipline:users[2].number: 14155550199 is a number in YAML (the "+" was lost): quote it, "+14155550199"',
+  ];
+
+  it('pulumi preview (the program under mocks, given what the CLI hands it) names each key, its value and the quoted fix', async () => {
+    let error: Error | undefined;
+    await runSipline({ config: AS_PULUMI_HANDS_IT, secretKeys: SECRET_KEYS }).catch((e: Error) => (error = e));
+    expect(error?.message.split('\n').slice(1)).toEqual(EXPECTED.map((line) => `  - ${line}`));
+  });
+
+  it('a local read of the same file says the same', () => {
+    const values = siplineValues(readStackFile(writeStackFile(STACK_FILE, 'Pulumi.dev.yaml')));
+    // The top-level number is handed over as Pulumi hands it: as text.
+    expect(values.defaultCallerId).toBe('14155550123');
+    expect(() => parseStackConfig(values)).toThrow(`Invalid stack configuration:\n${EXPECTED.map((line) => `  - ${line}`).join('\n')}`);
+  });
+
+  it('the mocks hand the program its config as the CLI does: every value as text, lists as JSON', async () => {
+    await runSipline({ config: demoConfig({ defaultCallerId: 14155550123, emergencyCalling: true }), secretKeys: SECRET_KEYS }).catch(() => undefined);
+    const handed = pulumi.runtime.allConfig();
+    expect(handed['sipline:defaultCallerId']).toBe('14155550123');
+    expect(handed['sipline:emergencyCalling']).toBe('true');
+    expect(JSON.parse(handed['sipline:users'])).toEqual(demoConfig().users);
+    expect(Object.values(handed).every((v) => typeof v === 'string')).toBe(true);
+  });
+});
+
+describe('config keys sipline does not read', () => {
+  async function warningsFor(overrides: Record<string, unknown>): Promise<string[]> {
+    const warn = jest.spyOn(pulumi.log, 'warn').mockImplementation(() => Promise.resolve());
+    try {
+      await runSipline({ config: demoConfig(overrides), secretKeys: SECRET_KEYS });
+      return warn.mock.calls.map(([message]) => message);
+    } finally {
+      warn.mockRestore();
+    }
+  }
+
+  it('warn in pulumi preview, suggesting the key meant', async () => {
+    const warnings = await warningsFor({ 'sipline:defaultCallerID': '+14155550123', 'sipline:alowedCountries': ['US'], 'Sipline:edge': 'dublin', 'sipline:colour': 'blue', 'aws:region': 'us-east-1' });
+    expect(warnings).toEqual([
+      'sipline:defaultCallerID is not a sipline setting and is ignored: did you mean sipline:defaultCallerId?',
+      'sipline:alowedCountries is not a sipline setting and is ignored: did you mean sipline:allowedCountries?',
+      'Sipline:edge is not a sipline setting and is ignored: did you mean sipline:edge?',
+      `sipline:colour is not a sipline setting and is ignored: the settings are ${CONFIG_KEYS.join(', ')}`,
+    ]);
+  });
+
+  it('are exactly those the program does not read (CONFIG_KEYS is the list the program reads)', async () => {
+    // pulumi.Config reads through runtime/config; the runtime namespace holds a copy of the function.
+    const runtimeConfig = require('@pulumi/pulumi/runtime/config') as typeof import('@pulumi/pulumi/runtime/config');
+    const original = runtimeConfig.getConfig;
+    const read = new Set<string>();
+    const record = (key: string) => {
+      read.add(key);
+      return original(key);
+    };
+    const spies = [jest.spyOn(runtimeConfig, 'getConfig').mockImplementation(record), jest.spyOn(pulumi.runtime, 'getConfig').mockImplementation(record)];
+    try {
+      expect(await warningsFor({ edge: 'dublin', alarmEmail: 'ops@example.com' })).toEqual([]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const siplineKeys = [...read].filter((k) => k.startsWith('sipline:')).map((k) => k.slice('sipline:'.length));
+    expect(siplineKeys.sort()).toEqual([...CONFIG_KEYS].sort());
+  });
+});
+
+describe('a stack file as Pulumi reads it', () => {
+  // Pulumi namespaces a key written without one with the project's name
+  // (sdk/go/common/workspace/loaders.go stackConfigNamespacedWithProject).
+  it("reads a key without a namespace as the project's: allowedCountries is sipline:allowedCountries", () => {
+    const file = writeStackFile('config:\n  sipline:domainName: acme\n  allowedCountries: [US, GB]\n  sipline:config:edge: dublin\n');
+    expect(readStackFile(file).config).toEqual({ 'sipline:domainName': 'acme', 'sipline:allowedCountries': ['US', 'GB'], 'sipline:edge': 'dublin' });
+  });
+
+  it('refuses a key written both ways, which Pulumi would read as either', () => {
+    const file = writeStackFile('config:\n  allowedCountries: [US]\n  sipline:allowedCountries: [CA]\n');
+    expect(() => readStackFile(file)).toThrow('sets both allowedCountries and sipline:allowedCountries, which Pulumi reads as the same key, sipline:allowedCountries, keeping either one: remove one');
+  });
+
+  it('names the file and the line of a YAML error', () => {
+    const file = writeStackFile('config:\n  sipline:users:\n    - username: alice\n   number: "+14155550199"\n');
+    expect(() => readStackFile(file)).toThrow(/Pulumi\.prod\.yaml is not valid YAML \(Pulumi cannot read it either\): .* at line 4, column 1/);
+  });
+
+  it('names the file when config is not a map', () => {
+    expect(() => readStackFile(writeStackFile('config:\n  - sipline:domainName\n'))).toThrow(/Pulumi\.prod\.yaml: config must be a map of keys and values/);
   });
 });

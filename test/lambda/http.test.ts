@@ -1,5 +1,4 @@
 /** The router over real HTTP: `npm start`'s server and `npm run call`'s signed webhooks. */
-import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -7,6 +6,7 @@ import { WEBHOOK_BODY_LIMITS } from '../../lambda/webhookForm';
 import { serveHandler } from '../../scripts/localAdapter';
 import { loadBundledRouter, writeDirectory } from '../../scripts/localRouter';
 import { placeCall, simulatedCall } from '../../scripts/simulatedCall';
+import { runScript } from '../scripts/run';
 import { AUTH_TOKEN as TOKEN, OTHER_TOKEN } from './fixtures';
 
 let server: Server;
@@ -169,24 +169,9 @@ describe('the local server survives any request', () => {
   });
 });
 
-/** `npm run call -- ARGS` (or another script) against this server: the real script, as a user runs it. */
-function npmRun(script: 'call.ts' | 'local-server.ts', args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), `scripts/${script}`, ...args], {
-      cwd: `${__dirname}/../..`,
-      env: { PATH: process.env.PATH ?? '', ROUTER_URL: baseUrl, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('npm run call', () => {
   it('accepts user@host for FROM and TO', async () => {
-    const { code, stdout } = await npmRun('call.ts', ['alice@acme.sip.twilio.com', 'bob@acme.sip.twilio.com'], { TWILIO_AUTH_TOKEN: TOKEN });
+    const { code, stdout } = await runScript('call', ['--url', baseUrl, 'alice@acme.sip.twilio.com', 'bob@acme.sip.twilio.com'], { TWILIO_AUTH_TOKEN: TOKEN });
     expect(stdout).toContain('From=sip:alice@acme.sip.twilio.com  To=sip:bob@acme.sip.twilio.com');
     expect(stdout).toContain('HTTP 200  flow: sip-user');
     expect(code).toBe(0);
@@ -196,8 +181,8 @@ describe('npm run call', () => {
     ['16 x characters', 'x'.repeat(16)],
     ['16 zero-width spaces', '\u200b'.repeat(16)],
   ])('and npm start refuse a TWILIO_AUTH_TOKEN of %s, naming the variable and the rule, never the value', async (_what, token) => {
-    for (const [script, args] of [['call.ts', ['alice', '4155551234']], ['local-server.ts', []]] as const) {
-      const { code, stderr, stdout } = await npmRun(script, [...args], { TWILIO_AUTH_TOKEN: token, PORT: '0' });
+    for (const [script, args] of [['call', ['--url', baseUrl, 'alice', '4155551234']], ['local-server', []]] as const) {
+      const { code, stderr, stdout } = await runScript(script, [...args], { TWILIO_AUTH_TOKEN: token, PORT: '0' });
       expect(code).toBe(1);
       expect(stderr).toContain('TWILIO_AUTH_TOKEN is not a Twilio auth token (16 characters, some of them not hexadecimal): a Twilio auth token is exactly 32 hexadecimal characters');
       expect(stderr + stdout).not.toContain(token);

@@ -1,0 +1,132 @@
+/**
+ * `npm start` as a new user meets it: the calls it suggests come from the stack it serves and
+ * work as printed, and a second `npm start` that fails leaves the running one exactly as it was.
+ */
+import { localState } from '../../scripts/localRouter';
+import { runScript, runShell, snapshot, startServer, writeStackFile, type RunningServer } from './run';
+
+// Not the dev stack: another domain, country and users, so nothing printed can be fixed text.
+const STACK = `firsthour.${process.pid}`;
+const STACK_FILE = `config:
+  aws:region: eu-west-2
+  sipline:domainName: firsthour-test
+  sipline:defaultCountry: GB
+  # No namespace: Pulumi reads it as sipline:allowedCountries, and so must npm start.
+  allowedCountries: [GB, IE]
+  # Mis-cased: Pulumi ignores it; npm start warns, as pulumi preview does.
+  sipline:defaultCallerID: "+442079460999"
+  sipline:users:
+    - username: carol
+      number: "+442079460123"
+    - username: dave
+`;
+const TOKEN_FROM_ENV = '0123456789abcdef0123456789abcdef';
+
+let removeStackFile: () => void;
+let first: RunningServer;
+
+beforeAll(async () => {
+  removeStackFile = writeStackFile(STACK, STACK_FILE);
+  first = await startServer({ SIPLINE_STACK: STACK, PORT: '0' });
+}, 60_000);
+
+afterAll(async () => {
+  await first?.stop();
+  removeStackFile?.();
+});
+
+/** The `npm run call` lines npm start printed, as printed. */
+function sampleCommands(banner: string): string[] {
+  return banner
+    .split('\n')
+    .map((line) => /^\s+((?:PORT=\d+ )?npm run call -- .*?)\s+#/.exec(line)?.[1])
+    .filter((command): command is string => command !== undefined && !command.endsWith('--help'));
+}
+
+describe('npm start on a stack other than dev', () => {
+  it('suggests calls on its own domain, users, numbers and port', () => {
+    const samples = sampleCommands(first.stdout);
+    expect(samples).toEqual([
+      `PORT=${first.port} npm run call -- sip:carol@firsthour-test.sip.twilio.com 07400123456`,
+      `PORT=${first.port} npm run call -- sip:dave@firsthour-test.sip.twilio.com carol`,
+      `PORT=${first.port} npm run call -- +447400123456 +442079460123`,
+    ]);
+    expect(first.stdout).toContain(`listening on http://127.0.0.1:${first.port}  (stack: ${STACK}, domain: firsthour-test.sip.twilio.com`);
+    expect(first.stdout).not.toMatch(/acme|alice|127\.0\.0\.1:3000\b/);
+  });
+
+  it('each suggested call works exactly as printed, and takes the flow it says', async () => {
+    const results = [];
+    for (const command of sampleCommands(first.stdout)) results.push(await runShell(command));
+    for (const result of results) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(results.map((r) => /flow: (\S+)/.exec(r.stdout)?.[1])).toEqual(['pstn', 'sip-user', 'inbound']);
+    expect(results[0].stdout).toContain('<Dial answerOnBridge="true" callerId="+442079460123"><Number>+447400123456</Number></Dial>');
+    expect(results[2].stdout).toContain('<Sip>sip:carol@firsthour-test.sip.twilio.com</Sip>');
+  }, 60_000);
+
+  it('reads a key without a namespace as Pulumi does: allowedCountries: [GB, IE] lets carol dial Ireland', async () => {
+    const result = await runScript('call', ['carol', '+353850123456'], { PORT: String(first.port) });
+    expect(result.stdout).toContain('flow: pstn');
+  });
+
+  it('warns about a key it does not read, suggesting the one meant', () => {
+    expect(first.stderr).toContain('warning: sipline:defaultCallerID is not a sipline setting and is ignored: did you mean sipline:defaultCallerId?');
+  });
+});
+
+describe('a second npm start that fails leaves the running one alone', () => {
+  const stateOfFirst = () => snapshot(localState(first.port).dir);
+  const firstStillAnswers = async () => {
+    const result = await runScript('call', ['dave', 'carol'], { PORT: String(first.port) });
+    expect({ code: result.code, flow: /flow: (\S+)/.exec(result.stdout)?.[1] }).toEqual({ code: 0, flow: 'sip-user' });
+  };
+
+  it('on the port it uses: "in use", and its token, directory and bundle untouched', async () => {
+    const before = stateOfFirst();
+    expect(Object.keys(before)).toEqual(['auth-token', 'index.js', 'router-config.json']);
+    const second = await runScript('local-server', [], { PORT: String(first.port) });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`Port ${first.port} is in use (another npm start?): stop what runs there, or choose another port`);
+    expect(stateOfFirst()).toEqual(before);
+    await firstStillAnswers();
+  }, 60_000);
+
+  it('with PORT=abc: names PORT and the value, and touches nothing', async () => {
+    const before = stateOfFirst();
+    const second = await runScript('local-server', [], { PORT: 'abc' });
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim()).toBe('PORT=abc is not a port number: use 1-65535, e.g. PORT=3001 (or PORT=0 for any free port)');
+    expect(stateOfFirst()).toEqual(before);
+    await firstStillAnswers();
+  }, 60_000);
+
+  it('with a stack name that is none: names SIPLINE_STACK and the value', async () => {
+    const second = await runScript('local-server', [], { SIPLINE_STACK: '../etc/x' });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('SIPLINE_STACK=../etc/x is not a stack name');
+  });
+});
+
+describe('a second npm start on another port', () => {
+  it('shares no file with the first; its token from the environment is neither printed nor saved', async () => {
+    const before = snapshot(localState(first.port).dir);
+    const second = await startServer({ PORT: '0', TWILIO_AUTH_TOKEN: TOKEN_FROM_ENV });
+    try {
+      expect(second.stdout).toContain('(stack: dev, domain: acme.sip.twilio.com');
+      expect(second.stdout).not.toContain(TOKEN_FROM_ENV);
+      expect(Object.keys(snapshot(localState(second.port).dir))).toEqual(['index.js', 'router-config.json']);
+      // Its calls need the same token; with it, by PORT or by --url, they go through.
+      const withoutToken = await runScript('call', ['bob', 'alice'], { PORT: String(second.port) });
+      expect(withoutToken.stderr).toContain(`The router on port ${second.port} runs with TWILIO_AUTH_TOKEN from its environment: set the same in this one.`);
+      const byPort = await runScript('call', ['bob', 'alice'], { PORT: String(second.port), TWILIO_AUTH_TOKEN: TOKEN_FROM_ENV });
+      expect(byPort.stdout).toContain('flow: sip-user');
+      const byUrl = await runScript('call', ['--url', `http://127.0.0.1:${second.port}`, 'bob', 'alice'], { TWILIO_AUTH_TOKEN: TOKEN_FROM_ENV });
+      expect(byUrl.stdout).toContain('flow: sip-user');
+    } finally {
+      await second.stop();
+    }
+    expect(snapshot(localState(first.port).dir)).toEqual(before);
+    // A stopped server removes its own state, and only its own.
+    expect(() => snapshot(localState(second.port).dir)).toThrow(/ENOENT/);
+  }, 90_000);
+});
