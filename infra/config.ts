@@ -39,6 +39,11 @@ export interface SiplineConfig {
   defaultCallerId?: string;
   allowedCountries: string[];
   emergencyCalling: boolean;
+  /**
+   * Whether the SIP domain requires TLS signalling (port 5061) and SRTP media. Off only for
+   * phones that cannot do TLS: their REGISTER digests and call audio then cross the network in clear.
+   */
+  secureSip: boolean;
   users: UserConfig[];
   edge?: SipEdge;
   alarmEmail?: string;
@@ -157,6 +162,12 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   } catch (e) {
     problems.push((e as Error).message);
   }
+  let secureSip = true;
+  try {
+    secureSip = asBoolean('secureSip', values.secureSip, true);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
 
   const config: SiplineConfig = {
     domainName,
@@ -165,6 +176,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     ...(optionalString(values.defaultCallerId) === undefined ? {} : { defaultCallerId: values.defaultCallerId as string }),
     allowedCountries: (rawCountries ?? [defaultCountry]) as string[],
     emergencyCalling,
+    secureSip,
     users,
     ...(edge === undefined ? {} : { edge: edge as SipEdge }),
     ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),

@@ -26,16 +26,8 @@ import {
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
-const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'edge', 'alarmEmail'] as const;
+const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'edge', 'alarmEmail'] as const;
 const KNOWN_KEYS = new Set<string>([...PLAIN_KEYS, 'users', 'twilioAuthToken']);
-
-/**
- * Whether the SIP domain requires TLS signalling and SRTP media. On: a registered phone is a
- * door to paid PSTN calls, and TLS keeps its REGISTER digests and its calls off the wire.
- * Every mainstream softphone (Linphone, Groundwire, Bria, MicroSIP, Telephone) supports it;
- * a phone that only speaks UDP cannot register to this domain.
- */
-export const SECURE_SIP = true;
 
 export interface StackInputs {
   config: SiplineConfig;
@@ -140,7 +132,10 @@ export async function main(): Promise<SiplineOutputs> {
       ...(u.password === undefined ? {} : { password: pulumi.secret(u.password) }),
     })),
     numbers: config.users.map(numberOf).filter((n): n is string => n !== undefined),
-    secure: SECURE_SIP,
+    // sipline:secureSip, on by default: a registered phone is a door to paid PSTN calls, and
+    // TLS keeps its REGISTER digests and its calls off the wire. Every mainstream softphone
+    // (Linphone, Groundwire, Bria, MicroSIP, Telephone) supports it.
+    secure: config.secureSip,
     emergencyCallingEnabled: config.emergencyCalling,
     ...(config.edge === undefined ? {} : { edge: config.edge }),
   });

@@ -522,7 +522,7 @@ describe('the sipline program with optional settings', () => {
   beforeAll(async () => {
     // As the Pulumi CLI hands them over: every value a string.
     run = await runSipline({
-      config: demoConfig({ edge: 'dublin', alarmEmail: 'ops@example.com', emergencyCalling: 'true', users: JSON.stringify(demoConfig().users) }),
+      config: demoConfig({ edge: 'dublin', alarmEmail: 'ops@example.com', emergencyCalling: 'true', secureSip: 'false', users: JSON.stringify(demoConfig().users) }),
       secretKeys: SECRET_KEYS,
       stack: 'prod',
     });
@@ -543,10 +543,31 @@ describe('the sipline program with optional settings', () => {
     expect(run.mocks.one(TYPES.sipDomain).inputs.emergencyCallingEnabled).toBe(true);
   });
 
+  it('with secureSip false, lets phones register without TLS and SRTP, and tells them UDP on 5060 with SRTP off', () => {
+    expect(run.mocks.one(TYPES.sipDomain).inputs.secure).toBe(false);
+    const registrations = run.values.registrations as Record<string, { transport: string; port: number; srtp: boolean }>;
+    expect(Object.keys(registrations)).toHaveLength(3);
+    for (const r of Object.values(registrations)) expect(r).toMatchObject({ transport: 'UDP', port: 5060, srtp: false });
+  });
+
   it("names stack-scoped physical resources after the stack", () => {
     expect(run.mocks.one(TYPES.logGroup, NAMES.routerLogs).inputs.name).toBe('/aws/lambda/sipline-prod-router');
     expect(run.mocks.one(TYPES.logGroup, NAMES.fallbackLogs).inputs.name).toBe('/aws/lambda/sipline-prod-router-fallback');
     expect(run.mocks.one(TYPES.sipDomain).inputs.friendlyName).toBe('sipline prod');
+  });
+});
+
+describe('sipline:secureSip', () => {
+  it.each([
+    ['yes', 'sipline:secureSip: "yes" must be true or false'],
+    ['1', 'sipline:secureSip: "1" must be true or false'],
+  ])('refuses %j, naming the key and the value', async (value, message) => {
+    await expect(runSipline({ config: demoConfig({ secureSip: value }), secretKeys: SECRET_KEYS })).rejects.toThrow(message);
+  });
+
+  it('is on when the stack does not set it', async () => {
+    const run = await runSipline({ config: demoConfig({ secureSip: undefined }), secretKeys: SECRET_KEYS });
+    expect(run.mocks.one(TYPES.sipDomain).inputs.secure).toBe(true);
   });
 });
 
