@@ -115,8 +115,7 @@ export async function main(): Promise<SiplineOutputs> {
     code,
     directory: routerDirectoryFrom(config),
     twilioAuthToken,
-    logGroupName: `/aws/lambda/sipline-${stack}-router`,
-    fallbackLogGroupName: `/aws/lambda/sipline-${stack}-router-fallback`,
+    namePrefix: `${pulumi.getProject()}-${stack}`,
     ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
     tags: { project: 'sipline', stack },
   });
