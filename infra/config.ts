@@ -295,7 +295,8 @@ export function clearTextSecretWarnings(stack: StackFile): string[] {
   return warnings;
 }
 
-function isEncrypted(value: unknown): boolean {
+/** What `pulumi config set --secret` writes: a map with one key, `secure`. */
+export function isEncrypted(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && 'secure' in value;
 }
 
