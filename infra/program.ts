@@ -102,7 +102,10 @@ export interface SiplineOutputs {
   /** Secret: per username, what to type into a softphone. */
   registrations: pulumi.Output<Record<string, Registration>>;
   routerFunctionName: pulumi.Output<string>;
+  /** Where the router logs: `aws logs tail <it>`. */
   routerLogGroup: pulumi.Output<string>;
+  /** Where the voice fallback logs (one line per call the router failed). */
+  fallbackLogGroup: pulumi.Output<string>;
   alarmTopicArn: pulumi.Output<string>;
 }
 
@@ -146,6 +149,7 @@ export async function main(): Promise<SiplineOutputs> {
     registrations: sip.registrations,
     routerFunctionName: router.functionName,
     routerLogGroup: router.logGroupName,
+    fallbackLogGroup: router.fallbackLogGroupName,
     alarmTopicArn: router.alarmTopicArn,
   };
 }

@@ -323,6 +323,7 @@ export class Router extends pulumi.ComponentResource {
   public readonly functionArn: pulumi.Output<string>;
   public readonly secretArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
+  public readonly fallbackLogGroupName: pulumi.Output<string>;
   public readonly alarmTopicArn: pulumi.Output<string>;
 
   constructor(name: string, args: RouterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -503,6 +504,7 @@ export class Router extends pulumi.ComponentResource {
     this.functionArn = router.fn.arn;
     this.secretArn = secret.arn;
     this.logGroupName = router.logGroup.name;
+    this.fallbackLogGroupName = fallback.logGroup.name;
     this.alarmTopicArn = topic.arn;
     this.registerOutputs({
       apiUrl: this.apiUrl,
@@ -514,6 +516,7 @@ export class Router extends pulumi.ComponentResource {
       functionArn: this.functionArn,
       secretArn: this.secretArn,
       logGroupName: this.logGroupName,
+      fallbackLogGroupName: this.fallbackLogGroupName,
       alarmTopicArn: this.alarmTopicArn,
     });
   }

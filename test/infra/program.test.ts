@@ -494,6 +494,14 @@ describe('the sipline program with the demo config', () => {
       expect(run.values).toMatchObject({ apiUrl: MOCK_API_ENDPOINT, sipDomain: 'acme.sip.twilio.com', registrar: 'acme.sip.twilio.com' });
     });
 
+    it('exports the names to tail the logs and find the router by: its function and both log groups', () => {
+      expect(run.values).toMatchObject({
+        routerFunctionName: one(TYPES.lambda, NAMES.routerFunction).state.name,
+        routerLogGroup: one(TYPES.logGroup, NAMES.routerLogs).inputs.name,
+        fallbackLogGroup: one(TYPES.logGroup, NAMES.fallbackLogs).inputs.name,
+      });
+    });
+
     it('exports registrations as a secret: what each user types into a softphone', () => {
       expect(run.secretOutputs).toEqual(['registrations']);
       const registrations = run.values.registrations as Record<string, Record<string, unknown>>;

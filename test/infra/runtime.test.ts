@@ -218,7 +218,7 @@ describe('the program as the Pulumi CLI runs it (Pulumi.yaml runtime options, @p
     expect(mocks.ofType('aws:lambda/function:Function')).toHaveLength(2);
     const stack = server.monitor.resources.get(`urn:pulumi:dev::${project.name}::pulumi:pulumi:Stack::${project.name}-dev`);
     const outputs = (stack?.state as { toJavaScript(): Record<string, unknown> }).toJavaScript();
-    expect(Object.keys(outputs).sort()).toEqual(['alarmTopicArn', 'apiUrl', 'registrar', 'registrations', 'routerFunctionName', 'routerLogGroup', 'sipDomain']);
+    expect(Object.keys(outputs).sort()).toEqual(['alarmTopicArn', 'apiUrl', 'fallbackLogGroup', 'registrar', 'registrations', 'routerFunctionName', 'routerLogGroup', 'sipDomain']);
   });
 
   // What the `tsconfig` runtime option is for: without it, Pulumi looks for infra/tsconfig.json,
