@@ -127,17 +127,22 @@ interface Run {
 async function runAsPulumi(address: string, options: Record<string, unknown>, exitAfterTsNode = false): Promise<Run> {
   const { pwd, entryPoint } = programDirectory(project.main);
   const { config, secretKeys } = devStackConfig();
+  const args = [RUN, '--monitor', address, '--project', project.name, '--root-directory', ROOT, '--stack', 'dev', '--pwd', pwd, entryPoint];
+  const env = { PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys), ...languageHostEnv(options) };
+  return runProbed(args, ROOT, env, exitAfterTsNode);
+}
+
+/**
+ * `node --require tsnode-probe.js <args>` in `cwd`, with `env` on top of an environment without
+ * jest's or the shell's TypeScript and Pulumi settings; what it printed and what the probe saw.
+ */
+async function runProbed(args: string[], cwd: string, env: Record<string, string>, exitAfterTsNode: boolean): Promise<Run> {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-run-')), 'probe.json');
-  const args = ['--require', PROBE, RUN, '--monitor', address, '--project', project.name, '--root-directory', ROOT, '--stack', 'dev', '--pwd', pwd, entryPoint];
-  const env = {
-    ...hostInherited(),
-    PULUMI_CONFIG: JSON.stringify(config),
-    PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys),
-    ...languageHostEnv(options),
-    TSNODE_PROBE_OUT: out,
-    ...(exitAfterTsNode ? { TSNODE_PROBE_EXIT: '1' } : {}),
-  };
-  const child = spawn(process.execPath, args, { cwd: ROOT, env });
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TS_NODE_|PULUMI_|NODE_OPTIONS$)/.test(k)));
+  const child = spawn(process.execPath, ['--require', PROBE, ...args], {
+    cwd,
+    env: { ...inherited, ...env, TSNODE_PROBE_OUT: out, ...(exitAfterTsNode ? { TSNODE_PROBE_EXIT: '1' } : {}) },
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -163,24 +168,12 @@ function pick(actual: ts.CompilerOptions): ts.CompilerOptions {
   return Object.fromEntries(Object.keys(projectCompilerOptions()).map((key) => [key, actual[key]]));
 }
 
-/** The environment a plugin or program gets: none of jest's or the shell's TypeScript settings. */
-function hostInherited(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TS_NODE_|PULUMI_|NODE_OPTIONS$)/.test(k)));
-}
-
 describe('the policy pack as `pulumi preview --policy-pack policy` runs it (@pulumi/pulumi/cmd/run-policy-pack)', () => {
   // main.go RunPlugin: `node <run-policy-pack> <engine address> <pack directory>`, working
   // directory the pack's. The probe stops it once ts-node is set up: the options are the point.
   it("compiles the pack, type-checked, with every compiler option the project's tsconfig.json sets", async () => {
     const policy = path.join(ROOT, 'policy');
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-policy-')), 'probe.json');
-    const child = spawn(process.execPath, ['--require', PROBE, require.resolve('@pulumi/pulumi/cmd/run-policy-pack'), '127.0.0.1:1', policy], {
-      cwd: policy,
-      env: { ...hostInherited(), TSNODE_PROBE_OUT: out, TSNODE_PROBE_EXIT: '1' },
-    });
-    await new Promise((resolve) => child.on('close', resolve));
-    const probe = JSON.parse(fs.readFileSync(out, 'utf8')) as Probe;
-    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    const { probe } = await runProbed([require.resolve('@pulumi/pulumi/cmd/run-policy-pack'), '127.0.0.1:1', policy], policy, {}, true);
     expect(probe.transpileOnly).toBe(false);
     expect(probe.configFilePath).toBe(path.join(policy, 'tsconfig.json'));
     expect(pick(probe.compilerOptions)).toEqual(projectCompilerOptions());
