@@ -21,7 +21,7 @@ import { validatePassword } from './twilio/validate';
 export const CONFIG_NAMESPACE = 'sipline';
 
 /** Every `sipline:*` key the program reads. Any other is reported by configKeyWarnings. */
-export const CONFIG_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'users', 'twilioAuthToken', 'edge', 'alarmEmail'] as const;
+export const CONFIG_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'users', 'twilioAuthToken', 'edge', 'alarmEmail'] as const;
 
 /** The keys of one `sipline:users` entry. */
 const USER_KEYS = ['username', 'number', 'password'];
@@ -46,6 +46,11 @@ export interface SiplineConfig {
   defaultCallerId?: string;
   allowedCountries: string[];
   emergencyCalling: boolean;
+  /**
+   * Whether the SIP domain requires TLS signalling (port 5061) and SRTP media. Off only for
+   * phones that cannot do TLS: their REGISTER digests and call audio then cross the network in clear.
+   */
+  secureSip: boolean;
   users: UserConfig[];
   edge?: SipEdge;
   alarmEmail?: string;
@@ -215,6 +220,12 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   } catch (e) {
     problems.push((e as Error).message);
   }
+  let secureSip = true;
+  try {
+    secureSip = asBoolean('secureSip', values.secureSip, true);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
 
   const config: SiplineConfig = {
     domainName,
@@ -223,6 +234,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     ...(optionalString(values.defaultCallerId) === undefined ? {} : { defaultCallerId: values.defaultCallerId as string }),
     allowedCountries: (rawCountries ?? [defaultCountry]) as string[],
     emergencyCalling,
+    secureSip,
     users,
     ...(edge === undefined ? {} : { edge: edge as SipEdge }),
     ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),
@@ -417,7 +429,8 @@ export function clearTextSecretWarnings(stack: StackFile): string[] {
   return warnings;
 }
 
-function isEncrypted(value: unknown): boolean {
+/** What `pulumi config set --secret` writes: a map with one key, `secure`. */
+export function isEncrypted(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && 'secure' in value;
 }
 

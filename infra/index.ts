@@ -3,7 +3,7 @@
  *
  * The Pulumi Node.js runtime requires this module; an exported function is called and its
  * (awaited) result becomes the stack's outputs: apiUrl, sipDomain, registrar, registrations
- * (secret), routerFunctionName, routerLogGroup, alarmTopicArn. Tests, `npm run plan` and
+ * (secret), routerFunctionName, routerLogGroup, fallbackLogGroup, alarmTopicArn. Tests, `npm run plan` and
  * `npm run bench` call the very same function under mocks (infra/mocks.ts).
  */
 import { main } from './program';

@@ -119,6 +119,11 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       return { arn: arn('cloudwatch', `alarm:${physical}`) };
     case 'random:index/randomPassword:RandomPassword':
       return { result: { [SIG_KEY]: SECRET_SIG, value: mockRandomPassword(name, inputs) } };
+    case 'random:index/randomId:RandomId': {
+      // Different per project and stack, as the provider's random bytes would be; stable per run.
+      const bytes = Buffer.from(hex(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`, 2 * Number(inputs.byteLength)), 'hex');
+      return { hex: bytes.toString('hex'), b64Std: bytes.toString('base64'), b64Url: bytes.toString('base64url'), dec: BigInt(`0x${bytes.toString('hex')}`).toString() };
+    }
     case 'pulumi-nodejs:dynamic/twilio:SipDomain':
       return { sid: `SD${hex(name, 32)}` };
     case 'pulumi-nodejs:dynamic/twilio:CredentialList':
@@ -191,6 +196,8 @@ export interface RunOptions {
   /** Keys (as in `config`) to hand over as secrets, as the CLI does for `secure:` values. */
   secretKeys?: string[];
   stack?: string;
+  /** Pulumi.yaml's `name`; default `sipline`. */
+  project?: string;
   /** Evaluate as `pulumi preview` (unknown outputs) instead of `pulumi up`. */
   preview?: boolean;
 }
@@ -225,7 +232,7 @@ export function resolveOutput<T>(value: pulumi.Input<T>): Promise<T> {
  */
 export async function runSipline(options: RunOptions): Promise<RunResult> {
   const mocks = new SiplineMocks();
-  await pulumi.runtime.setMocks(mocks, 'sipline', options.stack ?? 'dev', options.preview ?? false);
+  await pulumi.runtime.setMocks(mocks, options.project ?? 'sipline', options.stack ?? 'dev', options.preview ?? false);
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries(options.config).filter(([, v]) => v !== undefined).map(([k, v]) => [fullKey(k), asConfigString(v)])),
     (options.secretKeys ?? []).map(fullKey),

@@ -35,6 +35,30 @@ export function resourceSlugs(usernames: readonly string[]): string[] {
   });
 }
 
+/** Lambda's limit on a function name (CreateFunction: 1-64 letters, digits, `-`, `_`). */
+export const LAMBDA_NAME_MAX = 64;
+
+/**
+ * A Lambda function's physical name: `<prefix>-<role>-<suffix>`, e.g. `sipline-dev-router-1a2b3c4d`.
+ * The suffix is random per stack (infra/components/router.ts), so two projects or two accounts'
+ * stacks of the same name never share a function, nor the log group named after it. Characters
+ * Lambda refuses (a stack name may hold `.`) become `-`, and the prefix is cut so the suffix,
+ * which makes the name unique, always fits.
+ */
+export function lambdaFunctionName(prefix: string, role: string, suffix: string): string {
+  const head = `${prefix}-${role}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, LAMBDA_NAME_MAX - suffix.length - 1);
+  return `${head}-${suffix}`;
+}
+
+/**
+ * The log group Lambda itself would use for a function, `/aws/lambda/<function name>` (Lambda's
+ * LoggingConfig default): one per function name, and where `aws logs tail`, the console's
+ * "View CloudWatch logs" and every Lambda tool look first.
+ */
+export function lambdaLogGroupName(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
 /** `acme` + `dublin` -> `acme.sip.dublin.twilio.com`; no edge -> `acme.sip.twilio.com`. */
 export function registrarHost(domainLabel: string, edge?: SipEdge): string {
   return edge === undefined ? `${domainLabel}.sip.twilio.com` : `${domainLabel}.sip.${edge}.twilio.com`;

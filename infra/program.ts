@@ -28,15 +28,7 @@ import {
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
-const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'edge', 'alarmEmail'] as const;
-
-/**
- * Whether the SIP domain requires TLS signalling and SRTP media. On: a registered phone is a
- * door to paid PSTN calls, and TLS keeps its REGISTER digests and its calls off the wire.
- * Every mainstream softphone (Linphone, Groundwire, Bria, MicroSIP, Telephone) supports it;
- * a phone that only speaks UDP cannot register to this domain.
- */
-export const SECURE_SIP = true;
+const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'edge', 'alarmEmail'] as const;
 
 export interface StackInputs {
   config: SiplineConfig;
@@ -113,7 +105,10 @@ export interface SiplineOutputs {
   /** Secret: per username, what to type into a softphone. */
   registrations: pulumi.Output<Record<string, Registration>>;
   routerFunctionName: pulumi.Output<string>;
+  /** Where the router logs: `aws logs tail <it>`. */
   routerLogGroup: pulumi.Output<string>;
+  /** Where the voice fallback logs (one line per call the router failed). */
+  fallbackLogGroup: pulumi.Output<string>;
   alarmTopicArn: pulumi.Output<string>;
 }
 
@@ -126,8 +121,7 @@ export async function main(): Promise<SiplineOutputs> {
     code,
     directory: routerDirectoryFrom(config),
     twilioAuthToken,
-    logGroupName: `/aws/lambda/sipline-${stack}-router`,
-    fallbackLogGroupName: `/aws/lambda/sipline-${stack}-router-fallback`,
+    namePrefix: `${pulumi.getProject()}-${stack}`,
     ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
     tags: { project: 'sipline', stack },
   });
@@ -143,7 +137,10 @@ export async function main(): Promise<SiplineOutputs> {
       ...(u.password === undefined ? {} : { password: pulumi.secret(u.password) }),
     })),
     numbers: config.users.map(numberOf).filter((n): n is string => n !== undefined),
-    secure: SECURE_SIP,
+    // sipline:secureSip, on by default: a registered phone is a door to paid PSTN calls, and
+    // TLS keeps its REGISTER digests and its calls off the wire. Every mainstream softphone
+    // (Linphone, Groundwire, Bria, MicroSIP, Telephone) supports it.
+    secure: config.secureSip,
     emergencyCallingEnabled: config.emergencyCalling,
     ...(config.edge === undefined ? {} : { edge: config.edge }),
   });
@@ -155,6 +152,7 @@ export async function main(): Promise<SiplineOutputs> {
     registrations: sip.registrations,
     routerFunctionName: router.functionName,
     routerLogGroup: router.logGroupName,
+    fallbackLogGroup: router.fallbackLogGroupName,
     alarmTopicArn: router.alarmTopicArn,
   };
 }

@@ -75,10 +75,16 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
   },
   {
     name: 'sip-domain-secure',
-    description: 'Phones register over TLS with SRTP media, so credentials and calls stay off the wire.',
+    description: 'Phones register over TLS with SRTP media, so credentials and calls stay off the wire (sipline:secureSip, on by default).',
+    // Advisory: turning it off is a deliberate stack setting for phones that cannot do TLS, so
+    // it is reported on every preview, never refused.
     enforcementLevel: 'advisory',
     validateResource: onType(TYPES.sipDomain, (props, args, report) => {
-      if (known(props.secure) && props.secure !== true) report(`SIP domain ${args.name} does not require TLS and SRTP (secure: false).`);
+      if (known(props.secure) && props.secure !== true) {
+        report(
+          `SIP domain ${args.name} does not require TLS and SRTP (sipline:secureSip is false): its phones' REGISTER digests and call audio cross the network in clear. Set sipline:secureSip to true once every phone can register over TLS.`,
+        );
+      }
     }),
   },
   {

@@ -14,8 +14,10 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
 import type { RouterDirectory } from '../../lambda/directory';
 import { sayAndHangUp } from '../../lambda/voiceResponse';
+import { lambdaFunctionName, lambdaLogGroupName } from '../naming';
 
 /** The router's routes (the router contract, lambda/handler.ts). */
 export const ROUTES = {
@@ -60,10 +62,12 @@ export interface RouterArgs {
   directory: RouterDirectory;
   /** A pulumi secret. Goes into Secrets Manager, never into the Lambda's environment. */
   twilioAuthToken: pulumi.Input<string>;
-  /** Name of the Lambda's log group; one per stack (e.g. /aws/lambda/sipline-dev-router). */
-  logGroupName: string;
-  /** Name of the fallback Lambda's log group; default `${logGroupName}-fallback`. */
-  fallbackLogGroupName?: string;
+  /**
+   * Start of both Lambdas' physical names, e.g. `sipline-dev`: the functions are
+   * `<prefix>-router-<suffix>` and `<prefix>-fallback-<suffix>` with a random suffix per stack,
+   * and each logs to `/aws/lambda/<its name>` (naming.ts).
+   */
+  namePrefix: string;
   logRetentionInDays?: number;
   /** POWERTOOLS_LOG_LEVEL. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -158,8 +162,8 @@ interface WebhookLambdaArgs {
    * name is a delete and a create), so they are given as first deployed, not derived.
    */
   names: { logs: string; role: string; policy: string; function: string; integration: string };
-  /** The log group's own name, e.g. /aws/lambda/sipline-dev-router. */
-  logGroupName: string;
+  /** The function's physical name; its log group is `/aws/lambda/<it>`. */
+  functionName: pulumi.Output<string>;
   logRetentionInDays: number;
   roleDescription: string;
   /** What the role may do besides writing to its own log group. */
@@ -199,8 +203,16 @@ function webhookLambda(component: string, parent: pulumi.Resource, api: aws.apig
   const opts = { parent };
   const { names, tags } = args;
 
-  // An explicit group, so retention is ours and the role can be scoped to it.
-  const logGroup = new aws.cloudwatch.LogGroup(names.logs, { name: args.logGroupName, retentionInDays: args.logRetentionInDays, tags }, opts);
+  // An explicit group, so retention is ours and the role can be scoped to it. It bears the name
+  // Lambda would give it, /aws/lambda/<function name>: unique as the function's name is. Both
+  // come from one value decided before either resource (not from fn.name, which would make the
+  // function wait for its own log group's name), so the group and the role's policy still exist
+  // before the function: no invocation can find either missing (the role may not create groups).
+  const logGroup = new aws.cloudwatch.LogGroup(
+    names.logs,
+    { name: args.functionName.apply(lambdaLogGroupName), retentionInDays: args.logRetentionInDays, tags },
+    opts,
+  );
 
   const role = new aws.iam.Role(
     names.role,
@@ -238,6 +250,7 @@ function webhookLambda(component: string, parent: pulumi.Resource, api: aws.apig
   const fn = new aws.lambda.Function(
     names.function,
     {
+      name: args.functionName,
       description: args.description,
       runtime: aws.lambda.Runtime.NodeJS22dX,
       architectures: ['arm64'],
@@ -249,6 +262,8 @@ function webhookLambda(component: string, parent: pulumi.Resource, api: aws.apig
       memorySize: args.memorySize,
       timeout: args.timeout,
       ...(args.environment === undefined ? {} : { environment: args.environment }),
+      // Named explicitly although it is Lambda's default: the provider keeps a logGroup left
+      // unset as whatever it last read, so only an explicit name is sure to follow a rename.
       loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
       tags,
     },
@@ -308,6 +323,7 @@ export class Router extends pulumi.ComponentResource {
   public readonly functionArn: pulumi.Output<string>;
   public readonly secretArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
+  public readonly fallbackLogGroupName: pulumi.Output<string>;
   public readonly alarmTopicArn: pulumi.Output<string>;
 
   constructor(name: string, args: RouterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -340,6 +356,12 @@ export class Router extends pulumi.ComponentResource {
       parent,
     );
 
+    // The Lambdas' names end in a suffix random per stack (and kept in its state), as Pulumi's
+    // own auto-names do: two projects, or two copies of this one, with a stack of the same name
+    // in one account never share a function or a log group.
+    const suffix = new random.RandomId(`${name}-name-suffix`, { byteLength: 4 }, parent).hex;
+    const functionName = (role: string) => suffix.apply((hex) => lambdaFunctionName(args.namePrefix, role, hex));
+
     // One value for the Lambda's PUBLIC_BASE_URL and for every URL handed to Twilio, so the
     // router validates signatures against exactly what Twilio signs. HTTP APIs' endpoint has
     // no trailing slash; stripping one anyway keeps `${base}/voice/...` from ever doubling it.
@@ -347,7 +369,7 @@ export class Router extends pulumi.ComponentResource {
 
     const router = webhookLambda(name, this, api, {
       names: { logs: `${name}-logs`, role: `${name}-role`, policy: `${name}-policy`, function: `${name}-function`, integration: `${name}-integration` },
-      logGroupName: args.logGroupName,
+      functionName: functionName('router'),
       logRetentionInDays: args.logRetentionInDays ?? 30,
       roleDescription: 'sipline router Lambda',
       // Besides its logs, its own secret and nothing else.
@@ -392,7 +414,7 @@ export class Router extends pulumi.ComponentResource {
         function: `${name}-fallback`,
         integration: `${name}-fallback-integration`,
       },
-      logGroupName: args.fallbackLogGroupName ?? `${args.logGroupName}-fallback`,
+      functionName: functionName('fallback'),
       logRetentionInDays: args.logRetentionInDays ?? 30,
       roleDescription: 'sipline voice fallback Lambda',
       description: 'sipline voice fallback: apologises and hangs up when the router failed',
@@ -482,6 +504,7 @@ export class Router extends pulumi.ComponentResource {
     this.functionArn = router.fn.arn;
     this.secretArn = secret.arn;
     this.logGroupName = router.logGroup.name;
+    this.fallbackLogGroupName = fallback.logGroup.name;
     this.alarmTopicArn = topic.arn;
     this.registerOutputs({
       apiUrl: this.apiUrl,
@@ -493,6 +516,7 @@ export class Router extends pulumi.ComponentResource {
       functionArn: this.functionArn,
       secretArn: this.secretArn,
       logGroupName: this.logGroupName,
+      fallbackLogGroupName: this.fallbackLogGroupName,
       alarmTopicArn: this.alarmTopicArn,
     });
   }

@@ -45,6 +45,7 @@ export const TYPES = {
   topic: 'aws:sns/topic:Topic',
   subscription: 'aws:sns/topicSubscription:TopicSubscription',
   password: 'random:index/randomPassword:RandomPassword',
+  randomId: 'random:index/randomId:RandomId',
   sipDomain: 'pulumi-nodejs:dynamic/twilio:SipDomain',
   credentialList: 'pulumi-nodejs:dynamic/twilio:CredentialList',
   credential: 'pulumi-nodejs:dynamic/twilio:Credential',
@@ -77,4 +78,5 @@ export const NAMES = {
   fallbackRoute: 'sipline-router-route-fallback',
   fallbackPermission: 'sipline-router-invoke-fallback',
   fallbackAlarm: 'sipline-router-fallback-alarm',
+  nameSuffix: 'sipline-router-name-suffix',
 } as const;

@@ -1,4 +1,4 @@
-import { registrarHost, registrationFor, REGISTRATION_EXPIRES, resourceSlug, resourceSlugs } from '../../infra/naming';
+import { LAMBDA_NAME_MAX, lambdaFunctionName, lambdaLogGroupName, registrarHost, registrationFor, REGISTRATION_EXPIRES, resourceSlug, resourceSlugs } from '../../infra/naming';
 
 describe('resource names', () => {
   it('keep alphanumeric usernames as they are and drop the + of E.164 ones', () => {
@@ -14,6 +14,23 @@ describe('resource names', () => {
 
   it('reject two usernames that would share a name, naming both', () => {
     expect(() => resourceSlugs(['+14155550100', 'x', '14155550100'])).toThrow('users "+14155550100" and "14155550100" would share the resource name "14155550100"');
+  });
+});
+
+describe('Lambda names', () => {
+  it('are <prefix>-<role>-<suffix>, and log to /aws/lambda/<name> as Lambda would by default', () => {
+    expect(lambdaFunctionName('sipline-dev', 'router', '1a2b3c4d')).toBe('sipline-dev-router-1a2b3c4d');
+    expect(lambdaLogGroupName('sipline-dev-router-1a2b3c4d')).toBe('/aws/lambda/sipline-dev-router-1a2b3c4d');
+  });
+
+  it('turn what Lambda refuses in a stack name into "-"', () => {
+    expect(lambdaFunctionName('sipline-eu.prod', 'router', '1a2b3c4d')).toBe('sipline-eu-prod-router-1a2b3c4d');
+  });
+
+  it("fit Lambda's 64 characters with a long stack name, keeping the suffix that makes them unique", () => {
+    const name = lambdaFunctionName(`sipline-${'x'.repeat(100)}`, 'fallback', '1a2b3c4d');
+    expect(name).toHaveLength(LAMBDA_NAME_MAX);
+    expect(name).toMatch(/^sipline-x+-1a2b3c4d$/);
   });
 });
 

@@ -39,7 +39,7 @@ describe('npm run plan', () => {
   });
 
   it('counts what it would create', () => {
-    expect(text).toMatch(/Resources: 37 to create/);
+    expect(text).toMatch(/Resources: 38 to create/);
     expect(text).toMatch(/ {4}3 pulumi-nodejs:dynamic\/twilio:Credential$/m);
   });
 

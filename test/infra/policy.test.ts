@@ -83,6 +83,18 @@ describe('the sipline policy pack', () => {
   });
 });
 
+describe('sipline:secureSip false', () => {
+  it('passes every mandatory policy, and the advisory one says what is in clear and which setting turns it back on', async () => {
+    const insecure = (await runSipline({ config: demoConfig({ secureSip: 'false' }), secretKeys: SECRET_KEYS })).mocks.resources.filter((r) => r.custom);
+    const found = (await Promise.all(insecure.map((r) => violationsOf(r)))).flat();
+    const domain = insecure.find((r) => r.type === TYPES.sipDomain)!;
+    expect(found).toEqual([
+      `sip-domain-secure: SIP domain ${domain.name} does not require TLS and SRTP (sipline:secureSip is false): its phones' REGISTER digests and call audio cross the network in clear. Set sipline:secureSip to true once every phone can register over TLS.`,
+    ]);
+    expect(resourcePolicies.find((p) => p.name === 'sip-domain-secure')!.enforcementLevel).toBe('advisory');
+  });
+});
+
 describe('the policy pack as `pulumi preview --policy-pack policy` loads it', () => {
   it('starts from policy/ with every policy, named sipline, versioned by policy/package.json', () => {
     const serve = jest.fn();

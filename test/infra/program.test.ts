@@ -43,11 +43,11 @@ describe('the sipline program with the demo config', () => {
       for (const r of custom) expect({ resource: `${r.type}::${r.name}`, parent: r.parent && parents.has(r.parent) }).toEqual({ resource: `${r.type}::${r.name}`, parent: true });
     });
 
-    it('puts the AWS resources under the Router and the Twilio resources under TwilioSip', () => {
+    it('puts the AWS resources (and the suffix of their names) under the Router and the Twilio resources under TwilioSip', () => {
       const router = one(TYPES.router);
-      for (const r of mocks.resources.filter((x) => x.type.startsWith('aws:'))) expect(r.parent).toBe(`${router.type}::${router.name}`);
+      for (const r of [...mocks.resources.filter((x) => x.type.startsWith('aws:')), one(TYPES.randomId)]) expect(r.parent).toBe(`${router.type}::${router.name}`);
       const sip = one(TYPES.twilioSip);
-      for (const r of mocks.resources.filter((x) => x.type.startsWith('pulumi-nodejs:dynamic/twilio:') || x.type.startsWith('random:'))) {
+      for (const r of mocks.resources.filter((x) => x.type.startsWith('pulumi-nodejs:dynamic/twilio:') || x.type === TYPES.password)) {
         expect(r.parent).toBe(`${sip.type}::${sip.name}`);
       }
     });
@@ -66,6 +66,7 @@ describe('the sipline program with the demo config', () => {
           `${TYPES.api}::sipline-router-api`,
           `${TYPES.stage}::sipline-router-stage`,
           `${TYPES.topic}::sipline-router-alarms`,
+          `${TYPES.randomId}::${NAMES.nameSuffix}`,
           // the router Lambda
           `${TYPES.logGroup}::sipline-router-logs`,
           `${TYPES.role}::sipline-router-role`,
@@ -241,11 +242,13 @@ describe('the sipline program with the demo config', () => {
       expect(version.secretInputs).toContain('secretString');
     });
 
-    it('logs to an explicit log group with retention', () => {
+    it("logs to an explicit log group with retention, named as Lambda's default: /aws/lambda/<function name>", () => {
       const group = one(TYPES.logGroup, NAMES.routerLogs);
-      expect(group.inputs.name).toBe('/aws/lambda/sipline-dev-router');
+      const fn = one(TYPES.lambda, NAMES.routerFunction);
+      expect(fn.state.name).toBe(`sipline-dev-router-${one(TYPES.randomId).state.hex}`);
+      expect(group.inputs.name).toBe(`/aws/lambda/${fn.state.name}`);
       expect(group.inputs.retentionInDays as number).toBeGreaterThan(0);
-      expect(one(TYPES.lambda, NAMES.routerFunction).inputs.loggingConfig).toMatchObject({ logGroup: group.inputs.name });
+      expect(fn.inputs.loggingConfig).toMatchObject({ logGroup: group.inputs.name });
     });
   });
 
@@ -275,9 +278,10 @@ describe('the sipline program with the demo config', () => {
       expect(JSON.stringify(fn.inputs)).not.toContain(String(one(TYPES.secret).state.arn));
     });
 
-    it('logs to an explicit log group of its own, with the same retention as the router', () => {
+    it('logs to an explicit log group of its own, /aws/lambda/<its name>, with the same retention as the router', () => {
       const group = one(TYPES.logGroup, NAMES.fallbackLogs);
-      expect(group.inputs.name).toBe('/aws/lambda/sipline-dev-router-fallback');
+      expect(fallback().state.name).toBe(`sipline-dev-fallback-${one(TYPES.randomId).state.hex}`);
+      expect(group.inputs.name).toBe(`/aws/lambda/${fallback().state.name}`);
       expect(group.inputs.retentionInDays).toBe(one(TYPES.logGroup, NAMES.routerLogs).inputs.retentionInDays);
       expect(fallback().inputs.loggingConfig).toMatchObject({ logGroup: group.inputs.name });
     });
@@ -490,6 +494,14 @@ describe('the sipline program with the demo config', () => {
       expect(run.values).toMatchObject({ apiUrl: MOCK_API_ENDPOINT, sipDomain: 'acme.sip.twilio.com', registrar: 'acme.sip.twilio.com' });
     });
 
+    it('exports the names to tail the logs and find the router by: its function and both log groups', () => {
+      expect(run.values).toMatchObject({
+        routerFunctionName: one(TYPES.lambda, NAMES.routerFunction).state.name,
+        routerLogGroup: one(TYPES.logGroup, NAMES.routerLogs).inputs.name,
+        fallbackLogGroup: one(TYPES.logGroup, NAMES.fallbackLogs).inputs.name,
+      });
+    });
+
     it('exports registrations as a secret: what each user types into a softphone', () => {
       expect(run.secretOutputs).toEqual(['registrations']);
       const registrations = run.values.registrations as Record<string, Record<string, unknown>>;
@@ -522,7 +534,7 @@ describe('the sipline program with optional settings', () => {
   beforeAll(async () => {
     // As the Pulumi CLI hands them over: every value a string.
     run = await runSipline({
-      config: demoConfig({ edge: 'dublin', alarmEmail: 'ops@example.com', emergencyCalling: 'true', users: JSON.stringify(demoConfig().users) }),
+      config: demoConfig({ edge: 'dublin', alarmEmail: 'ops@example.com', emergencyCalling: 'true', secureSip: 'false', users: JSON.stringify(demoConfig().users) }),
       secretKeys: SECRET_KEYS,
       stack: 'prod',
     });
@@ -543,10 +555,54 @@ describe('the sipline program with optional settings', () => {
     expect(run.mocks.one(TYPES.sipDomain).inputs.emergencyCallingEnabled).toBe(true);
   });
 
-  it("names stack-scoped physical resources after the stack", () => {
-    expect(run.mocks.one(TYPES.logGroup, NAMES.routerLogs).inputs.name).toBe('/aws/lambda/sipline-prod-router');
-    expect(run.mocks.one(TYPES.logGroup, NAMES.fallbackLogs).inputs.name).toBe('/aws/lambda/sipline-prod-router-fallback');
+  it('with secureSip false, lets phones register without TLS and SRTP, and tells them UDP on 5060 with SRTP off', () => {
+    expect(run.mocks.one(TYPES.sipDomain).inputs.secure).toBe(false);
+    const registrations = run.values.registrations as Record<string, { transport: string; port: number; srtp: boolean }>;
+    expect(Object.keys(registrations)).toHaveLength(3);
+    for (const r of Object.values(registrations)) expect(r).toMatchObject({ transport: 'UDP', port: 5060, srtp: false });
+  });
+
+  it('names stack-scoped physical resources after the project and the stack', () => {
+    const hex = run.mocks.one(TYPES.randomId).state.hex;
+    expect(run.mocks.one(TYPES.lambda, NAMES.routerFunction).inputs.name).toBe(`sipline-prod-router-${hex}`);
+    expect(run.mocks.one(TYPES.logGroup, NAMES.fallbackLogs).inputs.name).toBe(`/aws/lambda/sipline-prod-fallback-${hex}`);
     expect(run.mocks.one(TYPES.sipDomain).inputs.friendlyName).toBe('sipline prod');
+  });
+});
+
+describe('sipline:secureSip', () => {
+  it.each([
+    ['yes', 'sipline:secureSip: "yes" must be true or false'],
+    ['1', 'sipline:secureSip: "1" must be true or false'],
+  ])('refuses %j, naming the key and the value', async (value, message) => {
+    await expect(runSipline({ config: demoConfig({ secureSip: value }), secretKeys: SECRET_KEYS })).rejects.toThrow(message);
+  });
+
+  it('is on when the stack does not set it', async () => {
+    const run = await runSipline({ config: demoConfig({ secureSip: undefined }), secretKeys: SECRET_KEYS });
+    expect(run.mocks.one(TYPES.sipDomain).inputs.secure).toBe(true);
+  });
+});
+
+describe('two projects with a stack of the same name in one account', () => {
+  // The names once were /aws/lambda/sipline-<stack>-router: a second project's `dev` collided.
+  it('get functions and log groups of their own, each group named after its function', async () => {
+    const physical = async (project: string) => {
+      const { mocks } = await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS, project });
+      return [NAMES.routerFunction, NAMES.fallbackFunction].flatMap((fn) => [String(mocks.one(TYPES.lambda, fn).state.name), String(mocks.one(TYPES.logGroup, fn === NAMES.routerFunction ? NAMES.routerLogs : NAMES.fallbackLogs).inputs.name)]);
+    };
+    const [a, b] = [await physical('sipline'), await physical('sipline-eu')];
+    expect(a.filter((n) => b.includes(n))).toEqual([]);
+    for (const names of [a, b]) {
+      expect(names[1]).toBe(`/aws/lambda/${names[0]}`);
+      expect(names[3]).toBe(`/aws/lambda/${names[2]}`);
+    }
+    expect(b[0]).toMatch(/^sipline-eu-dev-router-[0-9a-f]{8}$/);
+  });
+
+  it('keep the suffix in state: a random id with no keepers, so it never changes on its own', async () => {
+    const { mocks } = await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS });
+    expect(mocks.one(TYPES.randomId).inputs).toEqual({ byteLength: 4 });
   });
 });
 

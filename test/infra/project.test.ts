@@ -31,9 +31,15 @@ describe('Pulumi.yaml', () => {
     // `allowedCountries` (optional, a list with no sensible default) would become required.
     const declared = Object.keys(project.config).sort();
     expect(declared).toEqual(
-      ['alarmEmail', 'defaultCallerId', 'defaultCountry', 'domainName', 'edge', 'emergencyCalling', 'twilioAuthToken'].map((k) => `sipline:${k}`),
+      ['alarmEmail', 'defaultCallerId', 'defaultCountry', 'domainName', 'edge', 'emergencyCalling', 'secureSip', 'twilioAuthToken'].map((k) => `sipline:${k}`),
     );
     expect(project.config['sipline:twilioAuthToken'].secret).toBe(true);
+  });
+
+  // The CLI fills in a declared default for a stack that leaves the key out: TLS and SRTP stay
+  // on unless a stack turns them off.
+  it('declares secureSip a boolean that defaults to true', () => {
+    expect(project.config['sipline:secureSip']).toMatchObject({ type: 'boolean', default: true });
   });
 
   it('uses only top-level config types Pulumi accepts', () => {

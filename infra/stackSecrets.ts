@@ -1,0 +1,90 @@
+/**
+ * Does a stack file hold every secret the stack needs? CI runs `pulumi preview`, `refresh` and
+ * `up` on a clean checkout, where the stack's config is whatever `Pulumi.<stack>.yaml` in git
+ * says. The Pulumi practice is to commit secrets encrypted: `pulumi config set --secret` writes
+ * `secure: v1:...` into the file, encrypted by the stack's secrets provider, and the workflows'
+ * PULUMI_ACCESS_TOKEN lets the CLI decrypt it. A secret that was only ever set on someone's laptop
+ * is missing there, and Pulumi refuses the stack (workspace mergeConfig: a typed key with no
+ * default is required); this check says so first, with the command to run and the file to commit.
+ *
+ * Which secrets: the `secret: true` keys Pulumi.yaml declares without a default (today
+ * sipline:twilioAuthToken), read from Pulumi.yaml itself so the check and Pulumi agree.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { isEncrypted, readStackFile, stackConfigPath, type StackFile } from './config';
+
+export interface ProjectConfigDeclaration {
+  type?: string;
+  secret?: boolean;
+  default?: unknown;
+}
+
+/** Pulumi.yaml, as far as this check reads it. */
+export interface ProjectFile {
+  name: string;
+  config?: Record<string, ProjectConfigDeclaration>;
+}
+
+export function readProjectFile(file = path.resolve(__dirname, '..', 'Pulumi.yaml')): ProjectFile {
+  return parse(fs.readFileSync(file, 'utf8')) as ProjectFile;
+}
+
+/** The keys, with their namespace, that every stack must set as secrets. */
+export function requiredSecretKeys(project: ProjectFile): string[] {
+  return Object.entries(project.config ?? {})
+    .filter(([, decl]) => decl.secret === true && decl.default === undefined)
+    .map(([key]) => (key.includes(':') ? key : `${project.name}:${key}`));
+}
+
+export interface SecretsCheck {
+  /** Secrets missing or in clear text: the workflow stops. Each says what to run and commit. */
+  problems: string[];
+  /** What could not be checked (a key a Pulumi ESC environment may supply). */
+  notices: string[];
+}
+
+/**
+ * Checks one stack file. `stack` is the stack as the workflow names it (`org/dev` or `dev`): the
+ * commands it prints use it as is.
+ */
+export function checkStackSecrets(stack: string, file: StackFile, project: ProjectFile, importsEscEnvironment = false): SecretsCheck {
+  const problems: string[] = [];
+  const notices: string[] = [];
+  for (const key of requiredSecretKeys(project)) {
+    // `pulumi config set` takes a key of the project's namespace without it.
+    const short = key.startsWith(`${project.name}:`) ? key.slice(project.name.length + 1) : key;
+    const set = `pulumi config set --secret ${short} --stack ${stack}`;
+    const value = file.config[key];
+    if (value === undefined && importsEscEnvironment) {
+      notices.push(`${file.name} does not set ${key}; the Pulumi ESC environment it imports must (not checked here).`);
+    } else if (value === undefined) {
+      problems.push(
+        `${file.name} does not hold ${key}, which pulumi preview, refresh and up of stack ${stack} need. Run\n` +
+          `    ${set}\n` +
+          `(it prompts for the value) and commit ${file.name}: the value is stored encrypted (secure: v1:...) by the stack's secrets provider, and CI decrypts it with PULUMI_ACCESS_TOKEN.`,
+      );
+    } else if (!isEncrypted(value)) {
+      problems.push(
+        `${file.name} holds ${key} in clear text. Run\n` +
+          `    ${set}\n` +
+          `(it prompts for the value, and replaces the clear text with an encrypted value), commit ${file.name}, and rotate the secret: the clear text is in git's history.`,
+      );
+    }
+  }
+  return { problems, notices };
+}
+
+/**
+ * Reads Pulumi.<stack>.yaml (the last part of `org/project/stack`) and checks it. Pulumi merges
+ * the config of the ESC environments a stack file lists under `environment:` into the stack's.
+ */
+export function checkStackFile(stack: string, project = readProjectFile()): SecretsCheck {
+  const file = stackConfigPath(stack.split('/').pop()!);
+  const stackFile = readStackFile(file);
+  const missing = requiredSecretKeys(project).some((key) => stackFile.config[key] === undefined);
+  // Read again only then: readStackFile keeps the `config:` map alone.
+  const importsEsc = missing && (parse(fs.readFileSync(file, 'utf8')) as { environment?: unknown } | null)?.environment !== undefined;
+  return checkStackSecrets(stack, stackFile, project, importsEsc);
+}
