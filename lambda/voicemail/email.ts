@@ -47,19 +47,36 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
-/** "Tuesday 3 June 2025 at 15:05:09 BST", in the given zone. */
+/** The fields of a time in a zone, from ICU; the layout is ours, so it is the same on every Node. */
+function timeParts(at: Date, timeZone: string): Record<string, string> {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  });
+  const numeric = new Intl.DateTimeFormat('en-GB', { timeZone, month: '2-digit', day: '2-digit' });
+  const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
+  const digits = Object.fromEntries(numeric.formatToParts(at).map((p) => [p.type, p.value]));
+  return { ...parts, month2: digits.month, day2: digits.day };
+}
+
+/** "Tuesday 3 June 2025, 15:05:09 BST", in the given zone. */
 function longTime(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'full', timeStyle: 'long' }).format(at);
+  const p = timeParts(at, timeZone);
+  return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
 }
 
 /** "20250603-150509" in the given zone, for the attachment's name. */
 function compactTime(at: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}${parts.month}${parts.day}-${parts.hour}${parts.minute}${parts.second}`;
+  const p = timeParts(at, timeZone);
+  return `${p.year}${p.month2}${p.day2}-${p.hour}${p.minute}${p.second}`;
 }
 
 /** The parts a person reads; pure, so tests can assert them exactly. */

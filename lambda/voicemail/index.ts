@@ -36,15 +36,19 @@ function deleteAfterEmail(raw: string | undefined): boolean {
 
 const service = METRIC_SERVICES.voicemail;
 
+// Settings first: a bad one fails the init before anything is fetched.
+const email = {
+  from: required('VOICEMAIL_FROM', (v) => EMAIL_ADDRESS.test(v), 'the SES-verified address voicemails are sent from'),
+  timeZone: checkTimeZone(process.env.VOICEMAIL_TIME_ZONE?.trim() || 'UTC'),
+  deleteAfterEmail: deleteAfterEmail(process.env.DELETE_AFTER_EMAIL),
+};
+const recordings = new TwilioRecordings(apiBaseUrl(process.env.TWILIO_API_BASE_URL));
+
 export const handler = createVoicemailWorker({
   apiKey: apiKeySource(process.env),
-  recordings: new TwilioRecordings(apiBaseUrl(process.env.TWILIO_API_BASE_URL)),
+  recordings,
   sendEmail: sesSender(),
-  email: {
-    from: required('VOICEMAIL_FROM', (v) => EMAIL_ADDRESS.test(v), 'the SES-verified address voicemails are sent from'),
-    timeZone: checkTimeZone(process.env.VOICEMAIL_TIME_ZONE?.trim() || 'UTC'),
-    deleteAfterEmail: deleteAfterEmail(process.env.DELETE_AFTER_EMAIL),
-  },
+  email,
   logger: new Logger({ serviceName: service }),
   metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service, defaultDimensions: { [STACK_DIMENSION]: process.env.SIPLINE_STACK || 'unknown' } }),
 });
