@@ -48,6 +48,7 @@ export class VoicemailJobError extends Error {
 
 // The patterns of Twilio's v2010 OpenAPI spec for these path parameters.
 const SID = { accountSid: /^AC[0-9a-fA-F]{32}$/, callSid: /^CA[0-9a-fA-F]{32}$/, recordingSid: /^RE[0-9a-fA-F]{32}$/ } as const;
+const SID_NAMES = { accountSid: 'an account sid', callSid: 'a call sid', recordingSid: 'a recording sid' } as const;
 // A directory username (lambda/directory.ts): E.164, or letters, digits, ".", "_", "-"; up to 32.
 const MAILBOX = /^(?:\+[1-9]\d{1,14}|[A-Za-z0-9][A-Za-z0-9._-]{0,31})$/;
 // What a caller can be: E.164, a SIP username, or a word such as "anonymous". No spaces,
@@ -69,7 +70,7 @@ function fieldProblem(key: keyof VoicemailJobV1, value: unknown): string | undef
     case 'accountSid':
     case 'callSid':
     case 'recordingSid':
-      return typeof value === 'string' && SID[key].test(value) ? undefined : `is not a ${key.slice(0, -3)} sid (${SID[key].source.slice(1, 3)} followed by 32 hex digits)`;
+      return typeof value === 'string' && SID[key].test(value) ? undefined : `is not ${SID_NAMES[key]} (${SID[key].source.slice(1, 3)} followed by 32 hex digits)`;
     case 'mailbox':
       return typeof value === 'string' && MAILBOX.test(value) ? undefined : 'is not a directory username';
     case 'email':

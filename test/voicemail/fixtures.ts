@@ -90,5 +90,6 @@ export function sqsEvent(...records: SQSRecord[]): SQSEvent {
   return { Records: records };
 }
 
+export const REQUEST_ID = 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef';
 /** A Lambda context with what the worker reads of it. */
-export const lambdaContext = { awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef', functionName: 'sipline-dev-voicemail' } as never;
+export const lambdaContext = { awsRequestId: REQUEST_ID, functionName: 'sipline-dev-voicemail' } as never;

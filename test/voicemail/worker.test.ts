@@ -302,6 +302,21 @@ describe('the environment', () => {
     await expect(startWorld({ env })).rejects.toThrow(message);
   });
 
+  it('reads the API key again for the next job when the read at init failed', async () => {
+    const secrets = scriptedSecretsManager();
+    const serve = secrets.answer;
+    secrets.answer = (req, count) =>
+      count === 1 ? { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: 'AccessDeniedException', message: 'not authorized' }) } : serve(req, count);
+    world = await startWorld({ secrets });
+    const first = sqsRecord(jobMessage());
+    const second = sqsRecord(jobMessage());
+    // Whether the first job sees the denial depends on when it lands; the second one succeeds.
+    const firstResponse = await world.invoke(sqsEvent(first));
+    expect(await world.invoke(sqsEvent(second))).toEqual({ batchItemFailures: [] });
+    expect([[], [{ itemIdentifier: first.messageId }]]).toContainEqual(firstResponse.batchItemFailures);
+    expect(world.secrets.seen).toHaveLength(2);
+  });
+
   it('reads the API key once per cold start, during init, for every job after', async () => {
     world = await startWorld();
     await world.invoke(sqsEvent(sqsRecord(jobMessage())));
