@@ -97,7 +97,7 @@ export const LAMBDA_BUNDLE_OPTIONS = {
   write: false,
   metafile: true,
   logLevel: 'silent',
-} as const satisfies esbuild.BuildOptions;
+} satisfies esbuild.BuildOptions;
 
 /** Builds the router bundle in memory. `plugins` come first (the benchmark's baseline uses one). */
 export async function bundleRouter(plugins: esbuild.Plugin[] = []): Promise<RouterBundle> {

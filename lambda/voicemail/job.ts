@@ -121,9 +121,12 @@ export function parseVoicemailJob(body: string): VoicemailJob {
   return validateVoicemailJob(parsed);
 }
 
-/** The SQS message body for a job (validated first, so the router never enqueues a bad one). */
-export function voicemailJobMessage(job: Omit<VoicemailJobV1, 'version'>): string {
-  const complete: VoicemailJobV1 = { version: VOICEMAIL_JOB_VERSION, ...job };
+/**
+ * The SQS message body for a job, with or without its `version` (validated first, so the
+ * router never enqueues a bad one).
+ */
+export function voicemailJobMessage(job: Omit<VoicemailJobV1, 'version'> & { version?: 1 }): string {
+  const complete: VoicemailJobV1 = { ...job, version: VOICEMAIL_JOB_VERSION };
   // Fields in schema order, so equal jobs are equal messages.
   return JSON.stringify(validateVoicemailJob(complete), FIELDS as string[]);
 }

@@ -61,8 +61,7 @@ export function job(overrides: Partial<VoicemailJobV1> = {}): VoicemailJobV1 {
 
 /** The SQS message body the router enqueues for a job. */
 export function jobMessage(overrides: Partial<VoicemailJobV1> = {}): string {
-  const { version: _version, ...fields } = job(overrides);
-  return voicemailJobMessage(fields);
+  return voicemailJobMessage(job(overrides));
 }
 
 /** One record, as Lambda delivers it: every attribute, string-typed as in the real event. */

@@ -27,6 +27,7 @@ const about = { mailbox: 'alice', email: 'alice@acme.example', caller: '+1415555
 describe('a voicemail job message', () => {
   it('round-trips: what the router builds is what the worker reads, fields in schema order', () => {
     const { version: _v, ...fields } = job();
+    expect(voicemailJobMessage(fields)).toBe(voicemailJobMessage(job()));
     const message = voicemailJobMessage(fields);
     expect(JSON.parse(message)).toEqual(job());
     expect(Object.keys(JSON.parse(message))).toEqual(['version', 'accountSid', 'callSid', 'recordingSid', 'mailbox', 'email', 'caller', 'recordedAt', 'durationSeconds']);
@@ -34,8 +35,7 @@ describe('a voicemail job message', () => {
   });
 
   it('is refused by the router itself when a field is bad, naming every bad field', () => {
-    const { version: _v, ...fields } = job({ email: 'Alice <alice@acme.example>', caller: 'alice smith', durationSeconds: 4.5 });
-    expect(() => voicemailJobMessage(fields)).toThrow(
+    expect(() => voicemailJobMessage(job({ email: 'Alice <alice@acme.example>', caller: 'alice smith', durationSeconds: 4.5 }))).toThrow(
       'invalid voicemail job: email: "Alice <alice@acme.example>" is not a plain ASCII email address; caller: "alice smith" is not a phone number or SIP username; durationSeconds: 4.5 is not a whole number of seconds from 0 to 14400',
     );
   });
@@ -90,6 +90,11 @@ describe('a voicemail job message', () => {
 describe("a job from Twilio's recording status callback", () => {
   it('takes the sids, the duration and the start time (RFC 2822 → ISO 8601 UTC) from the callback, and ignores its URL', () => {
     expect(voicemailJobFromRecordingCallback(recordingCallback({ RecordingUrl: 'https://evil.example/x' }), about)).toEqual(job());
+  });
+
+  it("makes the message the worker reads", () => {
+    const fromCallback = voicemailJobFromRecordingCallback(recordingCallback(), about);
+    expect(parseVoicemailJob(voicemailJobMessage(fromCallback!))).toEqual(job());
   });
 
   it('converts a start time given with another offset to UTC', () => {

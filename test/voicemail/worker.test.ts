@@ -13,7 +13,10 @@ const MP3 = mp3Bytes();
 const BASIC_AUTH = `Basic ${Buffer.from(`${API_KEY_SID}:${API_KEY_SECRET}`).toString('base64')}`;
 
 let world: World | undefined;
+/** Every metric name any test below saw the worker emit. */
+const emitted = new Set<string>();
 afterEach(async () => {
+  for (const name of Object.keys(metricTotals(world?.emf() ?? []))) emitted.add(name);
   await world?.stop();
   world = undefined;
 });
@@ -324,4 +327,10 @@ describe('the environment', () => {
     expect(world.secrets.seen).toHaveLength(1);
     expect(world.ses.seen).toHaveLength(3);
   });
+});
+
+// Runs last (jest runs a file's tests in order): the dashboard reads lambda/metrics.ts, so a
+// name there that the worker never emits would be a widget that stays empty.
+it('emits every metric that lambda/metrics.ts names for the worker, and no other', () => {
+  expect([...emitted].sort()).toEqual(Object.values(VOICEMAIL_METRICS).sort());
 });
