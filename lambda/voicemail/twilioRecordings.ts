@@ -14,7 +14,7 @@
  * Why not the twilio SDK's REST client, which the project prefers for REST: it cannot fetch
  * media (its request client decodes bodies as text), so the worker needs this HTTPS call
  * anyway, and the one DELETE beside it does not earn the SDK's bundle and cold-start cost
- * (measured: see docs-voicemail.md).
+ * (measured: see the README's voicemail section).
  */
 
 export const TWILIO_API_BASE = 'https://api.twilio.com';
