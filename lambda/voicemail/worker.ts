@@ -64,23 +64,30 @@ export type VoicemailWorker = (event: SQSEvent, context?: Context) => Promise<SQ
 /** How one job ended: the `outcome` of its log line. */
 export type Outcome = 'emailed' | 'emailed-not-deleted' | 'refused' | 'fetch-failed' | 'email-failed';
 
-/** Thrown inside a job to end it with an outcome and a metric. */
+type FailedOutcome = Exclude<Outcome, 'emailed' | 'emailed-not-deleted'>;
+
+const FAILURE_METRICS: Readonly<Record<FailedOutcome, VoicemailMetricName>> = {
+  refused: VOICEMAIL_METRICS.jobsRefused,
+  'fetch-failed': VOICEMAIL_METRICS.fetchFailures,
+  'email-failed': VOICEMAIL_METRICS.emailFailures,
+};
+
+/** Thrown inside a job to end it with an outcome (and so its metric). */
 class JobFailure extends Error {
   constructor(
-    readonly outcome: Exclude<Outcome, 'emailed' | 'emailed-not-deleted'>,
-    readonly metric: VoicemailMetricName,
+    readonly outcome: FailedOutcome,
     cause: unknown,
   ) {
     super(cause instanceof Error ? cause.message : String(cause));
   }
 }
 
-/** Runs `step`, turning any error into a JobFailure of the given outcome. */
-async function step<T>(outcome: JobFailure['outcome'], metric: VoicemailMetricName, run: () => Promise<T> | T): Promise<T> {
+/** Runs one step of a job, turning any error into a JobFailure with the step's outcome. */
+async function step<T>(outcome: FailedOutcome, run: () => Promise<T> | T): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    throw new JobFailure(outcome, metric, err);
+    throw new JobFailure(outcome, err);
   }
 }
 
@@ -88,12 +95,12 @@ export function createVoicemailWorker(deps: WorkerDeps): VoicemailWorker {
   const { logger, metrics } = deps;
 
   async function emailAndDelete(job: VoicemailJob, fields: Record<string, unknown>): Promise<void> {
-    const key = await step('fetch-failed', VOICEMAIL_METRICS.fetchFailures, deps.apiKey);
+    const key = await step('fetch-failed', deps.apiKey);
     if (job.accountSid !== key.accountSid) {
-      throw new JobFailure('refused', VOICEMAIL_METRICS.jobsRefused, `the job's account ${job.accountSid} is not the API key's account`);
+      throw new JobFailure('refused', `the job's account ${job.accountSid} is not the API key's account`);
     }
-    const audio = await step('fetch-failed', VOICEMAIL_METRICS.fetchFailures, () => deps.recordings.fetchMp3(job, key));
-    const sesMessageId = await step('email-failed', VOICEMAIL_METRICS.emailFailures, async () => {
+    const audio = await step('fetch-failed', () => deps.recordings.fetchMp3(job, key));
+    const sesMessageId = await step('email-failed', async () => {
       const email = await composeVoicemailEmail(job, audio, deps.email);
       return deps.sendEmail({ from: deps.email.from, to: job.email, raw: email.raw });
     });
@@ -127,13 +134,13 @@ export function createVoicemailWorker(deps: WorkerDeps): VoicemailWorker {
       ...(requestId ? { requestId } : {}),
     };
     try {
-      const job = await step('refused', VOICEMAIL_METRICS.jobsRefused, () => parseVoicemailJob(record.body));
+      const job = await step('refused', () => parseVoicemailJob(record.body));
       Object.assign(fields, { recordingSid: job.recordingSid, callSid: job.callSid, mailbox: job.mailbox, durationSeconds: job.durationSeconds });
       await emailAndDelete(job, fields);
       return true;
     } catch (err) {
-      const failure = err instanceof JobFailure ? err : new JobFailure('email-failed', VOICEMAIL_METRICS.emailFailures, err);
-      metrics.addMetric(failure.metric, 'Count', 1);
+      const failure = err instanceof JobFailure ? err : new JobFailure('email-failed', err);
+      metrics.addMetric(FAILURE_METRICS[failure.outcome], 'Count', 1);
       logger.error(`voicemail not emailed (${failure.outcome}); SQS will deliver it again`, { ...fields, outcome: failure.outcome, error: failure.message });
       return false;
     }
