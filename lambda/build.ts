@@ -79,24 +79,32 @@ export interface RouterBundle {
   metafile: esbuild.Metafile;
 }
 
+/**
+ * What every sipline Lambda bundle is built with (the router here, the voicemail worker in
+ * lambda/voicemail/build.ts): one minified, deterministic CommonJS file for nodejs22.x.
+ */
+export const LAMBDA_BUNDLE_OPTIONS = {
+  absWorkingDir: PROJECT_ROOT,
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  // The nodejs22.x Lambda runtime ships AWS SDK v3; bundling the Secrets Manager client would
+  // triple the bundle for a single call made once per cold start.
+  external: ['@aws-sdk/*'],
+  write: false,
+  metafile: true,
+  logLevel: 'silent',
+} satisfies esbuild.BuildOptions;
+
 /** Builds the router bundle in memory. `plugins` come first (the benchmark's baseline uses one). */
 export async function bundleRouter(plugins: esbuild.Plugin[] = []): Promise<RouterBundle> {
   const result = await esbuild.build({
+    ...LAMBDA_BUNDLE_OPTIONS,
     entryPoints: [ROUTER_ENTRY],
-    absWorkingDir: PROJECT_ROOT,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    // The nodejs22.x Lambda runtime ships AWS SDK v3; bundling the Secrets Manager client would
-    // triple the bundle for a single call made once per cold start.
-    external: ['@aws-sdk/*'],
     plugins: [...plugins, compressedPhoneMetadata, prebuiltTwimlShapes],
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
   });
   return { code: result.outputFiles[0].text, metafile: result.metafile };
 }

@@ -1,0 +1,171 @@
+/**
+ * Twilio's recording media and deletion, over plain authenticated HTTPS.
+ *
+ * Every URL is built here from an account sid and a recording sid that the job schema has
+ * already checked (lambda/voicemail/job.ts), on api.twilio.com, never taken from a message:
+ *
+ *   GET    /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.mp3   the audio, audio/mpeg
+ *   DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json  204 No Content
+ *
+ * (paths and status codes as in Twilio's v2010 OpenAPI spec, and its docs for the media file).
+ * Requests carry the API key as HTTP Basic auth. Twilio may answer the media request with a
+ * redirect to its media store: it is followed, but the key goes only to the API's own origin.
+ *
+ * Why not the twilio SDK's REST client, which the project prefers for REST: it cannot fetch
+ * media (its request client decodes bodies as text), so the worker needs this HTTPS call
+ * anyway, and the one DELETE beside it does not earn the SDK's bundle and cold-start cost
+ * (measured: see the README's voicemail section).
+ */
+
+export const TWILIO_API_BASE = 'https://api.twilio.com';
+/** Far above a voicemail (2 minutes of Twilio's MP3 is under 1 MB), far below SES's limits. */
+export const MAX_RECORDING_BYTES = 10 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_REDIRECTS = 3;
+
+export interface RecordingRef {
+  accountSid: string;
+  recordingSid: string;
+}
+
+export interface Credentials {
+  apiKeySid: string;
+  apiKeySecret: string;
+}
+
+export class TwilioRequestError extends Error {
+  override name = 'TwilioRequestError';
+  constructor(
+    message: string,
+    /** The HTTP status, when Twilio answered. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * TWILIO_API_BASE_URL (tests only: a scripted Twilio on loopback) replaces the scheme and
+ * host, and may add a path prefix, as infra/twilio/client.ts allows for the providers.
+ */
+export function apiBaseUrl(override: string | undefined): string {
+  if (!override) return TWILIO_API_BASE;
+  let url: URL;
+  try {
+    url = new URL(override);
+  } catch {
+    throw new Error(`TWILIO_API_BASE_URL "${override}" is not a URL (expected e.g. https://api.twilio.com)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`TWILIO_API_BASE_URL "${override}" must be an http(s) URL`);
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function recordingUrl(base: string, ref: RecordingRef, extension: 'mp3' | 'json'): string {
+  // The sids were validated against ^AC/^RE + 32 hex digits; encoding is belt and braces.
+  return `${base}/2010-04-01/Accounts/${encodeURIComponent(ref.accountSid)}/Recordings/${encodeURIComponent(ref.recordingSid)}.${extension}`;
+}
+
+function basicAuth(key: Credentials): string {
+  return `Basic ${Buffer.from(`${key.apiKeySid}:${key.apiKeySecret}`).toString('base64')}`;
+}
+
+/** Twilio's error body is JSON with `code` and `message`; the code is enough to look it up. */
+async function twilioErrorCode(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { code?: unknown };
+    return typeof body.code === 'number' ? `, Twilio error ${body.code}` : '';
+  } catch {
+    return '';
+  }
+}
+
+function describeFailure(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string } };
+  if (e.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
+  return e.cause?.code ?? e.message;
+}
+
+export class TwilioRecordings {
+  private readonly base: string;
+  private readonly origin: string;
+  private readonly protocol: string;
+
+  constructor(baseUrl: string = TWILIO_API_BASE) {
+    this.base = baseUrl;
+    ({ origin: this.origin, protocol: this.protocol } = new URL(baseUrl));
+  }
+
+  /** The recording's MP3, byte for byte. Throws a TwilioRequestError when it cannot be had. */
+  async fetchMp3(ref: RecordingRef, key: Credentials): Promise<Buffer> {
+    let url = recordingUrl(this.base, ref, 'mp3');
+    for (let hop = 0; ; hop++) {
+      const sameOrigin = new URL(url).origin === this.origin;
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          headers: { accept: 'audio/mpeg', ...(sameOrigin ? { authorization: basicAuth(key) } : {}) },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+      } catch (err) {
+        throw new TwilioRequestError(`fetching recording ${ref.recordingSid} failed: ${describeFailure(err)}`);
+      }
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        await response.body?.cancel();
+        const next = new URL(location, url);
+        if (hop >= MAX_REDIRECTS) throw new TwilioRequestError(`fetching recording ${ref.recordingSid}: more than ${MAX_REDIRECTS} redirects`, response.status);
+        // https only (plain http is allowed only when the API base itself is, in tests).
+        if (next.protocol !== 'https:' && next.protocol !== this.protocol) {
+          throw new TwilioRequestError(`fetching recording ${ref.recordingSid}: refused a redirect to ${next.protocol} (https only)`, response.status);
+        }
+        url = next.toString();
+        continue;
+      }
+      if (response.status !== 200) {
+        throw new TwilioRequestError(`Twilio answered HTTP ${response.status} for recording ${ref.recordingSid}'s audio${await twilioErrorCode(response)}`, response.status);
+      }
+      const type = response.headers.get('content-type') ?? '';
+      if (!/^audio\/(mpeg|mp3)\b/i.test(type)) {
+        await response.body?.cancel();
+        throw new TwilioRequestError(`Twilio sent ${JSON.stringify(type)} for recording ${ref.recordingSid}, not audio/mpeg`, response.status);
+      }
+      const declared = Number(response.headers.get('content-length') ?? 0);
+      if (declared > MAX_RECORDING_BYTES) {
+        await response.body?.cancel();
+        throw new TwilioRequestError(`recording ${ref.recordingSid} is ${declared} bytes, more than the ${MAX_RECORDING_BYTES} a voicemail email carries`, response.status);
+      }
+      let audio: Buffer;
+      try {
+        audio = Buffer.from(await response.arrayBuffer());
+      } catch (err) {
+        throw new TwilioRequestError(`reading recording ${ref.recordingSid} failed: ${describeFailure(err)}`, response.status);
+      }
+      if (audio.length === 0 || audio.length > MAX_RECORDING_BYTES) {
+        throw new TwilioRequestError(`recording ${ref.recordingSid} has ${audio.length} bytes`, response.status);
+      }
+      return audio;
+    }
+  }
+
+  /**
+   * Deletes the recording. 204 is success, and so is 404: the recording is already gone
+   * (deleted by an earlier attempt whose answer was lost, or by hand), which is the goal.
+   */
+  async delete(ref: RecordingRef, key: Credentials): Promise<'deleted' | 'already-gone'> {
+    let response: Response;
+    try {
+      response = await fetch(recordingUrl(this.base, ref, 'json'), {
+        method: 'DELETE',
+        headers: { authorization: basicAuth(key) },
+        redirect: 'error',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new TwilioRequestError(`deleting recording ${ref.recordingSid} failed: ${describeFailure(err)}`);
+    }
+    if (response.status === 204) return 'deleted';
+    if (response.status === 404) return 'already-gone';
+    throw new TwilioRequestError(`Twilio answered HTTP ${response.status} to deleting recording ${ref.recordingSid}${await twilioErrorCode(response)}`, response.status);
+  }
+}

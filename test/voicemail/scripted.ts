@@ -1,0 +1,139 @@
+/**
+ * Scripted services on loopback, each speaking the real wire protocol, recording every
+ * request, and answering as the real service documents it:
+ *
+ * - Twilio's REST API (v2010): HTTP Basic auth with an API key sid and secret (401 with
+ *   Twilio's error 20003 otherwise); GET …/Recordings/{Sid}.mp3 → 200 audio/mpeg; DELETE
+ *   …/Recordings/{Sid}.json → 204; anything else 404 with error 20404.
+ * - Amazon SES API v2 (REST-JSON): POST /v2/email/outbound-emails, a SigV4-signed JSON body;
+ *   200 {"MessageId"} or an error named by the x-amzn-ErrorType header.
+ * - AWS Secrets Manager (JSON 1.1): POST / with X-Amz-Target secretsmanager.GetSecretValue.
+ *
+ * The worker reaches them as in AWS, through the real SDK clients: AWS_ENDPOINT_URL_SESV2 and
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER point the SDK here, TWILIO_API_BASE_URL the worker.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_STRING, API_KEY_SID, mp3Bytes, RECORDING_SID } from './fixtures';
+
+export interface SeenRequest {
+  method: string;
+  /** Path and query. */
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+/** A loopback HTTP server that answers each request with `answer` and records it. */
+export class ScriptedHttp {
+  readonly seen: SeenRequest[] = [];
+  private readonly server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request: SeenRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+      this.seen.push(request);
+      const reply = this.answer(request, this.seen.length);
+      res.writeHead(reply.status, reply.headers ?? {});
+      res.end(reply.body ?? '');
+    });
+  });
+  url = '';
+
+  constructor(public answer: (request: SeenRequest, count: number) => Reply) {}
+
+  async start(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  stop(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+function json(status: number, value: unknown, headers: Record<string, string> = {}): Reply {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) };
+}
+
+// ---- Twilio ----------------------------------------------------------------------------
+
+export const RECORDING_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/${RECORDING_SID}`;
+
+export interface TwilioScript {
+  /** The recording's audio; undefined: the recording does not exist (404). */
+  mp3?: Buffer;
+  /** Overrides the answer to the media GET (after the auth check). */
+  media?: (request: SeenRequest) => Reply;
+  /** The DELETE's status: 204 by default. */
+  deleteStatus?: number;
+}
+
+/** Twilio's error body (code, message, more_info, status). */
+export function twilioError(status: number, code: number, message: string): Reply {
+  return json(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+}
+
+export function scriptedTwilio(script: TwilioScript = { mp3: mp3Bytes() }): ScriptedHttp {
+  const expectedAuth = `Basic ${Buffer.from(`${API_KEY_SID}:${API_KEY_SECRET}`).toString('base64')}`;
+  return new ScriptedHttp((req) => {
+    if (req.headers.authorization !== expectedAuth) return twilioError(401, 20003, 'Authenticate');
+    if (req.method === 'GET' && req.url === `${RECORDING_PATH}.mp3`) {
+      if (script.media) return script.media(req);
+      if (!script.mp3) return twilioError(404, 20404, `The requested resource ${req.url} was not found`);
+      return { status: 200, headers: { 'content-type': 'audio/mpeg', 'content-length': String(script.mp3.length) }, body: script.mp3 };
+    }
+    if (req.method === 'DELETE' && req.url === `${RECORDING_PATH}.json`) {
+      const status = script.deleteStatus ?? 204;
+      return status === 204 ? { status: 204 } : twilioError(status, status === 404 ? 20404 : 20500, 'Internal Server Error');
+    }
+    return twilioError(404, 20404, `The requested resource ${req.url} was not found`);
+  });
+}
+
+// ---- SES -------------------------------------------------------------------------------
+
+export interface SesSendRequest {
+  FromEmailAddress?: string;
+  Destination?: { ToAddresses?: string[] };
+  Content?: { Raw?: { Data?: string } };
+}
+
+/** SES accepts (200 with a MessageId) unless `reply` says otherwise for the nth request. */
+export function scriptedSes(reply: (count: number) => Reply | undefined = () => undefined): ScriptedHttp {
+  return new ScriptedHttp((req, count) => {
+    if (req.method !== 'POST' || req.url !== '/v2/email/outbound-emails') return sesError(404, 'NotFoundException', `unscripted ${req.method} ${req.url}`);
+    return reply(count) ?? json(200, { MessageId: `0100018f${String(count).padStart(8, '0')}-example-000000` });
+  });
+}
+
+/** An SES API v2 error as REST-JSON sends it: the type in x-amzn-ErrorType, the message in the body. */
+export function sesError(status: number, type: string, message: string): Reply {
+  return json(status, { message }, { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazonaws.sesv2/` });
+}
+
+/** The JSON body of an SES request and its raw MIME message, decoded. */
+export function sesRequest(request: SeenRequest): { body: SesSendRequest; raw: Buffer } {
+  const body = JSON.parse(request.body.toString('utf8')) as SesSendRequest;
+  return { body, raw: Buffer.from(body.Content?.Raw?.Data ?? '', 'base64') };
+}
+
+// ---- Secrets Manager -------------------------------------------------------------------
+
+export function scriptedSecretsManager(secretString: string = API_KEY_SECRET_STRING): ScriptedHttp {
+  return new ScriptedHttp((req) => {
+    const { SecretId } = JSON.parse(req.body.toString('utf8') || '{}') as { SecretId?: string };
+    if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
+      return json(400, { __type: 'UnknownOperationException', message: 'unscripted' }, { 'content-type': 'application/x-amz-json-1.1' });
+    }
+    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ ARN: SecretId, Name: 'sipline-dev-voicemail-twilio-key', SecretString: secretString }) };
+  });
+}

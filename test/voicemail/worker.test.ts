@@ -1,0 +1,336 @@
+/**
+ * The voicemail worker through its real entry point, the real AWS SDK (SESv2, Secrets Manager)
+ * and fetch, against scripted Twilio, SES and Secrets Manager on loopback; SQS events as
+ * Lambda delivers them. Emails are read back with mailparser, a real MIME parser.
+ */
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { METRICS_NAMESPACE, VOICEMAIL_METRICS } from '../../lambda/metrics';
+import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_ARN, API_KEY_SID, CALL_SID, FROM_ADDRESS, job, jobMessage, mp3Bytes, OTHER_ACCOUNT_SID, RECORDING_SID, sqsEvent, sqsRecord } from './fixtures';
+import { RECORDING_PATH, ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio, sesError, sesRequest, twilioError } from './scripted';
+import { metricTotals, startWorld, type World } from './world';
+
+const MP3 = mp3Bytes();
+const BASIC_AUTH = `Basic ${Buffer.from(`${API_KEY_SID}:${API_KEY_SECRET}`).toString('base64')}`;
+
+let world: World | undefined;
+/** Every metric name any test below saw the worker emit. */
+const emitted = new Set<string>();
+afterEach(async () => {
+  for (const name of Object.keys(metricTotals(world?.emf() ?? []))) emitted.add(name);
+  await world?.stop();
+  world = undefined;
+});
+
+async function emailOf(w: World, index = 0): Promise<ParsedMail> {
+  return simpleParser(sesRequest(w.ses.seen[index]).raw);
+}
+
+function twilioCalls(w: World): string[] {
+  return w.twilio.seen.map((r) => `${r.method} ${r.url}`);
+}
+
+describe('a finished recording', () => {
+  it('is fetched with the API key, emailed through SES with the MP3 attached byte for byte, then deleted from Twilio', async () => {
+    world = await startWorld();
+    const record = sqsRecord(jobMessage());
+
+    const response = await world.invoke(sqsEvent(record));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    // Twilio: the media, then the delete, both with the key as Basic auth, at URLs built from sids.
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`, `DELETE ${RECORDING_PATH}.json`]);
+    expect(world.twilio.seen.map((r) => r.headers.authorization)).toEqual([BASIC_AUTH, BASIC_AUTH]);
+    // The secret was read once, for this secret.
+    expect(world.secrets.seen.map((r) => JSON.parse(r.body.toString()))).toEqual([{ SecretId: API_KEY_SECRET_ARN }]);
+
+    // SES: one SigV4-signed SendEmail (signing name "ses") with raw content.
+    expect(world.ses.seen).toHaveLength(1);
+    const request = world.ses.seen[0];
+    expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/ses\/aws4_request, SignedHeaders=.*, Signature=[0-9a-f]{64}$/);
+    const { body } = sesRequest(request);
+    expect(body.FromEmailAddress).toBe(FROM_ADDRESS);
+    expect(body.Destination).toEqual({ ToAddresses: ['alice@acme.example'] });
+
+    const mail = await emailOf(world);
+    expect(mail.from?.value).toEqual([{ address: FROM_ADDRESS, name: 'sipline voicemail' }]);
+    expect((mail.to as { value: unknown[] }).value).toEqual([{ address: 'alice@acme.example', name: '' }]);
+    expect(mail.subject).toBe('Voicemail from +14155551234 for alice (0:42)');
+    expect(mail.text).toBe(
+      [
+        'New voicemail for alice.',
+        '',
+        'From:     +14155551234',
+        'Received: Tuesday 3 June 2025, 14:05:09 UTC (2025-06-03T14:05:09Z)',
+        'Duration: 0:42 (42 seconds)',
+        '',
+        'The recording is attached: voicemail-20250603-140509-14155551234.mp3.',
+        'The recording is deleted from Twilio once this email is sent: this attachment is the only copy.',
+        '',
+        `Call ${CALL_SID}, recording ${RECORDING_SID}.`,
+        '',
+      ].join('\n'),
+    );
+    expect(mail.headers.get('x-sipline-recording-sid')).toBe(RECORDING_SID);
+    expect(mail.attachments).toHaveLength(1);
+    const [attachment] = mail.attachments;
+    expect(attachment.contentType).toBe('audio/mpeg');
+    expect(attachment.contentDisposition).toBe('attachment');
+    expect(attachment.filename).toBe('voicemail-20250603-140509-14155551234.mp3');
+    expect(Buffer.compare(attachment.content, MP3)).toBe(0);
+
+    // One log line for the job, and its metrics.
+    expect(world.logs()).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'voicemail emailed',
+        service: 'sipline-voicemail',
+        outcome: 'emailed',
+        recording: 'deleted',
+        recordingSid: RECORDING_SID,
+        callSid: CALL_SID,
+        mailbox: 'alice',
+        messageId: record.messageId,
+        receiveCount: 1,
+        sesMessageId: '0100018f00000001-example-000000',
+        bytes: MP3.length,
+      }),
+    ]);
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.emailed]: 1, [VOICEMAIL_METRICS.deleted]: 1 });
+  });
+
+  it('stays in Twilio when DELETE_AFTER_EMAIL is false, and the email says so', async () => {
+    world = await startWorld({ env: { DELETE_AFTER_EMAIL: 'false' } });
+    expect(await world.invoke(sqsEvent(sqsRecord(jobMessage())))).toEqual({ batchItemFailures: [] });
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`]);
+    expect((await emailOf(world)).text).toContain('The recording also stays in your Twilio account.');
+    expect(world.logs()).toEqual([expect.objectContaining({ outcome: 'emailed', recording: 'kept' })]);
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.emailed]: 1 });
+  });
+
+  it('shows the time in VOICEMAIL_TIME_ZONE, in the body and the attachment name', async () => {
+    world = await startWorld({ env: { VOICEMAIL_TIME_ZONE: 'Europe/London' } });
+    await world.invoke(sqsEvent(sqsRecord(jobMessage({ caller: 'bob', durationSeconds: 120 }))));
+    const mail = await emailOf(world);
+    expect(mail.subject).toBe('Voicemail from bob for alice (2:00)');
+    expect(mail.text).toContain('Received: Tuesday 3 June 2025, 15:05:09 BST (2025-06-03T14:05:09Z)');
+    expect(mail.attachments[0].filename).toBe('voicemail-20250603-150509-bob.mp3');
+  });
+
+  it('follows Twilio redirecting the media to another host, without sending the API key there', async () => {
+    const mediaStore = new ScriptedHttp(() => ({ status: 200, headers: { 'content-type': 'audio/mpeg' }, body: MP3 }));
+    const store = await mediaStore.start();
+    const twilio = scriptedTwilio({ media: () => ({ status: 307, headers: { location: `${store}/AC/${RECORDING_SID}?X-Amz-Signature=abc` } }) });
+    try {
+      world = await startWorld({ twilio });
+      expect(await world.invoke(sqsEvent(sqsRecord(jobMessage())))).toEqual({ batchItemFailures: [] });
+      expect(mediaStore.seen).toHaveLength(1);
+      expect(mediaStore.seen[0].url).toBe(`/AC/${RECORDING_SID}?X-Amz-Signature=abc`);
+      expect(mediaStore.seen[0].headers.authorization).toBeUndefined();
+      expect(Buffer.compare((await emailOf(world)).attachments[0].content, MP3)).toBe(0);
+    } finally {
+      await mediaStore.stop();
+    }
+  });
+});
+
+describe('failures', () => {
+  it('SES refusing the email: the message is a batch item failure, the recording is not deleted', async () => {
+    world = await startWorld({ ses: scriptedSes(() => sesError(400, 'MessageRejected', 'Email address is not verified.')) });
+    const record = sqsRecord(jobMessage(), { receiveCount: 2 });
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`]);
+    expect(world.logs()).toEqual([
+      expect.objectContaining({ level: 'ERROR', outcome: 'email-failed', recordingSid: RECORDING_SID, mailbox: 'alice', receiveCount: 2, error: 'Email address is not verified.' }),
+    ]);
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.emailFailures]: 1 });
+  });
+
+  it('SES failing with a 5xx is retried once by the SDK, then fails the message', async () => {
+    world = await startWorld({ ses: scriptedSes(() => sesError(500, 'InternalFailure', 'We encountered an internal error.')) });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.ses.seen).toHaveLength(2);
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`]);
+  });
+
+  it.each([
+    ['the recording does not exist', () => twilioError(404, 20404, 'The requested resource was not found')],
+    ['Twilio fails', () => twilioError(503, 20503, 'Service Unavailable')],
+    ['Twilio answers something that is not audio', () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>maintenance</html>' })],
+  ])('a failed fetch (%s): a batch item failure, nothing emailed', async (_, media) => {
+    world = await startWorld({ twilio: scriptedTwilio({ media }) });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.ses.seen).toHaveLength(0);
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`]);
+    expect(world.logs()).toEqual([expect.objectContaining({ level: 'ERROR', outcome: 'fetch-failed', recordingSid: RECORDING_SID })]);
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.fetchFailures]: 1 });
+  });
+
+  it('Twilio refusing the key (401) names Twilio error 20003, and never logs the secret', async () => {
+    world = await startWorld({ secrets: scriptedSecretsManager(JSON.stringify({ accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: 'Wrong-secret-of-32-characters-xx' })) });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.logs()).toEqual([expect.objectContaining({ outcome: 'fetch-failed', error: `Twilio answered HTTP 401 for recording ${RECORDING_SID}'s audio, Twilio error 20003` })]);
+    expect(world.output()).not.toContain('Wrong-secret-of-32-characters-xx');
+  });
+
+  it('a malformed API key secret fails every job, naming the secret and the field but not the value', async () => {
+    world = await startWorld({ secrets: scriptedSecretsManager(JSON.stringify({ accountSid: ACCOUNT_SID, apiKeySid: 'AC0123', apiKeySecret: API_KEY_SECRET })) });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.twilio.seen).toHaveLength(0);
+    expect(world.logs()).toEqual([
+      expect.objectContaining({ outcome: 'fetch-failed', error: `Secret ${API_KEY_SECRET_ARN}: apiKeySid "AC0123" is not an API key sid (SK followed by 32 hex digits)` }),
+    ]);
+    expect(world.output()).not.toContain(API_KEY_SECRET);
+  });
+
+  it('a failed delete after the email: the message succeeds (no second email), the error is logged and counted', async () => {
+    world = await startWorld({ twilio: scriptedTwilio({ mp3: MP3, deleteStatus: 500 }) });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [] });
+    expect(world.ses.seen).toHaveLength(1);
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`, `DELETE ${RECORDING_PATH}.json`]);
+    expect(world.logs()).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'voicemail emailed, but deleting its recording from Twilio failed: the audio stays there',
+        outcome: 'emailed-not-deleted',
+        recording: 'kept',
+        recordingSid: RECORDING_SID,
+        error: `Twilio answered HTTP 500 to deleting recording ${RECORDING_SID}, Twilio error 20500`,
+      }),
+    ]);
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.emailed]: 1, [VOICEMAIL_METRICS.deleteFailures]: 1 });
+  });
+
+  it('a recording already gone at delete time (404) counts as deleted', async () => {
+    world = await startWorld({ twilio: scriptedTwilio({ mp3: MP3, deleteStatus: 404 }) });
+    expect(await world.invoke(sqsEvent(sqsRecord(jobMessage())))).toEqual({ batchItemFailures: [] });
+    expect(world.logs()).toEqual([expect.objectContaining({ outcome: 'emailed', recording: 'already-gone' })]);
+  });
+});
+
+describe('forged and malformed jobs', () => {
+  const attacker = new ScriptedHttp(() => ({ status: 200, headers: { 'content-type': 'audio/mpeg' }, body: MP3 }));
+  beforeAll(() => attacker.start());
+  afterAll(() => attacker.stop());
+
+  it.each([
+    ['another account', () => JSON.stringify(job({ accountSid: OTHER_ACCOUNT_SID })), `the job's account ${OTHER_ACCOUNT_SID} is not the API key's account`],
+    ['a recording sid with a path in it', () => JSON.stringify(job({ recordingSid: `RE${'0'.repeat(30)}/../../x` })), 'recordingSid: '],
+    ['an extra URL field', () => JSON.stringify({ ...job(), recordingUrl: `${attacker.url}/steal.mp3` }), 'recordingUrl: is not a field of a voicemail job'],
+    ['a job of a future version', () => JSON.stringify(job({ version: 2 as 1 })), 'version: 2 is not a job version this worker reads (1)'],
+    ['a body that is not JSON', () => 'RecordingSid=RE123', 'a voicemail job must be JSON'],
+  ])('%s is refused and never fetched', async (_, body, reason) => {
+    world = await startWorld();
+    const record = sqsRecord(body());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.twilio.seen).toHaveLength(0);
+    expect(attacker.seen).toHaveLength(0);
+    expect(world.ses.seen).toHaveLength(0);
+    const [line] = world.logs();
+    expect(line).toMatchObject({ level: 'ERROR', outcome: 'refused' });
+    expect(line.error).toContain(reason);
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.jobsRefused]: 1 });
+  });
+});
+
+describe('a batch', () => {
+  it('reports exactly its failed messages, processes the others, and writes one log line per job', async () => {
+    const otherRecording = `RE${'7'.repeat(32)}`;
+    world = await startWorld({
+      // The second recording's email is rejected; the first one's goes through.
+      ses: scriptedSes(() => undefined),
+    });
+    world.ses.answer = (req, count) => (sesRequest(req).raw.toString().includes(otherRecording) ? sesError(400, 'MessageRejected', 'rejected') : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ MessageId: `m${count}` }) });
+    const good = sqsRecord(jobMessage());
+    const rejected = sqsRecord(jobMessage({ recordingSid: otherRecording }));
+    const forged = sqsRecord(JSON.stringify({ ...job(), recordingUrl: 'https://evil.example/x' }));
+    // The scripted Twilio serves only RECORDING_SID; serve the other one too.
+    const serve = world.twilio.answer;
+    world.twilio.answer = (req, count) => serve({ ...req, url: req.url.replace(otherRecording, RECORDING_SID) }, count);
+
+    const response = await world.invoke(sqsEvent(good, rejected, forged));
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([rejected.messageId, forged.messageId].sort());
+    const outcomes = Object.fromEntries(world.logs().map((l) => [l.messageId, l.outcome]));
+    expect(outcomes).toEqual({ [good.messageId]: 'emailed', [rejected.messageId]: 'email-failed', [forged.messageId]: 'refused' });
+    expect(metricTotals(world.emf())).toEqual({
+      [VOICEMAIL_METRICS.emailed]: 1,
+      [VOICEMAIL_METRICS.deleted]: 1,
+      [VOICEMAIL_METRICS.emailFailures]: 1,
+      [VOICEMAIL_METRICS.jobsRefused]: 1,
+    });
+  });
+});
+
+describe('metrics', () => {
+  it('are EMF lines as Powertools writes them: namespace sipline, dimensions service and stack', async () => {
+    world = await startWorld({ env: { SIPLINE_STACK: 'prod' } });
+    await world.invoke(sqsEvent(sqsRecord(jobMessage())));
+    const [line, ...rest] = world.emf();
+    expect(rest).toEqual([]);
+    expect(line).toEqual({
+      _aws: {
+        Timestamp: expect.any(Number),
+        CloudWatchMetrics: [
+          {
+            Namespace: METRICS_NAMESPACE,
+            Dimensions: [['service', 'stack']],
+            Metrics: expect.arrayContaining([
+              { Name: VOICEMAIL_METRICS.emailed, Unit: 'Count' },
+              { Name: VOICEMAIL_METRICS.deleted, Unit: 'Count' },
+            ]),
+          },
+        ],
+      },
+      service: 'sipline-voicemail',
+      stack: 'prod',
+      [VOICEMAIL_METRICS.emailed]: 1,
+      [VOICEMAIL_METRICS.deleted]: 1,
+    });
+    expect(Math.abs(line._aws.Timestamp - Date.now())).toBeLessThan(60_000);
+  });
+});
+
+describe('the environment', () => {
+  it.each([
+    [{ VOICEMAIL_FROM: '' }, 'VOICEMAIL_FROM is not set; it must be the SES-verified address voicemails are sent from'],
+    [{ VOICEMAIL_FROM: 'Voicemail <vm@acme.example>' }, 'VOICEMAIL_FROM "Voicemail <vm@acme.example>" must be the SES-verified address voicemails are sent from'],
+    [{ DELETE_AFTER_EMAIL: 'yes' }, 'DELETE_AFTER_EMAIL "yes" must be true or false'],
+    [{ VOICEMAIL_TIME_ZONE: 'Europe/Londres' }, 'VOICEMAIL_TIME_ZONE "Europe/Londres" is not an IANA time zone'],
+  ])('a bad setting fails the init, naming it: %j', async (env, message) => {
+    await expect(startWorld({ env })).rejects.toThrow(message);
+  });
+
+  it('reads the API key again for the next job when the read at init failed', async () => {
+    const secrets = scriptedSecretsManager();
+    const serve = secrets.answer;
+    secrets.answer = (req, count) =>
+      count === 1 ? { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: 'AccessDeniedException', message: 'not authorized' }) } : serve(req, count);
+    world = await startWorld({ secrets });
+    const first = sqsRecord(jobMessage());
+    const second = sqsRecord(jobMessage());
+    // Whether the first job sees the denial depends on when it lands; the second one succeeds.
+    const firstResponse = await world.invoke(sqsEvent(first));
+    expect(await world.invoke(sqsEvent(second))).toEqual({ batchItemFailures: [] });
+    expect([[], [{ itemIdentifier: first.messageId }]]).toContainEqual(firstResponse.batchItemFailures);
+    expect(world.secrets.seen).toHaveLength(2);
+  });
+
+  it('reads the API key once per cold start, during init, for every job after', async () => {
+    world = await startWorld();
+    await world.invoke(sqsEvent(sqsRecord(jobMessage())));
+    await world.invoke(sqsEvent(sqsRecord(jobMessage()), sqsRecord(jobMessage())));
+    expect(world.secrets.seen).toHaveLength(1);
+    expect(world.ses.seen).toHaveLength(3);
+  });
+});
+
+// Runs last (jest runs a file's tests in order): the dashboard reads lambda/metrics.ts, so a
+// name there that the worker never emits would be a widget that stays empty.
+it('emits every metric that lambda/metrics.ts names for the worker, and no other', () => {
+  expect([...emitted].sort()).toEqual(Object.values(VOICEMAIL_METRICS).sort());
+});

@@ -1,0 +1,117 @@
+/**
+ * The worker as Lambda runs it: the real entry point (lambda/voicemail/index.ts) loaded fresh
+ * with its environment, the real AWS SDK clients and fetch, talking to scripted Twilio, SES
+ * and Secrets Manager on loopback; and what it writes to stdout (what Lambda ships to
+ * CloudWatch Logs), split into log lines and EMF metric lines.
+ */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { API_KEY_SECRET_ARN, FROM_ADDRESS, lambdaContext } from './fixtures';
+import { ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio } from './scripted';
+
+export interface EmfLine {
+  _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
+  [key: string]: unknown;
+}
+
+export interface World {
+  twilio: ScriptedHttp;
+  ses: ScriptedHttp;
+  secrets: ScriptedHttp;
+  /** Invokes the worker with an event, as the event source mapping does. */
+  invoke(event: SQSEvent): Promise<SQSBatchResponse>;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** The Powertools log lines (JSON), EMF lines excluded. */
+  logs(): Array<Record<string, unknown>>;
+  /** The EMF lines Powertools Metrics wrote. */
+  emf(): EmfLine[];
+  stop(): Promise<void>;
+}
+
+export interface WorldOptions {
+  twilio?: ScriptedHttp;
+  ses?: ScriptedHttp;
+  secrets?: ScriptedHttp;
+  env?: Record<string, string>;
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const twilio = options.twilio ?? scriptedTwilio();
+  const ses = options.ses ?? scriptedSes();
+  const secrets = options.secrets ?? scriptedSecretsManager();
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    // The Lambda runs Node 22; this machine's Node 20 only earns a deprecation notice.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_ENDPOINT_URL_SESV2: await ses.start(),
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: await secrets.start(),
+    TWILIO_API_BASE_URL: await twilio.start(),
+    TWILIO_API_KEY_SECRET_ARN: API_KEY_SECRET_ARN,
+    VOICEMAIL_FROM: FROM_ADDRESS,
+    SIPLINE_STACK: 'dev',
+    ...options.env,
+  });
+  for (const key of ['POWERTOOLS_DEV', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_DISABLED', 'DELETE_AFTER_EMAIL', 'VOICEMAIL_TIME_ZONE']) {
+    if (!options.env || !(key in options.env)) delete process.env[key];
+  }
+
+  // Lambda ships both streams to CloudWatch Logs; Powertools writes errors to stderr.
+  const written: string[] = [];
+  const capture = (chunk: string | Uint8Array) => {
+    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
+  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const restore = () => spies.forEach((spy) => spy.mockRestore());
+
+  let handler!: typeof import('../../lambda/voicemail/index').handler;
+  try {
+    jest.isolateModules(() => {
+      handler = (require('../../lambda/voicemail/index') as typeof import('../../lambda/voicemail/index')).handler;
+    });
+  } catch (err) {
+    restore();
+    process.env = saved;
+    await Promise.all([twilio.stop(), ses.stop(), secrets.stop()]);
+    throw err;
+  }
+
+  const output = () => written.join('');
+  const lines = () =>
+    output()
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  return {
+    twilio,
+    ses,
+    secrets,
+    invoke: (event) => handler(event, lambdaContext),
+    output,
+    logs: () => lines().filter((line) => !('_aws' in line)),
+    emf: () => lines().filter((line) => '_aws' in line) as EmfLine[],
+    async stop() {
+      restore();
+      process.env = saved;
+      await Promise.all([twilio.stop(), ses.stop(), secrets.stop()]);
+    },
+  };
+}
+
+/** The value of each metric over all EMF lines: a metric's values add up, as CloudWatch sums them. */
+export function metricTotals(lines: EmfLine[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const line of lines) {
+    for (const directive of line._aws.CloudWatchMetrics) {
+      for (const { Name } of directive.Metrics) {
+        const value = line[Name] as number | number[];
+        totals[Name] = (totals[Name] ?? 0) + (Array.isArray(value) ? value.reduce((a, b) => a + b, 0) : value);
+      }
+    }
+  }
+  return totals;
+}
