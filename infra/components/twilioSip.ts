@@ -3,9 +3,9 @@
  * the list mapped for both registrations and calls, and every bound number's voice URL; the
  * domain and every number also get the voice fallback URL.
  *
- * Every Twilio object is a declared resource (infra/twilio's dynamic providers), never an SDK
- * call inside `apply`: `pulumi preview` shows it, `pulumi refresh` reads it, `pulumi destroy`
- * removes it.
+ * Every Twilio object is a declared resource of sipline's own provider plugin (infra/provider,
+ * declared through infra/twilio's classes), never an SDK call inside `apply`: `pulumi preview`
+ * shows it, `pulumi refresh` reads it, `pulumi destroy` removes it, `pulumi import` adopts it.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';

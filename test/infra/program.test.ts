@@ -47,7 +47,7 @@ describe('the sipline program with the demo config', () => {
       const router = one(TYPES.router);
       for (const r of mocks.resources.filter((x) => x.type.startsWith('aws:'))) expect(r.parent).toBe(`${router.type}::${router.name}`);
       const sip = one(TYPES.twilioSip);
-      for (const r of mocks.resources.filter((x) => x.type.startsWith('pulumi-nodejs:dynamic/twilio:') || x.type.startsWith('random:'))) {
+      for (const r of mocks.resources.filter((x) => x.type.startsWith('sipline-twilio:') || x.type.startsWith('random:'))) {
         expect(r.parent).toBe(`${sip.type}::${sip.name}`);
       }
     });
