@@ -38,9 +38,12 @@ export function unwrap(props: Record<string, unknown> | undefined): { values: Re
   return { values, secretKeys };
 }
 
-/** `props` with the values of `keys` (where present) in the engine's secret form. */
+/**
+ * `props` with the values of `keys` (where present) in the engine's secret form, and without
+ * undefined values (which a protobuf Struct cannot carry).
+ */
 export function wrap(props: Record<string, unknown>, keys: Iterable<string>): Record<string, unknown> {
-  const out = { ...props };
+  const out = Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined));
   for (const key of keys) if (out[key] !== undefined && !isSecret(out[key])) out[key] = secret(out[key]);
   return out;
 }
