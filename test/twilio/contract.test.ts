@@ -218,5 +218,4 @@ describe('what Prism saw', () => {
     expect(log).not.toMatch(/post \/2010-04-01\/Accounts\/AC[0-9a-fA-F]+\/IncomingPhoneNumbers\.json/);
     expect(log).not.toMatch(/delete \/2010-04-01\/Accounts\/AC[0-9a-fA-F]+\/IncomingPhoneNumbers/);
   });
-
 });
