@@ -39,6 +39,8 @@ export interface SiplineConfig {
   defaultCallerId?: string;
   allowedCountries: string[];
   emergencyCalling: boolean;
+  /** Whether the stack sets the account's Voice dialing permissions to allowedCountries (account-wide). */
+  manageDialingPermissions: boolean;
   users: UserConfig[];
   edge?: SipEdge;
   alarmEmail?: string;
@@ -157,6 +159,12 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   } catch (e) {
     problems.push((e as Error).message);
   }
+  let manageDialingPermissions = false;
+  try {
+    manageDialingPermissions = asBoolean('manageDialingPermissions', values.manageDialingPermissions, false);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
 
   const config: SiplineConfig = {
     domainName,
@@ -165,6 +173,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     ...(optionalString(values.defaultCallerId) === undefined ? {} : { defaultCallerId: values.defaultCallerId as string }),
     allowedCountries: (rawCountries ?? [defaultCountry]) as string[],
     emergencyCalling,
+    manageDialingPermissions,
     users,
     ...(edge === undefined ? {} : { edge: edge as SipEdge }),
     ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),

@@ -26,7 +26,7 @@ import {
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
-const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'edge', 'alarmEmail'] as const;
+const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'manageDialingPermissions', 'edge', 'alarmEmail'] as const;
 const KNOWN_KEYS = new Set<string>([...PLAIN_KEYS, 'users', 'twilioAuthToken']);
 
 /**
@@ -142,6 +142,7 @@ export async function main(): Promise<SiplineOutputs> {
     numbers: config.users.map(numberOf).filter((n): n is string => n !== undefined),
     secure: SECURE_SIP,
     emergencyCallingEnabled: config.emergencyCalling,
+    ...(config.manageDialingPermissions ? { dialingPermissions: config.allowedCountries } : {}),
     ...(config.edge === undefined ? {} : { edge: config.edge }),
   });
 

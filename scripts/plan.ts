@@ -38,6 +38,7 @@ const KEY_INPUTS: Record<string, string[]> = {
   'sipline-twilio:index:RegistrationCredentialListMapping': ['domainSid', 'credentialListSid'],
   'sipline-twilio:index:CallCredentialListMapping': ['domainSid', 'credentialListSid'],
   'sipline-twilio:index:PhoneNumberVoiceConfig': ['phoneNumber', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod'],
+  'sipline-twilio:index:VoiceDialingPermissions': ['allowedCountries'],
 };
 
 export interface PlanConfig {

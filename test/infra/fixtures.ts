@@ -50,6 +50,7 @@ export const TYPES = {
   registrationMapping: 'sipline-twilio:index:RegistrationCredentialListMapping',
   callMapping: 'sipline-twilio:index:CallCredentialListMapping',
   number: 'sipline-twilio:index:PhoneNumberVoiceConfig',
+  dialingPermissions: 'sipline-twilio:index:VoiceDialingPermissions',
 } as const;
 
 /** The files of a recorded Lambda's code archive, by name. */

@@ -550,6 +550,23 @@ describe('the sipline program with optional settings', () => {
   });
 });
 
+describe('sipline:manageDialingPermissions', () => {
+  it('is off by default: the account-wide dialing permissions are left alone', async () => {
+    const run = await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS });
+    expect(run.mocks.ofType(TYPES.dialingPermissions)).toEqual([]);
+  });
+
+  it('when true, declares VoiceDialingPermissions for exactly allowedCountries, under TwilioSip', async () => {
+    const run = await runSipline({ config: demoConfig({ manageDialingPermissions: true }), secretKeys: SECRET_KEYS });
+    const permissions = run.mocks.one(TYPES.dialingPermissions);
+    expect(permissions).toMatchObject({ name: 'sipline-dialing-permissions', parent: `${TYPES.twilioSip}::sipline`, inputs: { allowedCountries: ['US', 'CA'] } });
+  });
+
+  it('refuses a value that is not a boolean, naming the key', async () => {
+    await expect(runSipline({ config: demoConfig({ manageDialingPermissions: 'yes' }), secretKeys: SECRET_KEYS })).rejects.toThrow('sipline:manageDialingPermissions: "yes" must be true or false');
+  });
+});
+
 describe('resource names', () => {
   it('stay the same when users are reordered, and a removed user takes only its own resources', async () => {
     const users = demoConfig().users as Array<{ username: string }>;
