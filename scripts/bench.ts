@@ -147,6 +147,13 @@ async function main(): Promise<void> {
   const { benchStack } = await import('./bench-stack');
   const { ms, resources } = await benchStack(1000);
   console.log(`stack with 1,000 users   ${fmt(ms, 0)} ms to evaluate under mocks (${resources.toLocaleString('en')} resources)`);
+
+  const { benchProvider } = await import('./bench-provider');
+  const provider = await benchProvider();
+  for (const [what, bytes] of Object.entries(provider.stateBytes)) {
+    console.log(`state, ${`${what} `.padEnd(17)}${bytes.toLocaleString('en')} bytes (inputs + outputs as the engine stores them; target: at most 2 KB)`);
+  }
+  console.log(`100 credentials          ${provider.requestsFor100Credentials} requests to Twilio, ${provider.lookupsFor100Credentials} lookups (target: N + a small constant)`);
 }
 
 main().catch((err: unknown) => {
