@@ -88,6 +88,7 @@ describe('resource classes', () => {
     expect(() => new tw.Credential('weak', { credentialListSid: CL, username: 'a', password: 'weak' })).toThrow(/Invalid Credential "weak": password breaks/);
     expect(() => new tw.CallCredentialListMapping('m', { domainSid: CL, credentialListSid: CL })).toThrow(/domainSid ".*" is not a SD sid/);
     expect(() => new tw.PhoneNumberVoiceConfig('p', { phoneNumber: '0415', voiceUrl: 'https://a.example/' })).toThrow(/not an E\.164 number/);
+    expect(() => new tw.VoiceDialingPermissions('v', { allowedCountries: ['us'] })).toThrow(/Invalid VoiceDialingPermissions "v": allowedCountries: "us" is not an ISO 3166 alpha-2 code/);
   });
 
   it('leaves values not known yet (Outputs) to the provider check', () => {
