@@ -8,6 +8,7 @@
  * and `npm run bench` call the same function under mocks (infra/mocks.ts).
  */
 import * as pulumi from '@pulumi/pulumi';
+import { checkAuthToken } from '../lambda/authToken';
 import { bundleRouter, type RouterBundle } from '../lambda/build';
 import { numberOf } from '../lambda/directory';
 import { Router } from './components/router';
@@ -86,6 +87,13 @@ export function readStackInputs(): StackInputs {
     twilioAuthToken = cfg.requireSecret('twilioAuthToken');
   } catch {
     throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:twilioAuthToken is not set: pulumi config set --secret twilioAuthToken <token>`);
+  }
+  try {
+    // The router would refuse a malformed token on every call (503): fail the preview instead.
+    // getConfig hands over the decrypted value; the message never contains it.
+    checkAuthToken(pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:twilioAuthToken`) ?? '', `${CONFIG_NAMESPACE}:twilioAuthToken`);
+  } catch (e) {
+    throw new pulumi.RunError(`Invalid stack configuration:\n  - ${(e as Error).message}`);
   }
   return { config, twilioAuthToken };
 }

@@ -10,21 +10,33 @@ export class AuthTokenError extends Error {
 
 export type TokenEnv = Partial<Record<'TWILIO_AUTH_TOKEN' | 'TWILIO_AUTH_TOKEN_SECRET_ARN', string>>;
 
-/** Twilio auth tokens are 32 hex digits; anything under 16 characters is no key at all. */
-const MIN_TOKEN_LENGTH = 16;
+/** Twilio's auth tokens: exactly 32 hexadecimal characters. */
+const AUTH_TOKEN_SHAPE = /^[0-9a-fA-F]{32}$/;
 
 /**
- * An empty or whitespace token would make every signature forgeable (an HMAC with an empty key
- * is public), so it is refused: the handler then answers 503 and Twilio uses the fallback URL.
+ * Checks a token wherever one enters (the router, `npm start`, `npm run call`, the stack's
+ * `sipline:twilioAuthToken`): trimmed of surrounding whitespace (the newline of a file), then
+ * exactly 32 hex characters. Anything else is a mistake (a placeholder, the account SID, an
+ * API key secret, a paste with invisible characters) and, for the router, a key that could
+ * be guessed: an HMAC with an empty or short key signs anyone's requests. The message names
+ * the source and the rule, never the value.
  */
-function checked(token: string, source: string): string {
+export function checkAuthToken(token: string, source: string): string {
   const trimmed = token.trim();
-  if (trimmed.length < MIN_TOKEN_LENGTH) throw new AuthTokenError(`${source} does not hold an auth token (${trimmed.length} characters; Twilio's have 32)`);
+  if (!AUTH_TOKEN_SHAPE.test(trimmed)) throw new AuthTokenError(authTokenProblem(source, trimmed));
   return trimmed;
 }
 
+function authTokenProblem(source: string, trimmed: string): string {
+  const rule = "a Twilio auth token is exactly 32 hexadecimal characters (0-9, a-f), as shown in the Twilio Console";
+  if (trimmed === '') return `${source} is empty: ${rule}`;
+  // The length and the kind of stray characters help find a bad paste; neither gives the value away.
+  const stray = /[^0-9a-fA-F]/.test(trimmed) ? ', some of them not hexadecimal' : '';
+  return `${source} is not a Twilio auth token (${trimmed.length} characters${stray}): ${rule}`;
+}
+
 export async function loadAuthToken(env: TokenEnv): Promise<string> {
-  if (env.TWILIO_AUTH_TOKEN !== undefined && env.TWILIO_AUTH_TOKEN !== '') return checked(env.TWILIO_AUTH_TOKEN, 'TWILIO_AUTH_TOKEN');
+  if (env.TWILIO_AUTH_TOKEN !== undefined && env.TWILIO_AUTH_TOKEN !== '') return checkAuthToken(env.TWILIO_AUTH_TOKEN, 'TWILIO_AUTH_TOKEN');
   const secretArn = env.TWILIO_AUTH_TOKEN_SECRET_ARN;
   if (!secretArn) throw new AuthTokenError('Set TWILIO_AUTH_TOKEN, or TWILIO_AUTH_TOKEN_SECRET_ARN to the ARN of a secret holding it');
   // Required here, not at the top: the SDK is provided by the Lambda runtime and is not
@@ -36,7 +48,7 @@ export async function loadAuthToken(env: TokenEnv): Promise<string> {
   const client = new SecretsManagerClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 } });
   const secret = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
   if (!secret.SecretString) throw new AuthTokenError(`Secret ${secretArn} has no string value`);
-  return checked(secret.SecretString, `Secret ${secretArn}`);
+  return checkAuthToken(secret.SecretString, `Secret ${secretArn}`);
 }
 
 /**

@@ -8,6 +8,7 @@
 import { numberOf, type DirectoryUser, type RouterDirectory } from './directory';
 import {
   DIALABLE_NUMBER_TYPES,
+  countryOfGlobalDigits,
   SATELLITE_CALLING_CODES,
   TWILIO_EMERGENCY_NUMBERS,
   emergencyCodesFor,
@@ -16,12 +17,17 @@ import {
   parseDialed,
   type CountryCode,
 } from './phone';
-import { userPartOf } from './sipUri';
+import { dialedAddressOf, globalPrefixOf } from './sipUri';
 
-/** Why a call was not connected; each has its own spoken message (see twiml.ts). */
+/** Why a call was not connected; each is logged as `refused:<reason>` and has a spoken message (messages.ts). */
 export type RefusalReason =
   | 'malformed-request'
+  /** An outbound request without `SipUsername`: no credential vouches for the caller. */
+  | 'no-sip-username'
+  /** A `SipUsername` that is no user of the directory. */
   | 'unknown-caller'
+  /** A `SipDomain` that is not the directory's domain (or none). */
+  | 'foreign-domain'
   | 'malformed-destination'
   | 'unknown-user'
   | 'invalid-number'
@@ -59,6 +65,20 @@ interface IndexedUser {
   ownNumber?: string;
 }
 
+/**
+ * What the router reads of a call placed by a registered phone (the SIP domain's voice URL).
+ * `From` is not here: it is the INVITE's From header, which the phone writes; the caller is
+ * the user whose credential passed Twilio's challenge, `SipUsername`.
+ */
+export interface OutboundCall {
+  /** `SipUsername`: the username of the credential that authenticated the INVITE. */
+  sipUsername?: string;
+  /** `SipDomain`: the SIP domain the INVITE was sent to. */
+  sipDomain?: string;
+  /** `To`: the address the phone dialed. */
+  to?: string;
+}
+
 // Visual separators people type in numbers: 1-415-555-0100, (415) 555.0100.
 const SEPARATORS = /[().-]/g;
 const DIAL_STRING = /^\+?[0-9]+$/;
@@ -66,6 +86,8 @@ const DIAL_STRING = /^\+?[0-9]+$/;
 export class DialPlan {
   readonly domain: string;
   readonly defaultCountry: CountryCode;
+  /** The directory's domain as a phone may reach it: acme.sip.twilio.com, or via an edge. */
+  private readonly domainHosts: RegExp;
   private readonly users = new Map<string, IndexedUser>();
   private readonly usersByNumber = new Map<string, string>();
   private readonly allowedCountries: ReadonlySet<string>;
@@ -76,6 +98,7 @@ export class DialPlan {
 
   constructor(directory: RouterDirectory) {
     this.domain = directory.domain;
+    this.domainHosts = domainHostsOf(directory.domain);
     this.defaultCountry = directory.defaultCountry as CountryCode;
     this.allowedCountries = new Set(directory.allowedCountries ?? [directory.defaultCountry]);
     this.emergencyEnabled = directory.emergency.enabled;
@@ -114,35 +137,44 @@ export class DialPlan {
     return this.countriesOfNumbers.get(e164);
   }
 
-  /** Short codes only (up to 5 digits): the request's country's, and the caller's home country's. */
-  private isEmergency(digits: string, caller: IndexedUser, country: CountryCode): boolean {
+  /**
+   * Short codes only (up to 5 digits): the request's country's, the phone-context's country's
+   * when the phone said where it dialed, and the caller's home country's.
+   */
+  private isEmergency(digits: string, caller: IndexedUser, country: CountryCode, contextCountry: CountryCode | undefined): boolean {
     if (digits.length > 5) return false;
     if (this.emergencyCodesOf(country).has(digits)) return true;
+    if (contextCountry !== undefined && this.emergencyCodesOf(contextCountry).has(digits)) return true;
     const home = this.countryOfNumber(caller.ownNumber);
     return home !== undefined && home !== country && this.emergencyCodesOf(home).has(digits);
   }
 
   /** A call placed by a registered phone (the SIP domain's voice URL). */
-  outbound(from: string | undefined, to: string | undefined, country: CountryCode = this.defaultCountry): Decision {
-    if (from === undefined || to === undefined) return refused('malformed-request');
-    const caller = this.users.get(userPartOf(from) ?? '');
+  outbound(call: OutboundCall, country: CountryCode = this.defaultCountry): Decision {
+    // Who calls is settled before what was dialed: nothing reaches the PSTN or a user
+    // without a credential of this directory's domain behind it.
+    if (!call.sipDomain || !this.domainHosts.test(call.sipDomain)) return refused('foreign-domain');
+    if (!call.sipUsername) return refused('no-sip-username');
+    const caller = this.users.get(call.sipUsername);
     if (!caller) return refused('unknown-caller');
-    const destination = userPartOf(to);
+    const { to } = call;
+    if (to === undefined) return refused('malformed-request');
+    const destination = destinationOf(to);
     if (!destination) return refused('malformed-destination');
+    const { target, local } = destination;
 
-    const digits = destination.replace(SEPARATORS, '');
-    const dialsDigits = DIAL_STRING.test(digits);
     // Emergency codes come first, before any username: 911 must never ring a user named "911".
-    if (dialsDigits && !digits.startsWith('+') && this.isEmergency(digits, caller, country)) {
+    if (local !== undefined && this.isEmergency(local, caller, country, destination.contextCountry)) {
       if (!this.emergencyEnabled) return refused('emergency-disabled');
       if (!caller.emergencyCallerId) return refused('emergency-no-callback-number');
       const emergencyNumber = TWILIO_EMERGENCY_NUMBERS[this.countryOfNumber(caller.emergencyCallerId) ?? ''];
       if (!emergencyNumber) return refused('emergency-unsupported-country');
       return { flow: 'emergency', number: emergencyNumber, callerId: caller.emergencyCallerId };
     }
-    if (this.users.has(destination)) return { flow: 'sip-user', username: destination, callerId: caller.username };
-    if (!dialsDigits) {
-      return refused(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(destination) ? 'unknown-user' : 'malformed-destination');
+    if (this.users.has(target)) return { flow: 'sip-user', username: target, callerId: caller.username };
+    const digits = target.replace(SEPARATORS, '');
+    if (!DIAL_STRING.test(digits)) {
+      return refused(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(target) ? 'unknown-user' : 'malformed-destination');
     }
 
     // A registered number is dialed as its user over SIP: 2 legs, never through the PSTN.
@@ -163,12 +195,52 @@ export class DialPlan {
 
   /** A call to one of the account's numbers (the numbers' voice URL). */
   inbound(to: string | undefined, country: CountryCode = this.defaultCountry): Decision {
-    const dialed = userPartOf(to);
-    if (!dialed) return refused('malformed-request');
-    const digits = dialed.replace(SEPARATORS, '');
+    const destination = destinationOf(to);
+    if (!destination) return refused('malformed-request');
+    const digits = destination.target.replace(SEPARATORS, '');
     const username = this.usersByNumber.get(digits) ?? (DIAL_STRING.test(digits) ? this.usersByNumber.get(parseDialed(digits, country)?.e164 ?? '') : undefined);
     return username ? { flow: 'inbound', username } : refused('not-in-service');
   }
+}
+
+/** What was dialed, once an RFC 3966 phone-context is applied. */
+interface Destination {
+  /** A username, or a dial string: a global number when a phone-context gave its prefix. */
+  target: string;
+  /** The digits dialed locally (no `+`): these may be an emergency code. */
+  local?: string;
+  /** The country of a global phone-context (+44: GB), whose emergency codes count too. */
+  contextCountry?: CountryCode;
+}
+
+/**
+ * Reads a `To`. A local number in a global phone-context (`2079460000;phone-context=+44`) is
+ * the context's digits followed by the local ones (RFC 3966 5.1.5), then treated as any
+ * E.164 input: +44 20 7946 0000, never +1 207 946 0000. A context that is a domain name, or one
+ * on anything but local digits, cannot be dialed: malformed, never dialed as a local number.
+ */
+function destinationOf(address: string | undefined): Destination | undefined {
+  const dialed = dialedAddressOf(address);
+  if (!dialed) return undefined;
+  const digits = dialed.user.replace(SEPARATORS, '');
+  if (dialed.phoneContext === undefined) {
+    return DIAL_STRING.test(digits) && !digits.startsWith('+') ? { target: dialed.user, local: digits } : { target: dialed.user };
+  }
+  const prefix = globalPrefixOf(dialed.phoneContext);
+  if (prefix === undefined || !/^[0-9]+$/.test(digits)) return undefined;
+  return { target: `+${prefix}${digits}`, local: digits, contextCountry: countryOfGlobalDigits(prefix) };
+}
+
+/**
+ * The host names of a SIP domain: its own (acme.sip.twilio.com) and the ones phones use to
+ * reach it through an edge location or a legacy region (acme.sip.dublin.twilio.com,
+ * acme.sip.us1.twilio.com: twilio.com/docs/voice/api/sip-registration), in any case. The
+ * label is unique across Twilio, so each of these names this directory's domain and no other.
+ */
+function domainHostsOf(domain: string): RegExp {
+  const label = /^([a-z0-9-]+)\.sip\.twilio\.com$/i.exec(domain)?.[1];
+  // The directory's schema allows no other shape; a domain that slipped past it matches nothing.
+  return label ? new RegExp(`^${label}\\.sip(?:\\.[a-z0-9-]+){0,2}\\.twilio\\.com$`, 'i') : /(?!)/;
 }
 
 function refused(reason: RefusalReason): Decision {

@@ -1,9 +1,14 @@
 /** What callers hear when a call cannot be completed: short, specific, actionable. */
 import type { RefusalReason } from './dialPlan';
 
+// The caller cannot tell these apart, nor needs to: the log's refused:<reason> does.
+const NOT_REGISTERED = 'This phone is not registered with this service. Please contact your administrator.';
+
 export const SPOKEN_REASONS: Readonly<Record<RefusalReason, string>> = {
   'malformed-request': 'Sorry, this call could not be processed. Goodbye.',
-  'unknown-caller': 'This phone is not registered with this service. Please contact your administrator.',
+  'no-sip-username': NOT_REGISTERED,
+  'unknown-caller': NOT_REGISTERED,
+  'foreign-domain': NOT_REGISTERED,
   'malformed-destination': 'Sorry, the number or name you dialed could not be understood.',
   'unknown-user': 'There is no user by that name. Please check the name and try again.',
   'invalid-number': 'The number you dialed is not a valid phone number. Please check the number and try again.',

@@ -36,6 +36,20 @@ export function isKnownCountry(code: string): code is CountryCode {
   return /^[A-Z]{2}$/.test(code) && isSupportedCountry(code as CountryCode, metadata);
 }
 
+/**
+ * The main country of the calling code that digits of a global number start with: `44...` →
+ * GB, `1415...` → US (calling codes are prefix-free, 1 to 3 digits). Undefined for a code of
+ * no country (+800, +881...) or none at all.
+ */
+export function countryOfGlobalDigits(digits: string): CountryCode | undefined {
+  const codes = (metadata as unknown as { country_calling_codes: Record<string, CountryCode[]> }).country_calling_codes;
+  for (let length = 1; length <= 3 && length <= digits.length; length++) {
+    const countries = codes[digits.slice(0, length)];
+    if (countries) return countries[0];
+  }
+  return undefined;
+}
+
 /** Dialed digits parsed to E.164; what the numbering plan says of them is asked separately. */
 export interface DialedNumber {
   e164: string;

@@ -29,7 +29,7 @@ export function benchUsers(userCount: number): Array<Record<string, string>> {
 export async function benchStack(userCount: number): Promise<{ ms: number; resources: number }> {
   const start = performance.now();
   const { mocks } = await runSipline({
-    config: { domainName: 'bench', defaultCountry: 'US', users: benchUsers(userCount), twilioAuthToken: 'bench-token' },
+    config: { domainName: 'bench', defaultCountry: 'US', users: benchUsers(userCount), twilioAuthToken: '0123456789abcdef0123456789abcdef' },
     secretKeys: ['twilioAuthToken', 'users'],
     stack: 'bench',
   });

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { checkAuthToken } from '../lambda/authToken';
 import { isKnownCountry } from '../lambda/phone';
 import { DIRECTORY_PATH, LOCAL_TOKEN_FILE } from './localRouter';
 import { placeCall, simulatedCall } from './simulatedCall';
@@ -45,6 +46,12 @@ async function main(argv: string[]): Promise<number> {
   const token = (process.env.TWILIO_AUTH_TOKEN || (fs.existsSync(LOCAL_TOKEN_FILE) ? fs.readFileSync(LOCAL_TOKEN_FILE, 'utf8') : '')).trim();
   if (!token) {
     console.error('The router runs with TWILIO_AUTH_TOKEN from its environment: set the same in this one.');
+    return 1;
+  }
+  try {
+    checkAuthToken(token, process.env.TWILIO_AUTH_TOKEN ? 'TWILIO_AUTH_TOKEN' : LOCAL_TOKEN_FILE);
+  } catch (e) {
+    console.error((e as Error).message);
     return 1;
   }
   const { domain } = JSON.parse(fs.readFileSync(DIRECTORY_PATH, 'utf8')) as { domain: string };

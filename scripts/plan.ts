@@ -13,7 +13,7 @@ import { resourceKey, runSipline, type RecordedResource, type RunResult } from '
 
 /** Passes Twilio's password policy, so planned credentials look like real ones. */
 const PLACEHOLDER_PASSWORD = 'Placeholder-Passw0rd';
-const PLACEHOLDER_TOKEN = 'placeholder-auth-token';
+const PLACEHOLDER_TOKEN = '00000000000000000000000000000000'; // Twilio's shape: 32 hex characters
 
 /** The inputs worth reading in a plan, by resource type (others: type and name only). */
 const KEY_INPUTS: Record<string, string[]> = {

@@ -5,7 +5,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { parseStackConfig } from '../../infra/config';
 import { runSipline } from '../../infra/mocks';
-import { demoConfig, SECRET_KEYS } from './fixtures';
+import { demoConfig, SECRET_KEYS, TOKEN } from './fixtures';
 
 const user = (u: Record<string, unknown>) => [{ username: 'alice' }, u];
 
@@ -79,6 +79,21 @@ describe('bad stack config fails the preview with the key and the value', () => 
     const error = await failure({ twilioAuthToken: undefined });
     expect(error.message).toContain('sipline:twilioAuthToken is not set: pulumi config set --secret twilioAuthToken');
     expect(pulumi.RunError.isInstance(error)).toBe(true);
+  });
+
+  it.each([
+    ['16 x characters', 'x'.repeat(16)],
+    ['16 zero-width spaces', '\u200b'.repeat(16)],
+    ['31 hex characters', TOKEN.slice(1)],
+  ])('fails on a twilioAuthToken of %s, naming the key and the rule, never the value', async (_what, token) => {
+    const error = await failure({ twilioAuthToken: token });
+    expect(error.message).toMatch(/sipline:twilioAuthToken is not a Twilio auth token \(\d+ characters.*\): a Twilio auth token is exactly 32 hexadecimal characters/);
+    expect(error.message).not.toContain(token);
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+  });
+
+  it('accepts a twilioAuthToken with the trailing newline of a file', async () => {
+    await expect(runSipline({ config: demoConfig({ twilioAuthToken: `${TOKEN}\n` }), secretKeys: SECRET_KEYS })).resolves.toBeDefined();
   });
 
   it('fails when two usernames would share a resource name', async () => {

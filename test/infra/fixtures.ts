@@ -2,7 +2,8 @@
 import type * as pulumi from '@pulumi/pulumi';
 import type { RecordedResource } from '../../infra/mocks';
 
-export const TOKEN = 'test-auth-token-0123456789abcdef';
+/** Twilio's shape: 32 hex characters (the program refuses anything else). */
+export const TOKEN = '9c1f4e7a2b8d03f6a5e2c7b94d1a8f30';
 export const ALICE_PASSWORD = 'Correct-Horse-42-battery';
 
 export function demoConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {

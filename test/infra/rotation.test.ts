@@ -7,13 +7,16 @@ async function lambdaEnvironment(token: string): Promise<Record<string, string>>
   return (run.mocks.one(TYPES.lambda, NAMES.routerFunction).inputs.environment as { variables: Record<string, string> }).variables;
 }
 
+const OLD_TOKEN = '0123456789abcdef0123456789abcdef';
+const NEW_TOKEN = 'fedcba9876543210fedcba9876543210';
+
 describe('rotating the Twilio auth token', () => {
   it('changes the Lambda configuration (the secret version), so warm instances are replaced', async () => {
-    const before = await lambdaEnvironment('old-token-0123456789abcdef01234');
-    const again = await lambdaEnvironment('old-token-0123456789abcdef01234');
-    const after = await lambdaEnvironment('new-token-0123456789abcdef01234');
+    const before = await lambdaEnvironment(OLD_TOKEN);
+    const again = await lambdaEnvironment(OLD_TOKEN);
+    const after = await lambdaEnvironment(NEW_TOKEN);
     expect(again.TWILIO_AUTH_TOKEN_VERSION).toBe(before.TWILIO_AUTH_TOKEN_VERSION);
     expect(after.TWILIO_AUTH_TOKEN_VERSION).not.toBe(before.TWILIO_AUTH_TOKEN_VERSION);
-    expect(JSON.stringify(after)).not.toContain('new-token');
+    expect(JSON.stringify(after)).not.toContain(NEW_TOKEN);
   });
 });

@@ -4,8 +4,12 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { DialPlan } from '../../lambda/dialPlan';
 import type { RouterDirectory } from '../../lambda/directory';
 import { createHandler, type RouterHandler } from '../../lambda/handler';
+import { pstnCallParams, sipDomainCallParams, type CallIds } from '../../scripts/simulatedCall';
 
-export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+/** A token of Twilio's shape: 32 hex characters (the router refuses anything else). */
+export const AUTH_TOKEN = '9c1f4e7a2b8d03f6a5e2c7b94d1a8f30';
+/** Another well-formed token, for requests signed with the wrong key. */
+export const OTHER_TOKEN = '0e5b7d2c9a4f18e3b6c0d5a7f2e9b41c';
 export const API_HOST = 'abc123.execute-api.us-east-1.amazonaws.com';
 export const BASE_URL = `https://${API_HOST}`;
 export const DOMAIN = 'acme.sip.twilio.com';
@@ -101,28 +105,23 @@ export function webhookEvent(params: Record<string, string>, opts: EventOptions 
   };
 }
 
-const CALL_SID = 'CA0123456789abcdef0123456789abcdef';
+/** The identifiers of every test call, so logs can be asserted on. */
+export const CALL_IDS: CallIds = { callSid: 'CA0123456789abcdef0123456789abcdef', accountSid: 'AC0123456789abcdef0123456789abcdef' };
 
-/** A call placed by a registered phone: From and To as Twilio sends them for a SIP domain. */
-export function outboundCall(fromUser: string, dialed: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    CallSid: CALL_SID,
-    AccountSid: 'AC0123456789abcdef0123456789abcdef',
-    From: `sip:${fromUser}@${DOMAIN}`,
-    To: `sip:${dialed}@${DOMAIN}`,
-    Direction: 'inbound',
-    CallStatus: 'ringing',
-    ApiVersion: '2010-04-01',
-    SipDomain: DOMAIN,
-    SipDomainSid: 'SD0123456789abcdef0123456789abcdef',
-    SipCallId: 'a84b4c76e66710@192.0.2.4',
-    ...extra,
-  };
+/**
+ * A call placed by a registered phone, with every parameter Twilio sends to a SIP domain's
+ * voice URL: the phone authenticated as `user` (SipUsername), and wrote it in From too, as
+ * phones do. `extra` overrides any of them (a spoofed From, another SipDomain...).
+ */
+export function outboundCall(user: string, dialed: string, extra: Record<string, string> = {}): Record<string, string> {
+  const call = { sipUsername: user, from: `sip:${user}@${DOMAIN}`, to: `sip:${dialed}@${DOMAIN}`, sipDomain: DOMAIN };
+  const sip = { sipDomainSid: 'SD0123456789abcdef0123456789abcdef', sipCallId: 'a84b4c76e66710@192.0.2.4', sipSourceIp: '192.0.2.4' };
+  return { ...sipDomainCallParams({ ...call, ...sip }, CALL_IDS), ...extra };
 }
 
-/** A PSTN call to one of the account's numbers. */
+/** A PSTN call to one of the account's numbers, with every parameter Twilio sends. */
 export function inboundCall(from: string, to: string): Record<string, string> {
-  return { CallSid: CALL_SID, AccountSid: 'AC0123456789abcdef0123456789abcdef', From: from, To: to, Direction: 'inbound', CallStatus: 'ringing', ApiVersion: '2010-04-01' };
+  return pstnCallParams({ from, to }, CALL_IDS);
 }
 
 export async function send(handler: RouterHandler, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> }> {

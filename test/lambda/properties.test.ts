@@ -31,8 +31,11 @@ const address = fc.oneof(
   hostile.map((u) => `tel:${u}`),
   fc.webUrl(),
 );
+// Mostly this directory's users and domain, so that most requests reach the routing decision.
+const sipUsername = fc.oneof(fc.constantFrom('alice', 'bob', '+14155550100', '+442079460100'), hostile);
+const sipDomain = fc.oneof(fc.constant(DOMAIN), fc.constantFrom('ACME.SIP.TWILIO.COM', 'acme.sip.dublin.twilio.com'), hostile);
 const params = fc.record(
-  { From: address, To: address, CallSid: hostile, Direction: hostile },
+  { From: address, To: address, CallSid: hostile, Direction: hostile, SipUsername: sipUsername, SipDomain: sipDomain },
   { requiredKeys: [] },
 ).chain((known) => fc.dictionary(fc.string({ maxLength: 12 }), hostile, { maxKeys: 4 }).map((extra) => ({ ...extra, ...known })));
 const route = fc.constantFrom('/voice/outbound', '/voice/inbound');

@@ -1,5 +1,5 @@
 /** The call flows: what TwiML each kind of call gets. */
-import { demoDirectory, dialOf, inboundCall, outboundCall, routerFor, send, spokenOf, webhookEvent } from './fixtures';
+import { AUTH_TOKEN, BASE_URL, demoDirectory, dialOf, inboundCall, outboundCall, routerFor, send, spokenOf, webhookEvent } from './fixtures';
 import { SPOKEN_REASONS } from '../../lambda/messages';
 import { TWILIO_EMERGENCY_NUMBERS } from '../../lambda/phone';
 
@@ -274,28 +274,35 @@ describe('malformed addresses', () => {
     expect(dialOf(res.body as string)?.target).toBe('sip:+14155550101@acme.sip.twilio.com');
   });
 
-  it('answers a signed request without From or To with a spoken error', async () => {
+  it('answers a signed request without To with a spoken error, on either route', async () => {
     const { handler } = routerFor();
-    const res = await send(handler, webhookEvent({ CallSid: 'CA1' }));
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['x-sipline-flow']).toBe('refused:malformed-request');
-    expect(spokenOf(res.body as string)).toBe(SPOKEN_REASONS['malformed-request']);
+    const { To: _to, ...outbound } = outboundCall('alice', '4155551234');
+    const { To: _too, ...inbound } = inboundCall('+12125550123', '+14155550199');
+    for (const res of [await send(handler, webhookEvent(outbound)), await send(handler, webhookEvent(inbound, { path: '/voice/inbound' }))]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['x-sipline-flow']).toBe('refused:malformed-request');
+      expect(spokenOf(res.body as string)).toBe(SPOKEN_REASONS['malformed-request']);
+    }
   });
 
-  it('treats a repeated From as malformed rather than picking one', async () => {
+  it.each([
+    ['SipUsername', 'bob', 'refused:no-sip-username'],
+    ['To', 'sip:4155550000@acme.sip.twilio.com', 'refused:malformed-request'],
+  ])('treats a repeated %s as missing rather than picking one', async (name, second, flow) => {
     const { handler } = routerFor();
     const event = webhookEvent(outboundCall('alice', '4155551234'));
-    const body = `${Buffer.from(event.body!, 'base64').toString()}&From=${encodeURIComponent('sip:bob@acme.sip.twilio.com')}`;
+    const body = `${Buffer.from(event.body!, 'base64').toString()}&${name}=${encodeURIComponent(second)}`;
     const params: Record<string, string | string[]> = {};
     for (const [k, v] of new URLSearchParams(body)) params[k] = k in params ? [params[k] as string, v] : v;
     const { getExpectedTwilioSignature } = await import('twilio/lib/webhooks/webhooks');
     const res = await send(handler, {
       ...event,
       body: Buffer.from(body).toString('base64'),
-      headers: { ...event.headers, 'x-twilio-signature': getExpectedTwilioSignature('test-auth-token-0123456789abcdef', 'https://abc123.execute-api.us-east-1.amazonaws.com/voice/outbound', params) },
+      headers: { ...event.headers, 'x-twilio-signature': getExpectedTwilioSignature(AUTH_TOKEN, `${BASE_URL}/voice/outbound`, params) },
     });
     expect(res.statusCode).toBe(200);
-    expect(res.headers['x-sipline-flow']).toBe('refused:malformed-request');
+    expect(res.headers['x-sipline-flow']).toBe(flow);
+    expect(dialOf(res.body as string)).toBeUndefined();
   });
 });
 
@@ -304,7 +311,7 @@ describe('logging', () => {
     const { logger } = await route('alice', '4155551234');
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]).toMatchObject({ level: 'info', message: 'call routed', fields: { flow: 'pstn', callSid: 'CA0123456789abcdef0123456789abcdef', route: 'outbound', dialed: '+14155551234' } });
-    expect(JSON.stringify(logger.lines)).not.toContain('test-auth-token');
+    expect(JSON.stringify(logger.lines)).not.toContain(AUTH_TOKEN);
   });
 });
 

@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BASE_URL, demoDirectory, outboundCall, webhookEvent } from './fixtures';
+import { BASE_URL, OTHER_TOKEN, demoDirectory, outboundCall, webhookEvent } from './fixtures';
 
 interface SeenRequest {
   target: string | undefined;
@@ -39,7 +39,7 @@ class ScriptedSecretsManager {
 }
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sipline-twilio-auth-token-AbCdEf';
-const TOKEN = 'token-from-secrets-manager';
+const TOKEN = '4a7e1c9f0b3d5e8a2c6f9b1d4e7a0c3f';
 const saved = { ...process.env };
 
 let secrets: ScriptedSecretsManager;
@@ -92,7 +92,7 @@ describe('the auth token in AWS', () => {
 
     const signedWithSecret = webhookEvent(outboundCall('alice', '4155551234'), { signWith: TOKEN });
     expect((await handler!(signedWithSecret)) as { statusCode: number }).toMatchObject({ statusCode: 200 });
-    const signedWithOther = webhookEvent(outboundCall('alice', '4155551234'), { signWith: 'something-else' });
+    const signedWithOther = webhookEvent(outboundCall('alice', '4155551234'), { signWith: OTHER_TOKEN });
     expect((await handler!(signedWithOther)) as { statusCode: number }).toMatchObject({ statusCode: 403 });
   });
 

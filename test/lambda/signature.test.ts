@@ -1,11 +1,10 @@
 /** Every request's Twilio signature is checked: what forged and odd requests get. */
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
-import { AUTH_TOKEN, BASE_URL, outboundCall, routerFor, send, webhookEvent } from './fixtures';
+import { AUTH_TOKEN, BASE_URL, OTHER_TOKEN, outboundCall, routerFor, send, webhookEvent } from './fixtures';
 
 describe('Twilio request signatures', () => {
   it('match the known-answer vector from twilio-node\'s spec', () => {
-    // twilio-node's spec/unit/webhooks.spec: the caller is +14158675309. (shared/reference/twilio-sip.md
-    // lists +12349013030, which signs to 0/KCTR6DLpKmkAf8muzZqo1nDgQ= instead.)
+    // twilio-node's spec/unit/webhooks.spec (and shared/reference/twilio-sip.md): the caller is +14158675309.
     const params = { CallSid: 'CA1234567890ABCDE', Caller: '+14158675309', Digits: '1234', From: '+14158675309', To: '+18005551212' };
     expect(validateRequest('12345', 'RSOYDt4T1cUTdK1PDd93/VVr8B8=', 'https://mycompany.com/myapp.php?foo=1&bar=2', params)).toBe(true);
     expect(validateRequest('12345', 'RSOYDt4T1cUTdK1PDd93/VVr8B8=', 'https://mycompany.com/myapp.php?foo=1&bar=3', params)).toBe(false);
@@ -55,7 +54,7 @@ describe('forged requests', () => {
   it.each([
     ['no X-Twilio-Signature', { signature: null }],
     ['an empty signature', { signature: '' }],
-    ['a signature made with another token', { signWith: 'not-the-token' }],
+    ['a signature made with another token', { signWith: OTHER_TOKEN }],
     ['a signature for another URL', { signedUrl: `${BASE_URL}/voice/inbound` }],
     ['garbage', { signature: '%%%not-base64%%%' }],
   ])('get 403 with %s, and no TwiML', async (_what, opts) => {
@@ -110,22 +109,50 @@ describe('routes and methods', () => {
 });
 
 describe('the auth token', () => {
-  it.each([
+  // Twilio's auth tokens are 32 hex characters; each of these is a mistake that would otherwise
+  // become the HMAC key (16 x's, or 16 zero-width spaces, were accepted before).
+  const NOT_TOKENS: Array<[string, string]> = [
     ['empty after trimming', ' \n'],
     ['too short to be a key', 'abc'],
-  ])('is refused when %s: 503, so no one can sign with a guessable key', async (_what, token) => {
+    ['16 x characters', 'x'.repeat(16)],
+    ['16 zero-width spaces', '\u200b'.repeat(16)],
+    ['32 characters that are not hex', 'test-auth-token-0123456789abcdef'],
+    ['31 hex characters', AUTH_TOKEN.slice(1)],
+    ['33 hex characters', `${AUTH_TOKEN}0`],
+    ['a hex token with a zero-width space inside', `${AUTH_TOKEN.slice(0, 16)}\u200b${AUTH_TOKEN.slice(16)}`],
+    ['an account SID', 'AC9c1f4e7a2b8d03f6a5e2c7b94d1a8f30'],
+  ];
+
+  it.each(NOT_TOKENS)('is refused when %s: the router answers 503, so no one can sign with a guessable key', async (_what, token) => {
     const { createHandler } = await import('../../lambda/handler');
     const { DialPlan } = await import('../../lambda/dialPlan');
     const { loadAuthToken, tokenSource } = await import('../../lambda/authToken');
     const { demoDirectory, recordingLogger } = await import('./fixtures');
-    const handler = createHandler({ plan: new DialPlan(demoDirectory()), authToken: tokenSource(() => loadAuthToken({ TWILIO_AUTH_TOKEN: token })), publicBaseUrl: BASE_URL, logger: recordingLogger() });
-    const res = await send(handler, webhookEvent(outboundCall('alice', '4155551234'), { signWith: token.trim() }));
+    const logger = recordingLogger();
+    const handler = createHandler({ plan: new DialPlan(demoDirectory()), authToken: tokenSource(() => loadAuthToken({ TWILIO_AUTH_TOKEN: token })), publicBaseUrl: BASE_URL, logger });
+    const signWith = token.trim() === '' ? 'k' : token.trim();
+    const res = await send(handler, webhookEvent(outboundCall('alice', '4155551234'), { signWith }));
     expect(res.statusCode).toBe(503);
+    expect(logger.lines).toEqual([expect.objectContaining({ level: 'error', message: 'auth token unavailable' })]);
   });
 
-  it('is trimmed of the newline a secret pasted from a file carries', async () => {
+  it.each(NOT_TOKENS)('is refused when %s with a message naming the source and the rule, never the value', async (_what, token) => {
+    const { checkAuthToken } = await import('../../lambda/authToken');
+    let message = '';
+    try {
+      checkAuthToken(token, 'TWILIO_AUTH_TOKEN');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^TWILIO_AUTH_TOKEN is (empty|not a Twilio auth token \(\d+ characters(, some of them not hexadecimal)?\)): a Twilio auth token is exactly 32 hexadecimal characters/);
+    if (token.trim() !== '') expect(message).not.toContain(token.trim());
+    expect(message).not.toContain('\u200b');
+  });
+
+  it('is trimmed of the newline a secret pasted from a file carries, and may be upper case', async () => {
     const { loadAuthToken } = await import('../../lambda/authToken');
     await expect(loadAuthToken({ TWILIO_AUTH_TOKEN: `${AUTH_TOKEN}\n` })).resolves.toBe(AUTH_TOKEN);
+    await expect(loadAuthToken({ TWILIO_AUTH_TOKEN: ` ${AUTH_TOKEN.toUpperCase()}\r\n` })).resolves.toBe(AUTH_TOKEN.toUpperCase());
   });
 });
 

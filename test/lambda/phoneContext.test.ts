@@ -1,0 +1,106 @@
+/**
+ * RFC 3966 `phone-context`: a local number dialed in a global context is that context's
+ * digits followed by the local ones; a domain context cannot be dialed. Never is such a
+ * number dialed as a local number of the default country.
+ */
+import { dialedAddressOf } from '../../lambda/sipUri';
+import { SPOKEN_REASONS } from '../../lambda/messages';
+import { DOMAIN, demoDirectory, dialOf, inboundCall, outboundCall, routerFor, send, spokenOf, webhookEvent } from './fixtures';
+
+const US_AND_GB = demoDirectory({ allowedCountries: ['US', 'GB'] });
+
+async function dialTo(to: string, { user = 'alice', directory = US_AND_GB } = {}) {
+  const { handler } = routerFor(directory);
+  const res = await send(handler, webhookEvent(outboundCall(user, 'x', { To: to, Called: to })));
+  expect(res.statusCode).toBe(200);
+  return { dial: dialOf(res.body as string), flow: res.headers['x-sipline-flow'], spoken: spokenOf(res.body as string) };
+}
+
+describe('a local number in a global phone-context', () => {
+  it.each([
+    ['tel:', 'tel:2079460000;phone-context=+44'],
+    ['sip: with user=phone', `sip:2079460000;phone-context=+44@${DOMAIN};user=phone`],
+    ['sips:', `sips:2079460000;phone-context=+44@${DOMAIN};user=phone`],
+    ['a percent-escaped +', `sip:2079460000;phone-context=%2B44@${DOMAIN};user=phone`],
+    ['percent-escaped parameters', `sip:2079460000%3Bphone-context%3D%2B44@${DOMAIN};user=phone`],
+    ['tel: with a percent-escaped +', 'tel:2079460000;phone-context=%2B44'],
+    ['visual separators', 'tel:20-7946-0000;phone-context=+44'],
+    ['another parameter before it, in another case', `sip:2079460000;isub=1;Phone-Context=+44@${DOMAIN};user=phone`],
+  ])('is dialed as the context\'s number (%s): +44 20 7946 0000, never +1 207 946 0000', async (_form, to) => {
+    const { dial, flow } = await dialTo(to);
+    expect(flow).toBe('pstn');
+    expect(dial).toMatchObject({ noun: 'Number', target: '+442079460000' });
+  });
+
+  it('takes a context longer than a calling code: +1-415 and 5550123 is +1 415 555 0123', async () => {
+    expect((await dialTo('tel:5550123;phone-context=+1-415')).dial?.target).toBe('+14155550123');
+  });
+
+  it('goes through the toll-fraud guard as the number it is', async () => {
+    // The dev directory allows US and CA only: the UK number is refused, not dialed in the US.
+    const { dial, flow } = await dialTo(`sip:2079460000;phone-context=+44@${DOMAIN};user=phone`, { directory: demoDirectory() });
+    expect(dial).toBeUndefined();
+    expect(flow).toBe('refused:country-not-allowed');
+  });
+
+  it('rings a registered user whose number it is, over SIP', async () => {
+    const { dial, flow } = await dialTo(`sip:4155550101;phone-context=+1@${DOMAIN};user=phone`);
+    expect(flow).toBe('sip-user');
+    expect(dial?.target).toBe(`sip:+14155550101@${DOMAIN}`);
+    expect((await dialTo('tel:2079460100;phone-context=+44')).dial?.target).toBe(`sip:+442079460100@${DOMAIN}`);
+  });
+
+  it('is an emergency call when the local digits are an emergency code of the context\'s country', async () => {
+    const directory = demoDirectory({ emergency: { enabled: true } });
+    // bob's call-back number is American: Twilio routes his emergency calls to 911.
+    expect((await dialTo('tel:999;phone-context=+44', { user: 'bob', directory })).dial).toMatchObject({ target: '911', attrs: { callerId: '+14155550123' } });
+    expect((await dialTo(`sip:911;phone-context=+1@${DOMAIN};user=phone`, { user: 'bob', directory })).flow).toBe('emergency');
+    expect((await dialTo('tel:999;phone-context=+44', { user: 'bob' })).flow).toBe('refused:emergency-disabled');
+  });
+});
+
+describe('a phone-context that gives no number', () => {
+  it.each([
+    ['a domain name', 'tel:7042;phone-context=example.com'],
+    ['a domain name in a SIP URI', `sip:2079460000;phone-context=${DOMAIN}@${DOMAIN};user=phone`],
+    ['a + without digits', 'tel:2079460000;phone-context=+'],
+    ['an empty one', 'tel:2079460000;phone-context='],
+    ['one on a global number', 'tel:+442079460000;phone-context=+44'],
+    ['one on a name', `sip:alice;phone-context=+1@${DOMAIN}`],
+    ['one on a star code', 'tel:*69;phone-context=+1'],
+  ])('is refused as a malformed destination: %s', async (_what, to) => {
+    const { dial, flow, spoken } = await dialTo(to);
+    expect(dial).toBeUndefined();
+    expect(flow).toBe('refused:malformed-destination');
+    expect(spoken).toBe(SPOKEN_REASONS['malformed-destination']);
+  });
+});
+
+describe('the inbound route', () => {
+  async function ringTo(to: string) {
+    const { handler } = routerFor();
+    const res = await send(handler, webhookEvent(inboundCall('+12125550123', to), { path: '/voice/inbound' }));
+    return { dial: dialOf(res.body as string), flow: res.headers['x-sipline-flow'] };
+  }
+
+  it('reads a number given with a global phone-context', async () => {
+    expect((await ringTo('tel:4155550199;phone-context=+1')).dial?.target).toBe(`sip:alice@${DOMAIN}`);
+  });
+
+  it('refuses one given with a domain context, rather than read it as a local number', async () => {
+    expect((await ringTo('tel:4155550199;phone-context=example.com')).flow).toBe('refused:malformed-request');
+  });
+});
+
+describe('reading addresses', () => {
+  it.each([
+    ['tel:2079460000;phone-context=+44', { user: '2079460000', phoneContext: '+44' }],
+    [`sip:2079460000;phone-context=+44@${DOMAIN};user=phone`, { user: '2079460000', phoneContext: '+44' }],
+    [`sip:2079460000%3Bphone-context%3D%2B44@${DOMAIN}`, { user: '2079460000', phoneContext: '+44' }],
+    [`sip:alice:secret@${DOMAIN}`, { user: 'alice' }],
+    [`sip:4155551234@${DOMAIN};user=phone`, { user: '4155551234' }],
+    ['+14155550100', { user: '+14155550100' }],
+  ])('%s', (address, expected) => {
+    expect(dialedAddressOf(address)).toEqual(expected);
+  });
+});
