@@ -122,7 +122,8 @@ function configOverrides(provider: TwilioProvider) {
     /** Like the SDK's diff, plus which properties change, so previews say what changes. */
     diff(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>) {
       const req = call.request;
-      provider.diff(req.getId(), req.getUrn(), toJs(req.getOlds()), toJs(req.getNews())).then(
+      const news = toJs(req.getNews());
+      provider.diff(req.getId(), req.getUrn(), toJs(req.getOlds()), news).then(
         (result) => {
           const resp = new provproto.DiffResponse();
           resp.setChanges(result.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
@@ -133,7 +134,9 @@ function configOverrides(provider: TwilioProvider) {
           for (const key of result.diffs) {
             const d = new provproto.PropertyDiff();
             d.setKind(result.replaces.includes(key) ? provproto.PropertyDiff.Kind.UPDATE_REPLACE : provproto.PropertyDiff.Kind.UPDATE);
-            d.setInputdiff(true);
+            // An output-only property (a trunk found by refresh, the permissions Twilio reports)
+            // is compared on the outputs, the others on the inputs.
+            d.setInputdiff(key in news);
             detailed.set(key, d);
           }
           resp.setHasdetaileddiff(true);

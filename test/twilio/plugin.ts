@@ -255,6 +255,21 @@ export class ProviderClient {
     };
   }
 
+  /** The detailed diff the engine displays: per property, its kind and whether inputs or outputs are compared. */
+  async detailedDiff(urn: string, id: string, olds: Props, news: Props) {
+    const req = new provproto.DiffRequest();
+    req.setUrn(urn);
+    req.setId(id);
+    req.setOlds(struct(olds));
+    req.setOldInputs(struct(olds));
+    req.setNews(struct(news));
+    const res = await call<provproto.DiffRequest, provproto.DiffResponse>(this.client, 'diff', req);
+    const kinds = Object.fromEntries(Object.entries(provproto.PropertyDiff.Kind).map(([k, v]) => [v, k]));
+    const properties: Record<string, { kind: string; inputDiff: boolean }> = {};
+    res.getDetaileddiffMap().forEach((d, k) => (properties[k] = { kind: kinds[d.getKind()], inputDiff: d.getInputdiff() }));
+    return { hasDetailedDiff: res.getHasdetaileddiff(), properties };
+  }
+
   async create(urn: string, properties: Props) {
     const req = new provproto.CreateRequest();
     req.setUrn(urn);

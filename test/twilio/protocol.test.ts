@@ -229,6 +229,19 @@ describe('Diff', () => {
     expect(await c.diff(URN.number, PN, { ...olds, voiceApplicationSid: 'AP' + '1'.repeat(32) }, inputs)).toEqual(UPDATE('voiceApplicationSid'));
   });
 
+  it('tells the engine which property changes and how, comparing output-only properties on the outputs', async () => {
+    const cred = { credentialListSid: CL, username: 'alice', password: secret('Secret-Pass-1') };
+    expect(await c.detailedDiff(URN.credential, `${CL}/${CR}`, { ...cred, sid: CR }, { ...cred, username: 'bob', password: secret('Other-Pass-22') })).toEqual({
+      hasDetailedDiff: true,
+      properties: { username: { kind: 'UPDATE_REPLACE', inputDiff: true }, password: { kind: 'UPDATE', inputDiff: true } },
+    });
+    const number = { phoneNumber: '+14155550100', voiceUrl: 'https://a.example/in' };
+    expect(await c.detailedDiff(URN.number, PN, { ...number, sid: PN, trunkSid: 'TK' + '2'.repeat(32), previous: {} }, number)).toEqual({
+      hasDetailedDiff: true,
+      properties: { trunkSid: { kind: 'UPDATE', inputDiff: false } },
+    });
+  });
+
   it('VoiceDialingPermissions: a changed list, or a console change Twilio reports, is an update', async () => {
     const olds = { allowedCountries: ['CA', 'US'], lowRiskCountries: ['CA', 'US'], highRiskCountries: [], previous: {} };
     expect(await c.diff(URN.permissions, AC, olds, { allowedCountries: ['US', 'CA'] })).toEqual(NONE);
