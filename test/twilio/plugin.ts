@@ -238,14 +238,18 @@ export class ProviderClient {
     return { inputs: js(res.getInputs()), failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
   }
 
-  async diff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds) {
+  private rawDiff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds) {
     const req = new provproto.DiffRequest();
     req.setUrn(urn);
     req.setId(id);
     req.setOlds(struct(olds));
     req.setOldInputs(struct(oldInputs));
     req.setNews(struct(news));
-    const res = await call<provproto.DiffRequest, provproto.DiffResponse>(this.client, 'diff', req);
+    return call<provproto.DiffRequest, provproto.DiffResponse>(this.client, 'diff', req);
+  }
+
+  async diff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds) {
+    const res = await this.rawDiff(urn, id, olds, news, oldInputs);
     const D = provproto.DiffResponse.DiffChanges;
     return {
       changes: res.getChanges() === D.DIFF_SOME ? true : res.getChanges() === D.DIFF_NONE ? false : undefined,
@@ -257,13 +261,7 @@ export class ProviderClient {
 
   /** The detailed diff the engine displays: per property, its kind and whether inputs or outputs are compared. */
   async detailedDiff(urn: string, id: string, olds: Props, news: Props) {
-    const req = new provproto.DiffRequest();
-    req.setUrn(urn);
-    req.setId(id);
-    req.setOlds(struct(olds));
-    req.setOldInputs(struct(olds));
-    req.setNews(struct(news));
-    const res = await call<provproto.DiffRequest, provproto.DiffResponse>(this.client, 'diff', req);
+    const res = await this.rawDiff(urn, id, olds, news);
     const kinds = Object.fromEntries(Object.entries(provproto.PropertyDiff.Kind).map(([k, v]) => [v, k]));
     const properties: Record<string, { kind: string; inputDiff: boolean }> = {};
     res.getDetaileddiffMap().forEach((d, k) => (properties[k] = { kind: kinds[d.getKind()], inputDiff: d.getInputdiff() }));
