@@ -21,7 +21,7 @@ import { validatePassword } from './twilio/validate';
 export const CONFIG_NAMESPACE = 'sipline';
 
 /** Every `sipline:*` key the program reads. Any other is reported by configKeyWarnings. */
-export const CONFIG_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'users', 'twilioAuthToken', 'edge', 'alarmEmail'] as const;
+export const CONFIG_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'manageDialingPermissions', 'users', 'twilioAuthToken', 'edge', 'alarmEmail'] as const;
 
 /** The keys of one `sipline:users` entry. */
 const USER_KEYS = ['username', 'number', 'password'];
@@ -51,6 +51,8 @@ export interface SiplineConfig {
    * phones that cannot do TLS: their REGISTER digests and call audio then cross the network in clear.
    */
   secureSip: boolean;
+  /** Whether the stack sets the account's Voice dialing permissions to allowedCountries (account-wide). */
+  manageDialingPermissions: boolean;
   users: UserConfig[];
   edge?: SipEdge;
   alarmEmail?: string;
@@ -214,18 +216,18 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     problems.push(`${CONFIG_NAMESPACE}:alarmEmail: ${JSON.stringify(alarmEmail)} is not an email address`);
   }
 
-  let emergencyCalling = false;
-  try {
-    emergencyCalling = asBoolean('emergencyCalling', values.emergencyCalling, false);
-  } catch (e) {
-    problems.push((e as Error).message);
-  }
-  let secureSip = true;
-  try {
-    secureSip = asBoolean('secureSip', values.secureSip, true);
-  } catch (e) {
-    problems.push((e as Error).message);
-  }
+  // Each reported with the rest, not thrown: one preview lists every bad key.
+  const flag = (key: string, fallback: boolean): boolean => {
+    try {
+      return asBoolean(key, values[key], fallback);
+    } catch (e) {
+      problems.push((e as Error).message);
+      return fallback;
+    }
+  };
+  const emergencyCalling = flag('emergencyCalling', false);
+  const secureSip = flag('secureSip', true);
+  const manageDialingPermissions = flag('manageDialingPermissions', false);
 
   const config: SiplineConfig = {
     domainName,
@@ -235,6 +237,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     allowedCountries: (rawCountries ?? [defaultCountry]) as string[],
     emergencyCalling,
     secureSip,
+    manageDialingPermissions,
     users,
     ...(edge === undefined ? {} : { edge: edge as SipEdge }),
     ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),

@@ -28,7 +28,7 @@ import {
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
-const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'edge', 'alarmEmail'] as const;
+const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'manageDialingPermissions', 'edge', 'alarmEmail'] as const;
 
 export interface StackInputs {
   config: SiplineConfig;
@@ -142,6 +142,7 @@ export async function main(): Promise<SiplineOutputs> {
     // (Linphone, Groundwire, Bria, MicroSIP, Telephone) supports it.
     secure: config.secureSip,
     emergencyCallingEnabled: config.emergencyCalling,
+    ...(config.manageDialingPermissions ? { dialingPermissions: config.allowedCountries } : {}),
     ...(config.edge === undefined ? {} : { edge: config.edge }),
   });
 

@@ -40,7 +40,7 @@ describe('npm run plan', () => {
 
   it('counts what it would create', () => {
     expect(text).toMatch(/Resources: 38 to create/);
-    expect(text).toMatch(/ {4}3 pulumi-nodejs:dynamic\/twilio:Credential$/m);
+    expect(text).toMatch(/ {4}3 sipline-twilio:index:Credential$/m);
   });
 
   it('plans a user whose password is encrypted with that password, not a generated one', () => {
