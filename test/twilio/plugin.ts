@@ -10,8 +10,8 @@
  *   binary in that folder, so it loads the folder's PulumiPlugin.yaml and asks the runtime it
  *   names (nodejs) to RunPlugin, with args [engine address] (provider_plugin.go NewProvider), the
  *   engine's environment plus PULUMI_RUNTIME_<option>, PULUMI_PROJECT and PULUMI_CONFIG (the
- *   stack's config in the package's namespace, host.go Provider), and the working directory of
- *   the project (ctx.Pwd);
+ *   stack's config in the package's namespace, host.go Provider), and the engine's working
+ *   directory (ctx.Pwd: the directory of Pulumi.yaml's `main`, infra/; test/pulumiHost.ts);
  * - sdk/nodejs/cmd/pulumi-language-nodejs/main.go RunPlugin: locates
  *   `@pulumi/pulumi/cmd/run-plugin` from the plugin folder (locateModule: `node -e
  *   require.resolve(...)` with the folder as working directory), adds PULUMI_NODEJS_TYPESCRIPT=true
@@ -33,8 +33,9 @@ import * as engproto from '@pulumi/pulumi/proto/engine_pb';
 import * as engrpc from '@pulumi/pulumi/proto/engine_grpc_pb';
 import { parse } from 'yaml';
 import * as fs from 'node:fs';
+import { programDirectory, project, ROOT } from '../pulumiHost';
 
-export const ROOT = path.resolve(__dirname, '../..');
+export { ROOT };
 export const SIG_KEY = '4dabf18193072939515e22adb298388d';
 export const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
 /** The engine's placeholder for a value not known during preview (rpc.ts unknownValue). */
@@ -75,7 +76,6 @@ export async function startEngine(): Promise<EngineStub> {
 
 /** Pulumi.yaml's project plugin for sipline-twilio, as host.go projectPluginsFromProject resolves it. */
 export function projectPluginFolder(): string {
-  const project = parse(fs.readFileSync(path.join(ROOT, 'Pulumi.yaml'), 'utf8')) as { plugins?: { providers?: Array<{ name: string; path: string }> } };
   const entry = project.plugins?.providers?.find((p) => p.name === 'sipline-twilio');
   if (!entry) throw new Error('Pulumi.yaml declares no plugins.providers entry named sipline-twilio');
   return path.resolve(ROOT, entry.path);
@@ -117,7 +117,7 @@ export async function startPlugin(options: StartOptions = {}): Promise<Plugin> {
     PULUMI_CONFIG: JSON.stringify(options.config ?? {}),
     PULUMI_NODEJS_TYPESCRIPT: 'true',
   };
-  const child: ChildProcess = spawn(process.execPath, [runPath, folder, engine.address], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [runPath, folder, engine.address], { cwd: programDirectory().pwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const killOnExit = () => child.kill('SIGKILL');
