@@ -17,7 +17,9 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import type { RouterDirectory } from '../../lambda/directory';
 import { sayAndHangUp } from '../../lambda/voiceResponse';
-import { lambdaFunctionName, lambdaLogGroupName } from '../naming';
+import { lambdaFunctionName } from '../naming';
+import { countAlarm, type AlarmMetric } from './alarms';
+import { lambdaFunction, type LambdaFunction, type LambdaFunctionArgs } from './lambdaFunction';
 
 /** The router's routes (the router contract, lambda/handler.ts). */
 export const ROUTES = {
@@ -148,131 +150,34 @@ interface WebhookRoute {
   path: string;
 }
 
-/** An IAM policy statement; Resource may be another resource's output. */
-interface PolicyStatement {
-  Sid: string;
-  Effect: 'Allow';
-  Action: string | string[];
-  Resource: pulumi.Input<string>;
-}
-
-interface WebhookLambdaArgs {
+interface WebhookLambdaArgs extends Omit<LambdaFunctionArgs, 'names'> {
   /**
    * Pulumi names of the Lambda's resources. They are part of the URNs of deployed stacks (a new
    * name is a delete and a create), so they are given as first deployed, not derived.
    */
-  names: { logs: string; role: string; policy: string; function: string; integration: string };
-  /** The function's physical name; its log group is `/aws/lambda/<it>`. */
-  functionName: pulumi.Output<string>;
-  logRetentionInDays: number;
-  roleDescription: string;
-  /** What the role may do besides writing to its own log group. */
-  statements?: PolicyStatement[];
-  description: string;
-  /** The code archive's files, by name; `index.js` exports `handler`. */
-  files: Record<string, string>;
-  memorySize: number;
-  timeout: number;
-  environment?: aws.lambda.FunctionArgs['environment'];
-  /** What the first invocation needs besides its role policy and log group. */
-  dependsOn?: pulumi.Resource[];
+  names: LambdaFunctionArgs['names'] & { integration: string };
   routes: WebhookRoute[];
-  tags?: Record<string, string>;
 }
 
-interface WebhookLambda {
-  fn: aws.lambda.Function;
-  logGroup: aws.cloudwatch.LogGroup;
+interface WebhookLambda extends LambdaFunction {
   routes: aws.apigatewayv2.Route[];
   permissions: aws.lambda.Permission[];
 }
 
 /**
- * A Lambda that answers Twilio's webhooks on some of the API's routes: its log group, a role
- * that may write to that group (and whatever `statements` add), the function, its AWS_PROXY
- * integration, and per route the Route and the Permission that lets API Gateway invoke it
- * there. The router and the fallback are both built by it, so the two cannot drift apart on
- * runtime, architecture, payload format or how narrowly API Gateway may invoke them.
- *
- * A plain function, not a ComponentResource: a component would be every resource's new parent,
- * which changes every URN, so an existing stack would replace them all (short of an alias on
- * each). Each resource here is a direct child of `parent`, under the name it had before this
- * was extracted.
+ * A Lambda that answers Twilio's webhooks on some of the API's routes: the function
+ * (lambdaFunction.ts), its AWS_PROXY integration, and per route the Route and the Permission
+ * that lets API Gateway invoke it there. The router and the fallback are both built by it, so
+ * the two cannot drift apart on payload format or how narrowly API Gateway may invoke them.
+ * Each resource is a direct child of `parent`, under the name it was first deployed with.
  */
 function webhookLambda(component: string, parent: pulumi.Resource, api: aws.apigatewayv2.Api, args: WebhookLambdaArgs): WebhookLambda {
   const opts = { parent };
-  const { names, tags } = args;
-
-  // An explicit group, so retention is ours and the role can be scoped to it. It bears the name
-  // Lambda would give it, /aws/lambda/<function name>: unique as the function's name is. Both
-  // come from one value decided before either resource (not from fn.name, which would make the
-  // function wait for its own log group's name), so the group and the role's policy still exist
-  // before the function: no invocation can find either missing (the role may not create groups).
-  const logGroup = new aws.cloudwatch.LogGroup(
-    names.logs,
-    { name: args.functionName.apply(lambdaLogGroupName), retentionInDays: args.logRetentionInDays, tags },
-    opts,
-  );
-
-  const role = new aws.iam.Role(
-    names.role,
-    {
-      description: args.roleDescription,
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
-      tags,
-    },
-    opts,
-  );
-  const policy = new aws.iam.RolePolicy(
-    names.policy,
-    {
-      role: role.id,
-      policy: pulumi.jsonStringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'WriteOwnLogs',
-            Effect: 'Allow',
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            // The group exists (above), so no logs:CreateLogGroup; streams live under `<arn>:*`.
-            Resource: pulumi.interpolate`${logGroup.arn}:*`,
-          },
-          ...(args.statements ?? []),
-        ],
-      }),
-    },
-    opts,
-  );
-
-  const fn = new aws.lambda.Function(
-    names.function,
-    {
-      name: args.functionName,
-      description: args.description,
-      runtime: aws.lambda.Runtime.NodeJS22dX,
-      architectures: ['arm64'],
-      handler: 'index.handler',
-      role: role.arn,
-      code: new pulumi.asset.AssetArchive(
-        Object.fromEntries(Object.entries(args.files).map(([file, text]) => [file, new pulumi.asset.StringAsset(text)])),
-      ),
-      memorySize: args.memorySize,
-      timeout: args.timeout,
-      ...(args.environment === undefined ? {} : { environment: args.environment }),
-      // Named explicitly although it is Lambda's default: the provider keeps a logGroup left
-      // unset as whatever it last read, so only an explicit name is sure to follow a rename.
-      loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
-      tags,
-    },
-    // The first call after `pulumi up` must find its permissions and its log group.
-    { parent, dependsOn: [policy, logGroup, ...(args.dependsOn ?? [])] },
-  );
+  const lambda = lambdaFunction(parent, args);
+  const { fn } = lambda;
 
   const integration = new aws.apigatewayv2.Integration(
-    names.integration,
+    args.names.integration,
     {
       apiId: api.id,
       integrationType: 'AWS_PROXY',
@@ -308,7 +213,7 @@ function webhookLambda(component: string, parent: pulumi.Resource, api: aws.apig
       ),
     );
   }
-  return { fn, logGroup, routes, permissions };
+  return { ...lambda, routes, permissions };
 }
 
 export class Router extends pulumi.ComponentResource {
@@ -447,25 +352,7 @@ export class Router extends pulumi.ComponentResource {
       // Email subscriptions stay "pending confirmation" until the recipient clicks the link.
       new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail }, parent);
     }
-    const alarm = (key: string, description: string, metric: Pick<aws.cloudwatch.MetricAlarmArgs, 'namespace' | 'metricName' | 'dimensions'>) =>
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-${key}-alarm`,
-        {
-          alarmDescription: description,
-          ...metric,
-          statistic: 'Sum',
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 1,
-          comparisonOperator: 'GreaterThanOrEqualToThreshold',
-          // No traffic is no problem.
-          treatMissingData: 'notBreaching',
-          alarmActions: [topic.arn],
-          okActions: [topic.arn],
-          tags,
-        },
-        parent,
-      );
+    const alarm = (key: string, description: string, metric: AlarmMetric) => countAlarm(`${name}-${key}-alarm`, this, topic.arn, description, metric, tags);
     alarm('errors', 'The sipline router failed (callers heard Twilio\'s error message)', {
       namespace: 'AWS/Lambda',
       metricName: 'Errors',
