@@ -34,9 +34,16 @@ export const DIRECTORY_PATH = path.join(path.dirname(BUNDLE_PATH), 'router-confi
 export const LOCAL_STATE_ROOT = path.join(PROJECT_ROOT, 'dist', 'local');
 
 /** One local server's files, by port. */
-export function localState(port: number): { dir: string; bundle: string; directory: string; token: string } {
+export function localState(port: number): { dir: string; bundle: string; directory: string; token: string; voicemail: string } {
   const dir = path.join(LOCAL_STATE_ROOT, String(port));
-  return { dir, bundle: path.join(dir, 'index.js'), directory: path.join(dir, 'router-config.json'), token: path.join(dir, 'auth-token') };
+  return {
+    dir,
+    bundle: path.join(dir, 'index.js'),
+    directory: path.join(dir, 'router-config.json'),
+    token: path.join(dir, 'auth-token'),
+    // Voicemail jobs, one JSON file each, where the router would queue them for email.
+    voicemail: path.join(dir, 'voicemail'),
+  };
 }
 
 /** Ports that have a local server's state (possibly stale: a killed server leaves its own). */
