@@ -12,7 +12,7 @@ import { callerLabel } from './callbackUrls';
 import { DEFAULT_RING_SECONDS } from './directory';
 import type { Decision, DialPlan } from './dialPlan';
 import type { CountryCode } from './phone';
-import { defaultGreeting, type UnansweredStatus } from './messages';
+import type { UnansweredStatus } from './messages';
 import { sipUri, type Answer } from './twiml';
 
 /** Who is calling, as every later request of the call needs to know it. */
@@ -119,7 +119,7 @@ export function noAnswer(plan: DialPlan, name: string, status: UnansweredStatus,
     }
   } else if (settings?.voicemail !== undefined) {
     return {
-      answer: { kind: 'voicemail', greeting: settings.voicemail.greeting ?? defaultGreeting(name), recording: { mailbox: name, from: origin.from } },
+      answer: { kind: 'voicemail', ...(settings.voicemail.greeting === undefined ? {} : { greeting: settings.voicemail.greeting }), recording: { mailbox: name, from: origin.from } },
       action: 'voicemail',
     };
   }

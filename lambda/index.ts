@@ -18,7 +18,7 @@ import { DialPlan } from './dialPlan';
 import { readDirectoryFile } from './directory';
 import { createHandler } from './handler';
 import { METRIC_SERVICES } from './metrics';
-import { powertoolsMetricsSink } from './routerMetrics';
+import { emfMetricsSink } from './routerMetrics';
 import { spoolVoicemailQueue, sqsVoicemailQueue } from './voicemailQueue';
 
 const directoryFile = process.env.ROUTER_CONFIG_FILE || path.join(__dirname, 'router-config.json');
@@ -31,6 +31,6 @@ export const handler = createHandler({
   authToken: tokenSource(() => loadAuthToken(process.env)),
   publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
   logger,
-  metrics: powertoolsMetricsSink(process.env.SIPLINE_STACK || 'unknown'),
+  metrics: emfMetricsSink(process.env.SIPLINE_STACK || 'unknown'),
   ...(queueUrl ? { voicemailQueue: sqsVoicemailQueue(queueUrl) } : spoolDir ? { voicemailQueue: spoolVoicemailQueue(spoolDir) } : {}),
 });

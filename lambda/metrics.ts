@@ -1,6 +1,7 @@
 /**
- * The one source of sipline's CloudWatch metric names: the functions that emit them (through
- * Powertools Metrics, as EMF log lines: no API call) and the stack's dashboard and alarms that
+ * The one source of sipline's CloudWatch metric names: the functions that emit them (as EMF log
+ * lines, no API call: the voicemail worker through Powertools Metrics, the router with its own
+ * writer of the same lines, lambda/routerMetrics.ts) and the stack's dashboard and alarms that
  * read them both import from here, so a widget can never name a metric nobody emits.
  *
  * Dependency-free on purpose: the Pulumi program imports it without loading Powertools.

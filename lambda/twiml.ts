@@ -37,7 +37,8 @@ export type Answer =
   | { kind: 'dial-number'; number: string; callerId: string; refer?: ReferContext }
   /** Ring SIP users (one, or a simultaneous group's members) for `ringSeconds`, then the after-dial route decides. */
   | { kind: 'ring'; sipUris: string[]; callerId?: string; ringSeconds: number; after: AfterDialContext; refer: ReferContext }
-  | { kind: 'voicemail'; greeting: string; recording: RecordingContext }
+  /** The mailbox's greeting, or (none) the default one naming the mailbox; then a beep and the recording. */
+  | { kind: 'voicemail'; greeting?: string; recording: RecordingContext }
   /** Nobody answered and nothing else is set up: why, and goodbye. */
   | { kind: 'goodbye'; status: UnansweredStatus }
   | { kind: 'voicemail-thanks' }
@@ -52,21 +53,32 @@ export class UnsafeTwimlValueError extends Error {
 
 /** Whether a value may fill a slot as it is: each slot's set of characters needs no escaping. */
 function fits(slot: string, value: string): boolean {
-  if (slot === 'callerId' || slot.startsWith('target')) return SAFE_VALUE.test(value);
+  if (slot === 'callerId' || slot === 'name' || slot.startsWith('target')) return SAFE_VALUE.test(value);
   if (slot === 'timeout') return /^\d{1,3}$/.test(value);
   if (slot === 'greeting') return isSpeakableText(value);
   return URL_VALUE.test(value) && value.length <= 128;
 }
 
-function fill(template: Template, values: Record<string, string | undefined>): string {
+function checked(slot: string, value: string | undefined): string {
+  if (value === undefined || !fits(slot, value)) throw new UnsafeTwimlValueError(`refusing to put ${JSON.stringify(value)} into {{${slot}}}`);
+  return value;
+}
+
+/**
+ * Fills a shape. `more` targets beyond the shape's own (the 3rd to 10th <Sip> of a group) go
+ * after its last one, each preceded by what the shape has between its first two targets
+ * (`</Sip><Sip>`, as VoiceResponse wrote it).
+ */
+function fill(template: Template, values: Record<string, string | undefined>, more: readonly string[] = []): string {
   const { parts, slots } = template;
   let xml = parts[0];
   for (let i = 0; i < slots.length; i++) {
-    const value = values[slots[i]];
-    if (value === undefined || !fits(slots[i], value)) {
-      throw new UnsafeTwimlValueError(`refusing to put ${JSON.stringify(value)} into {{${slots[i]}}}`);
+    xml += checked(slots[i], values[slots[i]]);
+    if (slots[i] === targetSlot(1)) {
+      const between = parts[slots.indexOf(targetSlot(1))];
+      for (let k = 0; k < more.length; k++) xml += between + checked(targetSlot(2 + k), more[k]);
     }
-    xml += value + parts[i + 1];
+    xml += parts[i + 1];
   }
   return xml;
 }
@@ -98,16 +110,22 @@ export function renderAnswer(answer: Answer): string {
     case 'ring': {
       const count = answer.sipUris.length;
       if (count < 1 || count > MAX_GROUP_MEMBERS) throw new UnsafeTwimlValueError(`cannot ring ${count} SIP addresses in one <Dial>`);
-      return fill(TWIML_SHAPES.dials[`sip:${count}:${answer.callerId !== undefined}`], {
-        ...targets(answer.sipUris),
-        callerId: answer.callerId,
-        timeout: String(answer.ringSeconds),
-        ...afterDialValues(answer.after),
-        ...referValues(answer.refer),
-      });
+      return fill(
+        TWIML_SHAPES.dials[`sip:${Math.min(count, 2)}:${answer.callerId !== undefined}`],
+        {
+          ...targets(answer.sipUris.slice(0, 2)),
+          callerId: answer.callerId,
+          timeout: String(answer.ringSeconds),
+          ...afterDialValues(answer.after),
+          ...referValues(answer.refer),
+        },
+        answer.sipUris.slice(2),
+      );
     }
     case 'voicemail':
-      return fill(TWIML_SHAPES.voicemail, { greeting: answer.greeting, ...recordingValues(answer.recording) });
+      return answer.greeting === undefined
+        ? fill(TWIML_SHAPES.voicemailDefault, { name: answer.recording.mailbox, ...recordingValues(answer.recording) })
+        : fill(TWIML_SHAPES.voicemail, { greeting: answer.greeting, ...recordingValues(answer.recording) });
   }
 }
 

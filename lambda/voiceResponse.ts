@@ -12,9 +12,9 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { AFTER_DIAL_PARAMS, RECORDING_PARAMS, REFER_PARAMS } from './callbackUrls';
 import type { RefusalReason } from './dialPlan';
-import { MAX_GROUP_MEMBERS } from './directory';
 import {
   APOLOGY,
+  defaultGreeting,
   SPOKEN_REASONS,
   TRANSFER_REASONS,
   TRANSFER_REFUSED,
@@ -95,9 +95,11 @@ export interface Template {
 }
 
 export interface TwimlShapes {
-  /** Keyed `number` (with referUrl), `emergency` (without), and `sip:<count>:<with callerId>`. */
+  /** Keyed `number` (with referUrl), `emergency` (without), and `sip:<1 or 2 targets>:<with callerId>`. */
   dials: Record<string, Template>;
+  /** A voicemail with the mailbox's own greeting; `voicemailDefault` says the default one, naming the mailbox. */
   voicemail: Template;
+  voicemailDefault: Template;
   refusals: Record<RefusalReason, string>;
   /** Heard by the party being transferred when the transfer's target is refused. */
   transferRefusals: Record<RefusalReason, string>;
@@ -130,7 +132,9 @@ export function dialSpecs(): Record<string, DialSpec> {
     number: { noun: 'number', targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId'), action: afterPstn, referUrl: refer },
     emergency: { noun: 'number', targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId'), action: afterPstn },
   };
-  for (let count = 1; count <= MAX_GROUP_MEMBERS; count++) {
+  // One and two <Sip> nouns: a group's third to tenth repeat what lies between the first two
+  // (lambda/twiml.ts), which keeps 16 near-identical documents out of the bundle.
+  for (let count = 1; count <= 2; count++) {
     for (const withCallerId of [true, false]) {
       specs[`sip:${count}:${withCallerId}`] = {
         noun: 'sip',
@@ -151,6 +155,7 @@ export function renderShapes(): TwimlShapes {
   return {
     dials,
     voicemail: templateOf(renderVoicemail(placeholder('greeting'), relativeUrlOf('voicemailDone'), urlWithSlots('recording', RECORDING_PARAMS))),
+    voicemailDefault: templateOf(renderVoicemail(defaultGreeting(placeholder('name')), relativeUrlOf('voicemailDone'), urlWithSlots('recording', RECORDING_PARAMS))),
     refusals: Object.fromEntries(reasons.map((reason) => [reason, sayAndHangUp(SPOKEN_REASONS[reason])])) as Record<RefusalReason, string>,
     transferRefusals: Object.fromEntries(reasons.map((reason) => [reason, sayAndHangUp(`${TRANSFER_REFUSED} ${TRANSFER_REASONS[reason]}`)])) as Record<RefusalReason, string>,
     goodbyes: Object.fromEntries((Object.keys(UNANSWERED_GOODBYES) as UnansweredStatus[]).map((s) => [s, sayAndHangUp(UNANSWERED_GOODBYES[s])])) as Record<UnansweredStatus, string>,

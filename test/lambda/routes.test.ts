@@ -24,7 +24,7 @@ describe('every URL the router writes into TwiML', () => {
   const shapes = renderShapes();
   const written: Array<[string, RouteName]> = [
     [twimlAttribute(shapes.dials['sip:1:true'].parts.join(''), 'Dial', 'action')!, 'afterDial'],
-    [twimlAttribute(shapes.dials['sip:3:false'].parts.join(''), 'Dial', 'referUrl')!, 'refer'],
+    [twimlAttribute(shapes.dials['sip:2:false'].parts.join(''), 'Dial', 'referUrl')!, 'refer'],
     [twimlAttribute(shapes.dials.number.parts.join(''), 'Dial', 'action')!, 'afterDial'],
     [twimlAttribute(shapes.dials.number.parts.join(''), 'Dial', 'referUrl')!, 'refer'],
     [twimlAttribute(shapes.voicemail.parts.join(''), 'Record', 'action')!, 'voicemailDone'],

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { afterDialValues, recordingValues, referValues, type AfterDialContext, type ReferContext } from '../../lambda/callbackUrls';
 import { isSpeakableText, MAX_GREETING_LENGTH } from '../../lambda/directory';
+import { defaultGreeting } from '../../lambda/messages';
 import { renderAnswer, sipUri, UnsafeTwimlValueError, type Answer } from '../../lambda/twiml';
 import { renderDial, renderVoicemail } from '../../lambda/voiceResponse';
 
@@ -25,7 +26,7 @@ function freshlyRendered(a: Dialing): string {
         referUrl: url('refer', referValues(a.refer)),
       });
     case 'voicemail':
-      return renderVoicemail(a.greeting, 'voicemail-done', url('recording', recordingValues(a.recording)));
+      return renderVoicemail(a.greeting ?? defaultGreeting(a.recording.mailbox), 'voicemail-done', url('recording', recordingValues(a.recording)));
   }
 }
 
@@ -54,7 +55,7 @@ const answer: fc.Arbitrary<Dialing> = fc.oneof(
     after,
     refer,
   }).map(({ callerId, ...a }) => (callerId === undefined ? a : { ...a, callerId })),
-  fc.record({ kind: fc.constant('voicemail' as const), greeting, recording: fc.record({ mailbox: name, from: name }) }),
+  fc.record({ kind: fc.constant('voicemail' as const), greeting: fc.option(greeting, { nil: undefined }), recording: fc.record({ mailbox: name, from: name }) }).map(({ greeting: g, ...a }) => (g === undefined ? a : { ...a, greeting: g })),
 );
 
 const SAFE = /^[A-Za-z0-9+._@:-]{1,128}$/;
@@ -64,10 +65,12 @@ const queryValuesOf = (a: Dialing): string[] =>
   : a.kind === 'voicemail' ? Object.values(recordingValues(a.recording))
   : a.refer ? Object.values(referValues(a.refer)) : [];
 const plainValuesOf = (a: Dialing): string[] =>
-  a.kind === 'dial-number' ? [a.number, a.callerId] : a.kind === 'ring' ? [...a.sipUris, ...(a.callerId === undefined ? [] : [a.callerId])] : [];
+  a.kind === 'dial-number' ? [a.number, a.callerId]
+  : a.kind === 'ring' ? [...a.sipUris, ...(a.callerId === undefined ? [] : [a.callerId])]
+  : a.greeting === undefined ? [a.recording.mailbox] : [];
 /** Whether every value of an answer is one a shape may hold as it is. */
 const fillable = (a: Dialing) =>
-  plainValuesOf(a).every((v) => SAFE.test(v)) && queryValuesOf(a).every((v) => URL_SAFE.test(v)) && (a.kind !== 'voicemail' || isSpeakableText(a.greeting));
+  plainValuesOf(a).every((v) => SAFE.test(v)) && queryValuesOf(a).every((v) => URL_SAFE.test(v)) && (a.kind !== 'voicemail' || a.greeting === undefined || isSpeakableText(a.greeting));
 
 describe('renderAnswer', () => {
   it('renders every dial and voicemail exactly as a fresh VoiceResponse would, or refuses a value that would need escaping', () => {
