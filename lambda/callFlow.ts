@@ -11,6 +11,7 @@ import type { AfterDialContext, ReferContext } from './callbackUrls';
 import { callerLabel } from './callbackUrls';
 import { DEFAULT_RING_SECONDS } from './directory';
 import type { Decision, DialPlan } from './dialPlan';
+import { FAILED_DIAL_STATUSES } from './metrics';
 import type { CountryCode } from './phone';
 import type { UnansweredStatus } from './messages';
 import { sipUri, type Answer } from './twiml';
@@ -34,9 +35,9 @@ export interface CallOrigin {
 /** What the after-dial route did, for its log line and the NoAnswerActions metric. */
 export type AfterDialAction = 'answered' | 'caller-gone' | 'dial-ended' | 'next-member' | 'forward' | 'voicemail' | 'goodbye';
 
-const UNANSWERED: ReadonlySet<string> = new Set<UnansweredStatus>(['busy', 'no-answer', 'failed', 'canceled']);
-/** A parent call in one of these states has ended: whatever is answered now is never played. */
-const ENDED_CALL: ReadonlySet<string> = new Set(['completed', 'canceled', 'busy', 'failed', 'no-answer']);
+const UNANSWERED: ReadonlySet<string> = new Set(FAILED_DIAL_STATUSES);
+/** A call in one of these states (`CallStatus`) is over: whatever is answered now is never played. */
+export const ENDED_CALL: ReadonlySet<string> = new Set(['completed', ...FAILED_DIAL_STATUSES]);
 
 /** The first answer to a call the dial plan routed. */
 export function answerCall(plan: DialPlan, decision: Decision, origin: CallOrigin): Answer {

@@ -145,6 +145,9 @@ function referRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
     by: refer?.by,
     party: refer?.party,
     referTransferTarget: clip(referTo),
+    // An attended transfer's Refer-To names the consultation call to replace; Twilio transfers
+    // blind, so the target is dialed anew (its phone rings again) and the line says why.
+    ...(/[?&;]Replaces=/i.test(referTo ?? '') ? { attended: true } : {}),
     ...('number' in decision ? { dialed: decision.number } : {}),
     ...('username' in decision ? { user: decision.username } : {}),
     ...('group' in decision ? { group: decision.group } : {}),

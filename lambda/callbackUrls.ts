@@ -9,7 +9,8 @@
  * nothing in them needs escaping in an XML attribute (lambda/twiml.ts checks that).
  * What is read back is validated all the same: a bug must not route a call.
  */
-import { CALLER } from './voicemail/job';
+import { E164_SHAPE } from './directory';
+import { CALLER, MAILBOX } from './voicemail/job';
 
 /** Where an unanswered call goes next, written into `<Dial action>` (the after-dial route). */
 export interface AfterDialContext {
@@ -48,9 +49,6 @@ export const RECORDING_PARAMS = ['mailbox', 'from'] as const;
 /** What a written value may be made of: nothing that XML or a URL would need to escape. */
 export const URL_VALUE = /^[A-Za-z0-9%._~-]*$/;
 
-const E164 = /^\+[1-9]\d{1,14}$/;
-// A username or group name (lambda/directory.ts): E.164, or letters, digits, ".", "_", "-".
-const NAME = /^(?:\+[1-9]\d{1,14}|[A-Za-z0-9][A-Za-z0-9._-]{0,31})$/;
 
 /** A caller as a voicemail job accepts it (lambda/voicemail/job.ts), else `unknown`. */
 export function callerLabel(value: string | undefined): string {
@@ -59,7 +57,7 @@ export function callerLabel(value: string | undefined): string {
 
 /** An E.164 number, else undefined: `anonymous`, `+266696687` and friends are no caller ID. */
 export function e164Of(value: string | undefined): string | undefined {
-  return value !== undefined && E164.test(value) ? value : undefined;
+  return value !== undefined && E164_SHAPE.test(value) ? value : undefined;
 }
 
 const encode = (value: string | number | undefined) => (value === undefined ? '' : encodeURIComponent(String(value)));
@@ -86,7 +84,8 @@ function paramsOf(rawQuery: string): URLSearchParams | undefined {
 
 const name = (q: URLSearchParams, key: string) => {
   const v = q.get(key) ?? '';
-  return NAME.test(v) ? v : undefined;
+  // A username or group name (a mailbox is one): E.164, or letters, digits, ".", "_", "-".
+  return MAILBOX.test(v) ? v : undefined;
 };
 
 /** The after-dial context of a query the router wrote; a missing or odd value reads as absent. */

@@ -107,7 +107,7 @@ export function numberOf(user: DirectoryUser): string | undefined {
   return user.number ?? (isE164Username(user.username) ? user.username : undefined);
 }
 
-const E164_SHAPE = /^\+[1-9]\d{1,14}$/;
+export const E164_SHAPE = /^\+[1-9]\d{1,14}$/;
 
 /** How deep the number checks go: `numberingPlan` parses each number, `shape` only matches E.164. */
 export type NumberCheck = 'numberingPlan' | 'shape';

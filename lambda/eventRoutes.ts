@@ -7,6 +7,7 @@
  * - recording: `<Record recordingStatusCallback>`. One voicemail job per completed recording,
  *   queued for the voicemail worker (lambda/voicemail/), which emails it.
  */
+import { ENDED_CALL } from './callFlow';
 import { flowLabel, count } from './callRoutes';
 import { readRecording } from './callbackUrls';
 import type { Decision } from './dialPlan';
@@ -26,9 +27,6 @@ export async function eventRoute(deps: RouterDeps, req: RouteRequest): Promise<{
     return { flow: 'error' };
   }
 }
-
-/** The CallStatus values of a call that is over (Twilio's status callback "completed" event). */
-const FINISHED: ReadonlySet<string> = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 /** The host of a SIP URI: `sip:4155551234@acme.sip.twilio.com;user=phone` → acme.sip.twilio.com. */
 function hostOf(uri: string | undefined): string | undefined {
@@ -61,7 +59,7 @@ function callFinished(deps: RouterDeps, req: RouteRequest): { flow: string } {
   const status = single(params.CallStatus);
   // Only the end of a call is counted (a callback may be asked for ringing and answered too),
   // and only a call, not one of its legs (a leg's status callback carries its ParentCallSid).
-  if (status === undefined || !FINISHED.has(status)) return { flow: `status:${status ?? 'unknown'}` };
+  if (status === undefined || !ENDED_CALL.has(status)) return { flow: `status:${status ?? 'unknown'}` };
   if (single(params.ParentCallSid) !== undefined) return { flow: 'status:leg' };
   const { decision, caller, callerFrom } = decisionOf(deps, params);
   const flow = flowLabel(decision);

@@ -1,5 +1,6 @@
 /** What callers hear when a call cannot be completed: short, specific, actionable. */
 import type { RefusalReason } from './dialPlan';
+import type { FAILED_DIAL_STATUSES } from './metrics';
 
 // The caller cannot tell these apart, nor needs to: the log's refused:<reason> does.
 const NOT_REGISTERED = 'This phone is not registered with this service. Please contact your administrator.';
@@ -52,7 +53,7 @@ export const TRANSFER_REASONS: Readonly<Record<RefusalReason, string>> = {
 };
 
 /** Why the dial ended, for a caller whose call has no noAnswer to go to. */
-export type UnansweredStatus = 'busy' | 'no-answer' | 'failed' | 'canceled';
+export type UnansweredStatus = (typeof FAILED_DIAL_STATUSES)[number];
 export const UNANSWERED_GOODBYES: Readonly<Record<UnansweredStatus, string>> = {
   busy: 'The person you called is busy. Please try again later. Goodbye.',
   'no-answer': 'The person you called is not answering. Please try again later. Goodbye.',

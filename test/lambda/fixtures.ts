@@ -7,7 +7,7 @@ import { createHandler, type RouterDeps, type RouterHandler } from '../../lambda
 import type { MetricValue, MetricsSink } from '../../lambda/routerMetrics';
 import type { VoicemailQueue } from '../../lambda/voicemailQueue';
 import type { VoicemailJob } from '../../lambda/voicemail/job';
-import { pstnCallParams, resolveTwimlUrl, sipDomainCallParams, twimlAttribute, type CallIds } from '../../scripts/simulatedCall';
+import { dialActionParams, pstnCallParams, referParams, resolveTwimlUrl, sipDomainCallParams, twimlAttribute, type CallIds, type DialStatus } from '../../scripts/simulatedCall';
 
 /** A token of Twilio's shape: 32 hex characters (the router refuses anything else). */
 export const AUTH_TOKEN = '9c1f4e7a2b8d03f6a5e2c7b94d1a8f30';
@@ -94,6 +94,54 @@ export function recordingQueue(fail?: Error): VoicemailQueue & { sent: Array<{ j
       if (fail) throw fail;
       sent.push({ job, body });
       return `msg-${sent.length}`;
+    },
+  };
+}
+
+/** An answer of the router, with what it answered (so its relative URLs resolve, as Twilio resolves them). */
+export interface Answered {
+  path: string;
+  query?: string;
+  body: string;
+  flow: string;
+  /** The parameters of the request: the call's own, which Twilio sends again to the URLs of the answer. */
+  params: Record<string, string>;
+}
+
+/**
+ * A router to place calls on and follow them as Twilio would: the call, then what Twilio posts
+ * to the URLs in the answers (`end` a dial with its DialCallStatus, press `transfer`).
+ */
+export function liveCalls(directory: RouterDirectory = withNoAnswerAndGroups()) {
+  const metrics = recordingMetrics();
+  const { handler, logger } = routerFor(directory, undefined, { metrics });
+  const post = async (params: Record<string, string>, path: string, query = ''): Promise<Answered> => {
+    const res = await send(handler, webhookEvent(params, { path, query }));
+    expect(res.statusCode).toBe(200);
+    return { path, query, body: res.body as string, flow: res.headers['x-sipline-flow'], params };
+  };
+  const follow = (answered: Answered, attribute: 'action' | 'referUrl') => {
+    const url = urlIn(answered.body, 'Dial', attribute, answered);
+    if (!url) throw new Error(`no <Dial ${attribute}> in ${answered.body}`);
+    return url;
+  };
+  return {
+    metrics,
+    logger,
+    post,
+    /** The PSTN calls one of the account's numbers. */
+    ring: (from: string, to: string) => post(inboundCall(from, to), '/voice/inbound'),
+    /** A registered phone dials. */
+    dial: (user: string, dialed: string) => post(outboundCall(user, dialed), '/voice/outbound'),
+    /** The dial in `answered` ends with `status`: Twilio posts to its action URL. */
+    end(answered: Answered, status: DialStatus, extra: Record<string, string> = {}): Promise<Answered> {
+      const action = follow(answered, 'action');
+      return post({ ...dialActionParams(answered.params, status), ...extra }, action.path, action.query);
+    },
+    /** A phone on the call in `answered` presses transfer to `target`: Twilio posts the REFER webhook to the referUrl. */
+    transfer(answered: Answered, target: string): Promise<Answered> {
+      const refer = follow(answered, 'referUrl');
+      return post(referParams(answered.params, target, DOMAIN), refer.path, refer.query);
     },
   };
 }

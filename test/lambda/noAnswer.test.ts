@@ -5,53 +5,14 @@
  * with Twilio's parameters for it: the chain of answers is the one a caller would live through.
  */
 import { defaultGreeting, SPOKEN_REASONS, UNANSWERED_GOODBYES } from '../../lambda/messages';
-import { DIAL_STATUSES, dialActionParams, type DialStatus } from '../../scripts/simulatedCall';
-import {
-  demoDirectory,
-  dialOf,
-  inboundCall,
-  outboundCall,
-  recordingMetrics,
-  routerFor,
-  send,
-  spokenOf,
-  urlIn,
-  webhookEvent,
-  withNoAnswerAndGroups,
-} from './fixtures';
+import { DIAL_STATUSES, dialActionParams } from '../../scripts/simulatedCall';
+import { demoDirectory, dialOf, inboundCall, liveCalls, routerFor, send, spokenOf, urlIn, webhookEvent, withNoAnswerAndGroups } from './fixtures';
 
 const UNANSWERED = DIAL_STATUSES.filter((s) => s !== 'completed');
 
-type Answered = { path: string; query?: string; body: string; flow: string; params: Record<string, string> };
-
-function callOf(directory = withNoAnswerAndGroups()) {
-  const metrics = recordingMetrics();
-  const { handler, logger } = routerFor(directory, undefined, { metrics });
-
-  async function post(params: Record<string, string>, path: string, query = ''): Promise<Answered> {
-    const res = await send(handler, webhookEvent(params, { path, query }));
-    expect(res.statusCode).toBe(200);
-    return { path, query, body: res.body as string, flow: res.headers['x-sipline-flow'], params };
-  }
-  return {
-    metrics,
-    logger,
-    /** The PSTN calls one of the account's numbers. */
-    ring: (from: string, to: string) => post(inboundCall(from, to), '/voice/inbound'),
-    /** A registered phone dials. */
-    dial: (user: string, dialed: string) => post(outboundCall(user, dialed), '/voice/outbound'),
-    /** The dial in `answered` ends with `status`: Twilio posts to its action URL. */
-    async end(answered: Answered, status: DialStatus, extra: Record<string, string> = {}): Promise<Answered> {
-      const action = urlIn(answered.body, 'Dial', 'action', answered);
-      if (!action) throw new Error(`no <Dial action> in ${answered.body}`);
-      return post({ ...dialActionParams(answered.params, status), ...extra }, action.path, action.query);
-    },
-  };
-}
-
 describe('a call to a user that forwards when unanswered', () => {
   it.each(UNANSWERED)('goes to the forward number when the dial ends %s, with the PSTN caller as caller ID', async (status) => {
-    const call = callOf();
+    const call = liveCalls();
     const rang = await call.ring('+12125550123', '+14155550100');
     // The user's phones ring for its ringSeconds, then Twilio asks the after-dial route.
     expect(dialOf(rang.body)).toMatchObject({ noun: 'Sip', target: 'sip:+14155550100@acme.sip.twilio.com', attrs: { timeout: '15' } });
@@ -63,7 +24,7 @@ describe('a call to a user that forwards when unanswered', () => {
   });
 
   it('ends the call when the forward itself is not answered either: a PSTN dial has no noAnswer', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const forwarded = await call.end(await call.ring('+12125550123', '+14155550100'), 'busy');
     const last = await call.end(forwarded, 'no-answer');
     expect(last.flow).toBe('after-dial:dial-ended');
@@ -71,7 +32,7 @@ describe('a call to a user that forwards when unanswered', () => {
   });
 
   it('hangs up once the dial was answered and is over: nothing follows a conversation', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const over = await call.end(await call.ring('+12125550123', '+14155550100'), 'completed');
     expect(over.flow).toBe('after-dial:answered');
     expect(over.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
@@ -79,7 +40,7 @@ describe('a call to a user that forwards when unanswered', () => {
   });
 
   it('hangs up when the caller already hung up (Twilio still asks the action URL)', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const gone = await call.end(await call.ring('+12125550123', '+14155550100'), 'no-answer', { CallStatus: 'completed' });
     expect(gone.flow).toBe('after-dial:caller-gone');
     expect(dialOf(gone.body)).toBeUndefined();
@@ -87,27 +48,27 @@ describe('a call to a user that forwards when unanswered', () => {
 
   it('forwards with the user\'s own number when the PSTN caller\'s is withheld', async () => {
     for (const withheld of ['+266696687', 'anonymous', 'Restricted']) {
-      const call = callOf();
+      const call = liveCalls();
       const next = await call.end(await call.ring(withheld, '+14155550100'), 'no-answer');
       expect(dialOf(next.body)?.attrs.callerId).toBe('+14155550100');
     }
   });
 
   it('forwards an internal call with the calling user\'s own Twilio number, never its From', async () => {
-    const call = callOf();
+    const call = liveCalls();
     // alice's phone calls +14155550100: a SIP call, so Twilio allows no From as caller ID.
     const next = await call.end(await call.dial('alice', '4155550100'), 'no-answer');
     expect(dialOf(next.body)?.attrs.callerId).toBe('+14155550199');
   });
 
   it('forwards an internal call from a user with no number with the forwarding user\'s number', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const next = await call.end(await call.dial('bob', '+14155550100'), 'no-answer');
     expect(dialOf(next.body)?.attrs.callerId).toBe('+14155550100');
   });
 
   it('falls back to defaultCallerId when neither caller nor user has a number', async () => {
-    const call = callOf();
+    const call = liveCalls();
     // carol forwards to Canada; bob and carol have no numbers.
     const next = await call.end(await call.dial('bob', 'carol'), 'no-answer');
     expect(dialOf(next.body)).toMatchObject({ target: '+16135550123', attrs: { callerId: '+14155550123' } });
@@ -116,7 +77,7 @@ describe('a call to a user that forwards when unanswered', () => {
   it('says goodbye instead of dialing a forward the toll-fraud guard refuses (a hand-edited directory)', async () => {
     const directory = withNoAnswerAndGroups();
     directory.users[0].noAnswer = { forwardTo: '+19005551234' };
-    const call = callOf(directory);
+    const call = liveCalls(directory);
     const next = await call.end(await call.ring('+12125550123', '+14155550100'), 'busy');
     expect(next.flow).toBe('after-dial:goodbye');
     expect(spokenOf(next.body)).toBe(UNANSWERED_GOODBYES.busy);
@@ -125,7 +86,7 @@ describe('a call to a user that forwards when unanswered', () => {
 
 describe('a call to a user with voicemail', () => {
   it.each(UNANSWERED)('goes to voicemail when the dial ends %s: greeting, a beep, 2 minutes, thanks', async (status) => {
-    const call = callOf();
+    const call = liveCalls();
     const rang = await call.ring('+12125550123', '+14155550199');
     expect(dialOf(rang.body)?.attrs.timeout).toBe('20');
     const next = await call.end(rang, status);
@@ -140,7 +101,7 @@ describe('a call to a user with voicemail', () => {
   });
 
   it('says the user\'s own greeting, quotes and all', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const next = await call.end(await call.dial('alice', 'bob'), 'no-answer');
     expect(spokenOf(next.body)).toBe("Bob here. I'm away: leave a message!");
     // bob rings for his own 30 s; the voicemail says who called: alice.
@@ -148,7 +109,7 @@ describe('a call to a user with voicemail', () => {
   });
 
   it('reaches voicemail on an internal call too, ringing for the user\'s ringSeconds', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const rang = await call.dial('+14155550101', 'alice');
     expect(dialOf(rang.body)).toMatchObject({ target: 'sip:alice@acme.sip.twilio.com', attrs: { callerId: '+14155550101', timeout: '20' } });
     expect((await call.end(rang, 'no-answer')).flow).toBe('after-dial:voicemail');
@@ -164,7 +125,7 @@ describe('a call to a user with voicemail', () => {
 
 describe('a call to a user with no noAnswer', () => {
   it.each(UNANSWERED)('is told why (%s) and goodbye', async (status) => {
-    const call = callOf();
+    const call = liveCalls();
     const next = await call.end(await call.ring('+12125550123', '+14155550101'), status);
     expect(next.flow).toBe('after-dial:goodbye');
     expect(spokenOf(next.body)).toBe(UNANSWERED_GOODBYES[status as keyof typeof UNANSWERED_GOODBYES]);
@@ -172,14 +133,14 @@ describe('a call to a user with no noAnswer', () => {
   });
 
   it('rings for the default 20 seconds', async () => {
-    const { dial } = { dial: dialOf((await callOf(demoDirectory()).ring('+12125550123', '+14155550199')).body) };
+    const { dial } = { dial: dialOf((await liveCalls(demoDirectory()).ring('+12125550123', '+14155550199')).body) };
     expect(dial?.attrs.timeout).toBe('20');
   });
 });
 
 describe('a PSTN call placed by a phone', () => {
   it.each(DIAL_STATUSES)('ends when its dial ends %s: busy and unreachable numbers are the PSTN\'s to say', async (status) => {
-    const call = callOf();
+    const call = liveCalls();
     const next = await call.end(await call.dial('alice', '4155551234'), status);
     expect(next.flow).toBe(status === 'completed' ? 'after-dial:answered' : 'after-dial:dial-ended');
     expect(next.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
@@ -190,7 +151,7 @@ describe('a PSTN call placed by a phone', () => {
 
 describe('a sequential hunt group', () => {
   it('rings each member in turn for ringSeconds, then the group\'s voicemail when the last does not answer', async () => {
-    const call = callOf();
+    const call = liveCalls();
     let answered = await call.ring('+12125550123', '+14155550150');
     expect(answered.flow).toBe('group');
     const rung: string[] = [];
@@ -209,7 +170,7 @@ describe('a sequential hunt group', () => {
   });
 
   it('moves on at once when a member is busy or unreachable, and stops when one answers', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const first = await call.ring('+12125550123', '+14155550150');
     const second = await call.end(first, 'busy');
     expect(dialOf(second.body)?.target).toBe('sip:bob@acme.sip.twilio.com');
@@ -219,7 +180,7 @@ describe('a sequential hunt group', () => {
   });
 
   it('is dialed by name from a phone, shows the caller, and never rings the caller\'s own phone', async () => {
-    const call = callOf();
+    const call = liveCalls();
     let answered = await call.dial('bob', 'sales');
     const rung: string[] = [];
     while (dialOf(answered.body)?.noun === 'Sip') {
@@ -232,7 +193,7 @@ describe('a sequential hunt group', () => {
   });
 
   it('says goodbye after the last member when the group has no noAnswer', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const rang = await call.dial('alice', 'desk');
     expect(dialOf(rang.body)?.target).toBe('sip:bob@acme.sip.twilio.com');
     const last = await call.end(rang, 'no-answer');
@@ -241,7 +202,7 @@ describe('a sequential hunt group', () => {
   });
 
   it('goes straight to its noAnswer when the caller is its only member', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const answered = await call.dial('bob', 'desk');
     expect(answered.flow).toBe('group');
     expect(spokenOf(answered.body)).toBe(UNANSWERED_GOODBYES['no-answer']);
@@ -250,7 +211,7 @@ describe('a sequential hunt group', () => {
 
 describe('a simultaneous hunt group', () => {
   it('rings every member in one <Dial>, then forwards when none answers', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const rang = await call.ring('+12125550123', '+14155550160');
     expect(rang.body).toContain(
       '<Sip>sip:alice@acme.sip.twilio.com</Sip><Sip>sip:bob@acme.sip.twilio.com</Sip><Sip>sip:+14155550101@acme.sip.twilio.com</Sip></Dial>',
@@ -263,7 +224,7 @@ describe('a simultaneous hunt group', () => {
   });
 
   it('leaves out the member who calls it, and forwards an internal call with the group\'s number', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const rang = await call.dial('bob', 'support');
     expect(rang.body).toContain('callerId="bob"');
     expect(rang.body).toContain('<Sip>sip:alice@acme.sip.twilio.com</Sip><Sip>sip:+14155550101@acme.sip.twilio.com</Sip></Dial>');
@@ -291,7 +252,7 @@ describe('the after-dial route', () => {
   });
 
   it('names refusals as before: a refused call rings no one and has no action', async () => {
-    const call = callOf();
+    const call = liveCalls();
     const refused = await call.dial('alice', '+442079460000');
     expect(refused.flow).toBe('refused:country-not-allowed');
     expect(spokenOf(refused.body)).toBe(SPOKEN_REASONS['country-not-allowed']);

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RouterDirectory } from '../../lambda/directory';
 import { ScriptedHttp, type Reply, type SeenRequest } from '../voicemail/scripted';
-import type { EmfLine } from '../voicemail/world';
+import { captureLambdaOutput, type EmfLine } from '../lambdaOutput';
 import { AUTH_TOKEN, BASE_URL, withNoAnswerAndGroups } from './fixtures';
 
 /** The path of the queue URL, as SQS writes it: account id and queue name. */
@@ -78,14 +78,9 @@ export async function startRouter(options: { directory?: RouterDirectory; sqs?: 
     if (!options.env || !(key in options.env)) delete process.env[key];
   }
 
-  const written: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const captured = captureLambdaOutput();
   const restore = () => {
-    spies.forEach((spy) => spy.mockRestore());
+    captured.restore();
     process.env = saved;
   };
 
@@ -100,18 +95,12 @@ export async function startRouter(options: { directory?: RouterDirectory; sqs?: 
     throw err;
   }
 
-  const lines = () =>
-    written
-      .join('')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
   return {
     sqs,
     queueUrl: `${sqs.url}${QUEUE_PATH}`,
     invoke: (event) => handler(event, LAMBDA_CONTEXT),
-    logs: () => lines().filter((line) => !('_aws' in line)),
-    emf: () => lines().filter((line) => '_aws' in line) as EmfLine[],
+    logs: captured.logs,
+    emf: captured.emf,
     async stop() {
       restore();
       fs.rmSync(dir, { recursive: true, force: true });

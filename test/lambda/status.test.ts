@@ -16,7 +16,7 @@ import {
 } from '../../lambda/metrics';
 import { SPOKEN_REASONS } from '../../lambda/messages';
 import { dialActionParams, recordingCallbackParams, referParams, statusCallbackParams } from '../../scripts/simulatedCall';
-import { metricTotals, type EmfLine } from '../voicemail/world';
+import { metricTotals, type EmfLine } from '../lambdaOutput';
 import { CALL_IDS, DOMAIN, inboundCall, outboundCall, webhookEvent } from './fixtures';
 import { startRouter, type RouterWorld } from './routerWorld';
 

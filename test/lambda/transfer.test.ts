@@ -6,57 +6,13 @@
  */
 import { SPOKEN_REASONS, TRANSFER_REASONS, TRANSFER_REFUSED } from '../../lambda/messages';
 import { dialActionParams, referParams } from '../../scripts/simulatedCall';
-import {
-  DOMAIN,
-  demoDirectory,
-  dialOf,
-  inboundCall,
-  outboundCall,
-  recordingMetrics,
-  routerFor,
-  send,
-  spokenOf,
-  urlIn,
-  webhookEvent,
-  withNoAnswerAndGroups,
-} from './fixtures';
-
-interface Answered {
-  path: string;
-  query?: string;
-  body: string;
-  flow: string;
-  params: Record<string, string>;
-}
-
-function router(directory = withNoAnswerAndGroups()) {
-  const metrics = recordingMetrics();
-  const { handler, logger } = routerFor(directory, undefined, { metrics });
-  const post = async (params: Record<string, string>, path: string, query = ''): Promise<Answered> => {
-    const res = await send(handler, webhookEvent(params, { path, query }));
-    expect(res.statusCode).toBe(200);
-    return { path, query, body: res.body as string, flow: res.headers['x-sipline-flow'], params };
-  };
-  return {
-    metrics,
-    logger,
-    ring: (from: string, to: string) => post(inboundCall(from, to), '/voice/inbound'),
-    dial: (user: string, dialed: string) => post(outboundCall(user, dialed), '/voice/outbound'),
-    /** A phone on the call in `answered` presses transfer to `target`: Twilio posts the REFER webhook to the referUrl. */
-    async transfer(answered: Answered, target: string): Promise<Answered> {
-      const refer = urlIn(answered.body, 'Dial', 'referUrl', answered);
-      if (!refer) throw new Error(`no <Dial referUrl> in ${answered.body}`);
-      return post(referParams(answered.params, target, DOMAIN), refer.path, refer.query);
-    },
-    post,
-  };
-}
+import { DOMAIN, demoDirectory, dialOf, inboundCall, liveCalls, spokenOf, urlIn, withNoAnswerAndGroups } from './fixtures';
 
 const transferRefusal = (reason: keyof typeof TRANSFER_REASONS) => `${TRANSFER_REFUSED} ${TRANSFER_REASONS[reason]}`;
 
 describe('a transfer to a user', () => {
   it('dials the user over SIP, ringing for its ringSeconds, with the transferred PSTN caller shown', async () => {
-    const t = router();
+    const t = liveCalls();
     const call = await t.ring('+12125550123', '+14155550199'); // alice answers
     expect(urlIn(call.body, 'Dial', 'referUrl', call)).toEqual({ path: '/voice/refer', query: 'by=alice&party=%2B12125550123' });
     const moved = await t.transfer(call, 'bob');
@@ -69,7 +25,7 @@ describe('a transfer to a user', () => {
   });
 
   it('sends the transferred call to the new user\'s voicemail when unanswered, saying who called', async () => {
-    const t = router();
+    const t = liveCalls();
     const moved = await t.transfer(await t.ring('+12125550123', '+14155550199'), 'bob');
     const action = urlIn(moved.body, 'Dial', 'action', moved)!;
     const next = await t.post(dialActionParams(moved.params, 'no-answer'), action.path, action.query);
@@ -78,7 +34,7 @@ describe('a transfer to a user', () => {
   });
 
   it('shows the transferred user as the caller of an internal call, and lets the new callee transfer again', async () => {
-    const t = router();
+    const t = liveCalls();
     const call = await t.dial('bob', 'alice'); // alice answers bob's call
     expect(urlIn(call.body, 'Dial', 'referUrl', call)?.query).toBe('by=alice&party=bob');
     const moved = await t.transfer(call, '4155550100'); // by number: still SIP
@@ -88,15 +44,23 @@ describe('a transfer to a user', () => {
   });
 
   it('reads the Refer-To as phones write it: bracketed, with a display name, URI headers, tel:', async () => {
-    const t = router();
+    const t = liveCalls();
     for (const referTo of ['<sip:bob@acme.sip.twilio.com>', '"Bob" <sip:bob@acme.sip.dublin.twilio.com;transport=tls>', '<sip:bob@10.0.0.1?X-Info=desk>', 'sip:bob@acme.sip.twilio.com']) {
       expect((await t.transfer(await t.ring('+12125550123', '+14155550199'), referTo)).flow).toBe('transfer:sip-user');
     }
     expect((await t.transfer(await t.ring('+12125550123', '+14155550199'), 'tel:+14155550100')).flow).toBe('transfer:sip-user');
   });
 
+  it('dials the target of an attended transfer anew (Twilio transfers blind), and says so in the log line', async () => {
+    const t = liveCalls();
+    const referTo = '<sip:bob@acme.sip.twilio.com?Replaces=a84b4c76e66710%40192.0.2.4%3Bto-tag%3D1%3Bfrom-tag%3D2>';
+    const moved = await t.transfer(await t.ring('+12125550123', '+14155550199'), referTo);
+    expect(dialOf(moved.body)?.target).toBe('sip:bob@acme.sip.twilio.com');
+    expect(t.logger.lines.at(-1)).toMatchObject({ message: 'call transferred', fields: { attended: true } });
+  });
+
   it('rings a hunt group transferred to', async () => {
-    const t = router();
+    const t = liveCalls();
     const moved = await t.transfer(await t.ring('+12125550123', '+14155550199'), 'support');
     expect(moved.flow).toBe('transfer:group');
     expect(moved.body).toContain('<Sip>sip:alice@acme.sip.twilio.com</Sip><Sip>sip:bob@acme.sip.twilio.com</Sip>');
@@ -106,7 +70,7 @@ describe('a transfer to a user', () => {
 
 describe('a transfer to a PSTN number', () => {
   it('dials an allowed number with the transferring user\'s caller ID', async () => {
-    const t = router();
+    const t = liveCalls();
     const moved = await t.transfer(await t.ring('+12125550123', '+14155550199'), '6135550123');
     expect(moved.flow).toBe('transfer:pstn');
     expect(dialOf(moved.body)).toMatchObject({ noun: 'Number', target: '+16135550123', attrs: { callerId: '+14155550199', action: 'after-dial' } });
@@ -114,7 +78,7 @@ describe('a transfer to a PSTN number', () => {
   });
 
   it('uses the default caller ID when the transferring user has none, and the group\'s number for a group\'s call', async () => {
-    const t = router();
+    const t = liveCalls();
     const byBob = await t.transfer(await t.dial('alice', 'bob'), '+14155551234');
     expect(dialOf(byBob.body)?.attrs.callerId).toBe('+14155550123');
     // Any member of a simultaneous group may have answered: the group stands for them.
@@ -124,7 +88,7 @@ describe('a transfer to a PSTN number', () => {
   });
 
   it('lets the caller of a PSTN call hand the callee over', async () => {
-    const t = router();
+    const t = liveCalls();
     const call = await t.dial('alice', '4155551234');
     expect(urlIn(call.body, 'Dial', 'referUrl', call)?.query).toBe('by=alice&party=%2B14155551234');
     const moved = await t.transfer(call, 'bob');
@@ -141,7 +105,7 @@ describe('a refused transfer', () => {
     ['an address that is not one', '<sip:"@acme>', 'malformed-destination'],
     ['an emergency number', '911', 'emergency-transfer'],
   ] as const)('to %s is said to the party being transferred, and never dialed', async (_what, target, reason) => {
-    const t = router();
+    const t = liveCalls();
     const refused = await t.transfer(await t.ring('+12125550123', '+14155550199'), target);
     expect(refused.flow).toBe(`transfer:refused:${reason}`);
     expect(dialOf(refused.body)).toBeUndefined();
@@ -152,14 +116,14 @@ describe('a refused transfer', () => {
   });
 
   it('refuses emergency numbers even with emergency calling on: the dispatcher needs the caller\'s own call-back number', async () => {
-    const t = router({ ...withNoAnswerAndGroups(), emergency: { enabled: true } });
+    const t = liveCalls({ ...withNoAnswerAndGroups(), emergency: { enabled: true } });
     const refused = await t.transfer(await t.dial('bob', 'alice'), '911');
     expect(spokenOf(refused.body)).toBe(transferRefusal('emergency-transfer'));
     expect(TRANSFER_REASONS['emergency-transfer']).toBe(SPOKEN_REASONS['emergency-transfer']);
   });
 
   it('refuses a REFER on a URL that names no transferring user (a directory changed since)', async () => {
-    const t = router();
+    const t = liveCalls();
     const params = referParams(inboundCall('+12125550123', '+14155550199'), 'bob', DOMAIN);
     for (const query of ['', 'by=zoe&party=x', 'party=%2B12125550123']) {
       const refused = await t.post(params, '/voice/refer', query);
@@ -168,7 +132,7 @@ describe('a refused transfer', () => {
   });
 
   it('is not possible on an emergency call: no referUrl', async () => {
-    const t = router(demoDirectory({ emergency: { enabled: true } }));
+    const t = liveCalls(demoDirectory({ emergency: { enabled: true } }));
     const call = await t.dial('alice', '911');
     expect(call.flow).toBe('emergency');
     expect(urlIn(call.body, 'Dial', 'referUrl', call)).toBeUndefined();

@@ -12,7 +12,7 @@ import { parseVoicemailJob } from '../../lambda/voicemail/job';
 import { spoolVoicemailQueue } from '../../lambda/voicemailQueue';
 import { recordingCallbackParams, referParams } from '../../scripts/simulatedCall';
 import { ScriptedHttp } from '../voicemail/scripted';
-import { metricTotals } from '../voicemail/world';
+import { metricTotals } from '../lambdaOutput';
 import { CALL_IDS, DOMAIN, inboundCall, recordingQueue, routerFor, send, urlIn, webhookEvent, withNoAnswerAndGroups } from './fixtures';
 import { sentMessages, sqsFails, startRouter, type RouterWorld } from './routerWorld';
 
