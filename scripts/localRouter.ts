@@ -130,5 +130,12 @@ export function sampleCalls(directory: RouterDirectory, port: number): Array<{ c
   if (bound && mobile && !numbers.has(mobile.number)) {
     samples.push({ command: run(mobile.number, numberOf(bound) as string), shows: `the PSTN calls ${numberOf(bound)}, which rings ${bound.username}` });
   }
+
+  // What an unanswered call does, where the stack says: the first user with a number and a noAnswer.
+  const diverting = users.find((u) => numberOf(u) !== undefined && (u.noAnswer?.voicemail !== undefined || u.noAnswer?.forwardTo !== undefined));
+  if (diverting && mobile && !numbers.has(mobile.number)) {
+    const next = diverting.noAnswer?.voicemail !== undefined ? `${diverting.username}'s voicemail` : `forwarded to ${diverting.noAnswer?.forwardTo}`;
+    samples.push({ command: `${run(mobile.number, numberOf(diverting) as string)} --status no-answer`, shows: `nobody answers: ${next}` });
+  }
   return samples;
 }

@@ -53,6 +53,7 @@ describe('npm start on a stack other than dev', () => {
       `PORT=${first.port} npm run call -- sip:carol@firsthour-test.sip.twilio.com 07400123456`,
       `PORT=${first.port} npm run call -- sip:dave@firsthour-test.sip.twilio.com carol`,
       `PORT=${first.port} npm run call -- +447400123456 +442079460123`,
+      `PORT=${first.port} npm run call -- +447400123456 +442079460123 --status no-answer`,
     ]);
     expect(first.stdout).toContain(`listening on http://127.0.0.1:${first.port}  (stack: ${STACK}, domain: firsthour-test.sip.twilio.com`);
     expect(first.stdout).not.toMatch(/acme|alice|127\.0\.0\.1:3000\b/);
@@ -62,7 +63,8 @@ describe('npm start on a stack other than dev', () => {
     const results = [];
     for (const command of sampleCommands(first.stdout)) results.push(await runShell(command));
     for (const result of results) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(results.map((r) => /flow: (\S+)/.exec(r.stdout)?.[1])).toEqual(['pstn', 'sip-user', 'inbound']);
+    expect(results.map((r) => /flow: (\S+)/.exec(r.stdout)?.[1])).toEqual(['pstn', 'sip-user', 'inbound', 'inbound']);
+    expect(results[3].stdout).toContain('flow: after-dial:voicemail');
     expect(results[0].stdout).toContain(
       '<Dial answerOnBridge="true" callerId="+442079460123" action="after-dial" referUrl="refer?by=carol&amp;party=%2B447400123456"><Number>+447400123456</Number></Dial>',
     );
@@ -88,7 +90,8 @@ describe('a second npm start that fails leaves the running one alone', () => {
 
   it('on the port it uses: "in use", and its token, directory and bundle untouched', async () => {
     const before = stateOfFirst();
-    expect(Object.keys(before)).toEqual(['auth-token', 'index.js', 'router-config.json']);
+    // And the voicemail job of the suggested no-answer call, where the queue would be.
+    expect(Object.keys(before).filter((file) => !/^voicemail\/RE[0-9a-f]{32}\.json$/.test(file))).toEqual(['auth-token', 'index.js', 'router-config.json']);
     const second = await runScript('local-server', [], { PORT: String(first.port) });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`Port ${first.port} is in use (another npm start?): stop what runs there, or choose another port`);
