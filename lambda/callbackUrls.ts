@@ -49,13 +49,15 @@ export const RECORDING_PARAMS = ['mailbox', 'from'] as const;
 /** What a written value may be made of: nothing that XML or a URL would need to escape. */
 export const URL_VALUE = /^[A-Za-z0-9%._~-]*$/;
 
-
 /** A caller as a voicemail job accepts it (lambda/voicemail/job.ts), else `unknown`. */
 export function callerLabel(value: string | undefined): string {
   return value !== undefined && CALLER.test(value) ? value : 'unknown';
 }
 
-/** An E.164 number, else undefined: `anonymous`, `+266696687` and friends are no caller ID. */
+/**
+ * An E.164-shaped number, else undefined (`anonymous`, `Restricted`). Whether it is a real
+ * number (`+266696687`, Twilio's withheld caller, is not) is asked only when a forward uses it.
+ */
 export function e164Of(value: string | undefined): string | undefined {
   return value !== undefined && E164_SHAPE.test(value) ? value : undefined;
 }
@@ -74,14 +76,6 @@ export function recordingValues(c: RecordingContext): Record<(typeof RECORDING_P
   return { mailbox: encode(c.mailbox), from: encode(c.from) };
 }
 
-function paramsOf(rawQuery: string): URLSearchParams | undefined {
-  try {
-    return new URLSearchParams(rawQuery);
-  } catch {
-    return undefined;
-  }
-}
-
 const name = (q: URLSearchParams, key: string) => {
   const v = q.get(key) ?? '';
   // A username or group name (a mailbox is one): E.164, or letters, digits, ".", "_", "-".
@@ -90,7 +84,7 @@ const name = (q: URLSearchParams, key: string) => {
 
 /** The after-dial context of a query the router wrote; a missing or odd value reads as absent. */
 export function readAfterDial(rawQuery: string): AfterDialContext {
-  const q = paramsOf(rawQuery) ?? new URLSearchParams();
+  const q = new URLSearchParams(rawQuery);
   const member = /^\d{1,2}$/.test(q.get('member') ?? '') ? Number(q.get('member')) : 0;
   const to = name(q, 'to');
   const caller = name(q, 'caller');
@@ -100,17 +94,17 @@ export function readAfterDial(rawQuery: string): AfterDialContext {
 
 /** The refer context of a query the router wrote, or undefined when it names no transferring user. */
 export function readRefer(rawQuery: string): ReferContext | undefined {
-  const q = paramsOf(rawQuery);
-  const by = q && name(q, 'by');
-  if (!q || !by) return undefined;
+  const q = new URLSearchParams(rawQuery);
+  const by = name(q, 'by');
+  if (!by) return undefined;
   const party = q.get('party') ?? '';
   return CALLER.test(party) ? { by, party } : { by };
 }
 
 /** The recording context of a query the router wrote, or undefined when it names no mailbox. */
 export function readRecording(rawQuery: string): RecordingContext | undefined {
-  const q = paramsOf(rawQuery);
-  const mailbox = q && name(q, 'mailbox');
-  if (!q || !mailbox) return undefined;
+  const q = new URLSearchParams(rawQuery);
+  const mailbox = name(q, 'mailbox');
+  if (!mailbox) return undefined;
   return { mailbox, from: callerLabel(q.get('from') ?? undefined) };
 }
