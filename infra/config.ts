@@ -196,7 +196,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
         } else {
           // Never the value, even a number: it is a password.
           const kind = typeof password === 'number' ? 'is a number in YAML' : 'is not text';
-          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' <password>`);
+          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
         }
       }
       users.push({
@@ -418,14 +418,14 @@ export function clearTextSecretWarnings(stack: StackFile): string[] {
   const warnings: string[] = [];
   const token = stack.config[`${CONFIG_NAMESPACE}:twilioAuthToken`];
   if (token !== undefined && !isEncrypted(token)) {
-    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${stack.name}: pulumi config set --secret twilioAuthToken <token>`);
+    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${stack.name}: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)`);
   }
   const users = stack.config[`${CONFIG_NAMESPACE}:users`];
   if (Array.isArray(users)) {
     users.forEach((u: unknown, i) => {
       const password = (u as Record<string, unknown> | null)?.password;
       if (password !== undefined && password !== null && !isEncrypted(password)) {
-        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${stack.name}: pulumi config set --secret --path 'users[${i}].password' <password>`);
+        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${stack.name}: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
       }
     });
   }

@@ -157,8 +157,8 @@ describe('clear-text secrets in a stack file', () => {
 `);
     const warnings = clearTextSecretWarnings(readStackFile(file));
     expect(warnings).toEqual([
-      "sipline:twilioAuthToken is in clear text in Pulumi.prod.yaml: pulumi config set --secret twilioAuthToken <token>",
-      "sipline:users[0].password is in clear text in Pulumi.prod.yaml: pulumi config set --secret --path 'users[0].password' <password>",
+      "sipline:twilioAuthToken is in clear text in Pulumi.prod.yaml: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)",
+      "sipline:users[0].password is in clear text in Pulumi.prod.yaml: pulumi config set --secret --path 'users[0].password' (it prompts for the value, which then stays out of your shell history)",
     ]);
     expect(warnings.join()).not.toMatch(/Correct-Horse|0123456789abcdef/);
   });
