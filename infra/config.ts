@@ -16,6 +16,7 @@ import {
   type RouterDirectory,
 } from '../lambda/directory';
 import { parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
+import { SIP_EDGES } from '../lambda/sipUri';
 import { validatePassword } from './twilio/validate';
 
 export const CONFIG_NAMESPACE = 'sipline';
@@ -26,8 +27,8 @@ export const CONFIG_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', '
 /** The keys of one `sipline:users` entry. */
 const USER_KEYS = ['username', 'number', 'password'];
 
-/** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`), from Twilio's edge list. */
-export const SIP_EDGES = ['ashburn', 'dublin', 'frankfurt', 'sao-paulo', 'singapore', 'sydney', 'tokyo', 'umatilla'] as const;
+/** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`): the router's list (lambda/sipUri.ts). */
+export { SIP_EDGES };
 export type SipEdge = (typeof SIP_EDGES)[number];
 
 export interface UserConfig {

@@ -114,3 +114,31 @@ export function userPartOf(address: string | undefined): string | undefined {
 export function globalPrefixOf(phoneContext: string): string | undefined {
   return isGlobalNumberDigits(phoneContext) ? phoneContext.replace(/[^0-9]/g, '') : undefined;
 }
+
+/**
+ * Where phones reach a SIP domain, from Twilio's "Localized URIs" pages: the public edges
+ * (`<domain>.sip.<edge>.twilio.com`) and their legacy region names (`.sip.us1.`, `.sip.ie1.`...)
+ * (twilio.com/docs/global-infrastructure/localized-uris/sip-uris), and the private Interconnect
+ * edges with their legacy names (.../localized-uris/interconnect-sip-uris). SIP_EDGES is also
+ * the `sipline:edge` config's list (infra/config.ts), so the two never disagree. Twilio documents
+ * no name combining an edge with a region for SIP domains, so none is accepted.
+ */
+export const SIP_EDGES = ['ashburn', 'dublin', 'frankfurt', 'sao-paulo', 'singapore', 'sydney', 'tokyo', 'umatilla'] as const;
+const LEGACY_SIP_REGIONS = ['us1', 'us2', 'ie1', 'de1', 'sg1', 'jp1', 'br1', 'au1'];
+const INTERCONNECT_SIP_EDGES = [
+  ...['ashburn', 'san-jose', 'london', 'frankfurt', 'singapore', 'tokyo', 'sydney', 'sao-paulo'].map((edge) => `${edge}-ix`),
+  ...LEGACY_SIP_REGIONS.map((region) => `${region}-ix`),
+];
+
+/**
+ * The host names of a SIP domain, in any case: its own (acme.sip.twilio.com), and the ones
+ * phones use to reach it through a documented edge or legacy region (acme.sip.dublin.twilio.com,
+ * acme.sip.us1.twilio.com). The label is unique across Twilio, so each of these names this
+ * domain and no other; `acme.sip.sip.twilio.com` or `acme.sip.x.y.twilio.com` are not among them.
+ * A domain of another shape matches nothing.
+ */
+export function sipDomainHostPattern(domain: string): RegExp {
+  const label = /^([a-z0-9-]+)\.sip\.twilio\.com$/i.exec(domain)?.[1];
+  const locations = [...SIP_EDGES, ...LEGACY_SIP_REGIONS, ...INTERCONNECT_SIP_EDGES].join('|');
+  return label ? new RegExp(`^${label}\\.sip(?:\\.(?:${locations}))?\\.twilio\\.com$`, 'i') : /(?!)/;
+}
