@@ -10,12 +10,13 @@ import * as path from 'node:path';
 import leven from 'leven';
 import { parseDocument } from 'yaml';
 import {
+  DirectoryError,
   numberOf,
   validateDirectory,
   type DirectoryProblem,
   type RouterDirectory,
 } from '../lambda/directory';
-import { parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
+import { isKnownCountry, normalizeNumber, parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
 import { SIP_EDGES } from '../lambda/sipUri';
 import { validatePassword } from './twilio/validate';
 
@@ -78,7 +79,7 @@ function configKey(directoryPath: string): string {
   return `${CONFIG_NAMESPACE}:${CONFIG_KEY_OF[head] ?? head}${rest ?? ''}`;
 }
 
-function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string {
+function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown, defaultCountry: unknown): string {
   if (p.path === 'domain' && (rawDomain === undefined || rawDomain === null || rawDomain === '')) {
     return `${CONFIG_NAMESPACE}:domainName is required: the SIP domain's label (acme for acme.sip.twilio.com), unique across Twilio`;
   }
@@ -86,7 +87,7 @@ function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string 
     return `${CONFIG_NAMESPACE}:domainName: ${JSON.stringify(rawDomain)} must be lower-case letters, digits and "-" (acme for acme.sip.twilio.com)`;
   }
   const key = configKey(p.path);
-  if (typeof p.value === 'number' || typeof p.value === 'boolean') return notTextInYaml(key, p.value);
+  if (typeof p.value === 'number' || typeof p.value === 'boolean') return notTextInYaml(key, p.value, defaultCountry);
   if (/^users\[\d+\]\.username$/.test(p.path) && (p.value === undefined || p.value === null)) {
     return `${key.replace(/\.username$/, '')} has no username: every user needs one, a name (username: alice) or an E.164 number (username: "+14155550100")`;
   }
@@ -97,6 +98,8 @@ function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string 
   if (plusLost) {
     return `${key}: ${JSON.stringify(p.value)} has no "+" (written unquoted, ${plusLost} is a number in YAML, which drops the "+"): quote it, "${plusLost}"`;
   }
+  const national = typeof p.value === 'string' && p.message.startsWith('is not a valid E.164') ? nationalNumber(p.value, defaultCountry) : undefined;
+  if (national) return `${key}: ${JSON.stringify(p.value)} is a national number of ${defaultCountry} (the default country), not E.164: write it "${national}"`;
   return `${key}: ${JSON.stringify(p.value)} ${p.message}`;
 }
 
@@ -105,16 +108,25 @@ function lostPlus(digits: string): string | undefined {
   return /^\d+$/.test(digits) && parseE164(`+${digits}`) !== undefined ? `+${digits}` : undefined;
 }
 
+/** The E.164 form of digits that are a valid national number of the default country (`4155550199`, US: +14155550199). */
+function nationalNumber(digits: string, defaultCountry: unknown): string | undefined {
+  if (!/^\d+$/.test(digits) || typeof defaultCountry !== 'string' || !isKnownCountry(defaultCountry)) return undefined;
+  return normalizeNumber(digits, defaultCountry)?.e164;
+}
+
 /**
  * A value YAML read as a number or a boolean where sipline wants text: `username: 1001`, or
  * `username: +14155550100`, which YAML reads as the number 14155550100 (the "+" is a sign).
  * Pulumi hands lists to the program as JSON, so `pulumi preview` sees the same number as a
  * local read of the file, and says the same.
  */
-function notTextInYaml(key: string, value: number | boolean): string {
+function notTextInYaml(key: string, value: number | boolean, defaultCountry: unknown): string {
   const kind = typeof value === 'number' ? 'a number' : 'a boolean';
   const withPlus = typeof value === 'number' ? lostPlus(String(value)) : undefined;
   if (withPlus) return `${key}: ${value} is ${kind} in YAML (the "+" was lost): quote it, "${withPlus}"`;
+  // Quoted as it is, a national number would be refused next: say the E.164 form at once.
+  const national = typeof value === 'number' ? nationalNumber(String(value), defaultCountry) : undefined;
+  if (national) return `${key}: ${value} is ${kind} in YAML, and a national number of ${defaultCountry} (the default country): write it in E.164, quoted, "${national}"`;
   return `${key}: ${value} is ${kind} in YAML: quote it, "${value}"`;
 }
 
@@ -248,10 +260,12 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
 
   // The routing rules (countries, numbers, usernames, duplicates) live with the directory schema.
   try {
-    validateDirectory(routerDirectoryFrom(config), { describe: (p) => describeConfigProblem(p, rawDomain) });
+    validateDirectory(routerDirectoryFrom(config), { describe: (p) => describeConfigProblem(p, rawDomain, defaultCountry) });
   } catch (e) {
-    const message = (e as Error).message;
-    problems.push(...message.split('\n').slice(1).map((line) => line.replace(/^\s*-\s*/, '')));
+    if (!(e instanceof DirectoryError)) throw e;
+    // Left out, allowedCountries is [defaultCountry]: a bad default country is reported once, as itself.
+    const written = e.problems.filter((p) => rawCountries !== undefined || !p.path.startsWith('allowedCountries'));
+    problems.push(...written.map((p) => describeConfigProblem(p, rawDomain, defaultCountry)));
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid stack configuration:\n${[...new Set(problems)].map((p) => `  - ${p}`).join('\n')}`);
