@@ -16,6 +16,14 @@ async function dialTo(to: string, { user = 'alice', directory = US_AND_GB } = {}
   return { dial: dialOf(res.body as string), flow: res.headers['x-sipline-flow'], spoken: spokenOf(res.body as string) };
 }
 
+/** Refused with the malformed-destination apology, nothing dialed. */
+async function expectMalformed(to: string) {
+  const { dial, flow, spoken } = await dialTo(to);
+  expect(dial).toBeUndefined();
+  expect(flow).toBe('refused:malformed-destination');
+  expect(spoken).toBe(SPOKEN_REASONS['malformed-destination']);
+}
+
 describe('a local number in a global phone-context', () => {
   it.each([
     ['tel:', 'tel:2079460000;phone-context=+44'],
@@ -69,10 +77,7 @@ describe('a phone-context that gives no number', () => {
     ['one on a name', `sip:alice;phone-context=+1@${DOMAIN}`],
     ['one on a star code', 'tel:*69;phone-context=+1'],
   ])('is refused as a malformed destination: %s', async (_what, to) => {
-    const { dial, flow, spoken } = await dialTo(to);
-    expect(dial).toBeUndefined();
-    expect(flow).toBe('refused:malformed-destination');
-    expect(spoken).toBe(SPOKEN_REASONS['malformed-destination']);
+    await expectMalformed(to);
   });
 });
 
@@ -90,10 +95,7 @@ describe('a phone-context written against RFC 3966', () => {
     ['an empty parameter', 'tel:2079460000;;phone-context=+44'],
     ['a value that is neither a number nor a domain name', 'tel:2079460000;phone-context=-example.com'],
   ])('is refused as a malformed destination: %s', async (_what, to) => {
-    const { dial, flow, spoken } = await dialTo(to);
-    expect(dial).toBeUndefined();
-    expect(flow).toBe('refused:malformed-destination');
-    expect(spoken).toBe(SPOKEN_REASONS['malformed-destination']);
+    await expectMalformed(to);
   });
 
   it('still reads other parameters, with or without a value', async () => {
