@@ -10,12 +10,14 @@ import * as path from 'node:path';
 import leven from 'leven';
 import { parseDocument } from 'yaml';
 import {
+  DirectoryError,
   numberOf,
   validateDirectory,
   type DirectoryProblem,
   type RouterDirectory,
 } from '../lambda/directory';
-import { parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
+import { isKnownCountry, normalizeNumber, parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
+import { SIP_EDGES } from '../lambda/sipUri';
 import { validatePassword } from './twilio/validate';
 
 export const CONFIG_NAMESPACE = 'sipline';
@@ -26,8 +28,8 @@ export const CONFIG_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', '
 /** The keys of one `sipline:users` entry. */
 const USER_KEYS = ['username', 'number', 'password'];
 
-/** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`), from Twilio's edge list. */
-export const SIP_EDGES = ['ashburn', 'dublin', 'frankfurt', 'sao-paulo', 'singapore', 'sydney', 'tokyo', 'umatilla'] as const;
+/** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`): the router's list (lambda/sipUri.ts). */
+export { SIP_EDGES };
 export type SipEdge = (typeof SIP_EDGES)[number];
 
 export interface UserConfig {
@@ -77,7 +79,7 @@ function configKey(directoryPath: string): string {
   return `${CONFIG_NAMESPACE}:${CONFIG_KEY_OF[head] ?? head}${rest ?? ''}`;
 }
 
-function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string {
+function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown, defaultCountry: unknown): string {
   if (p.path === 'domain' && (rawDomain === undefined || rawDomain === null || rawDomain === '')) {
     return `${CONFIG_NAMESPACE}:domainName is required: the SIP domain's label (acme for acme.sip.twilio.com), unique across Twilio`;
   }
@@ -85,7 +87,7 @@ function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string 
     return `${CONFIG_NAMESPACE}:domainName: ${JSON.stringify(rawDomain)} must be lower-case letters, digits and "-" (acme for acme.sip.twilio.com)`;
   }
   const key = configKey(p.path);
-  if (typeof p.value === 'number' || typeof p.value === 'boolean') return notTextInYaml(key, p.value);
+  if (typeof p.value === 'number' || typeof p.value === 'boolean') return notTextInYaml(key, p.value, defaultCountry);
   if (/^users\[\d+\]\.username$/.test(p.path) && (p.value === undefined || p.value === null)) {
     return `${key.replace(/\.username$/, '')} has no username: every user needs one, a name (username: alice) or an E.164 number (username: "+14155550100")`;
   }
@@ -96,6 +98,8 @@ function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string 
   if (plusLost) {
     return `${key}: ${JSON.stringify(p.value)} has no "+" (written unquoted, ${plusLost} is a number in YAML, which drops the "+"): quote it, "${plusLost}"`;
   }
+  const national = typeof p.value === 'string' && p.message.startsWith('is not a valid E.164') ? nationalNumber(p.value, defaultCountry) : undefined;
+  if (national) return `${key}: ${JSON.stringify(p.value)} is a national number of ${defaultCountry} (the default country), not E.164: write it "${national}"`;
   return `${key}: ${JSON.stringify(p.value)} ${p.message}`;
 }
 
@@ -104,16 +108,25 @@ function lostPlus(digits: string): string | undefined {
   return /^\d+$/.test(digits) && parseE164(`+${digits}`) !== undefined ? `+${digits}` : undefined;
 }
 
+/** The E.164 form of digits that are a valid national number of the default country (`4155550199`, US: +14155550199). */
+function nationalNumber(digits: string, defaultCountry: unknown): string | undefined {
+  if (!/^\d+$/.test(digits) || typeof defaultCountry !== 'string' || !isKnownCountry(defaultCountry)) return undefined;
+  return normalizeNumber(digits, defaultCountry)?.e164;
+}
+
 /**
  * A value YAML read as a number or a boolean where sipline wants text: `username: 1001`, or
  * `username: +14155550100`, which YAML reads as the number 14155550100 (the "+" is a sign).
  * Pulumi hands lists to the program as JSON, so `pulumi preview` sees the same number as a
  * local read of the file, and says the same.
  */
-function notTextInYaml(key: string, value: number | boolean): string {
+function notTextInYaml(key: string, value: number | boolean, defaultCountry: unknown): string {
   const kind = typeof value === 'number' ? 'a number' : 'a boolean';
   const withPlus = typeof value === 'number' ? lostPlus(String(value)) : undefined;
   if (withPlus) return `${key}: ${value} is ${kind} in YAML (the "+" was lost): quote it, "${withPlus}"`;
+  // Quoted as it is, a national number would be refused next: say the E.164 form at once.
+  const national = typeof value === 'number' ? nationalNumber(String(value), defaultCountry) : undefined;
+  if (national) return `${key}: ${value} is ${kind} in YAML, and a national number of ${defaultCountry} (the default country): write it in E.164, quoted, "${national}"`;
   return `${key}: ${value} is ${kind} in YAML: quote it, "${value}"`;
 }
 
@@ -196,7 +209,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
         } else {
           // Never the value, even a number: it is a password.
           const kind = typeof password === 'number' ? 'is a number in YAML' : 'is not text';
-          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' <password>`);
+          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
         }
       }
       users.push({
@@ -247,10 +260,12 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
 
   // The routing rules (countries, numbers, usernames, duplicates) live with the directory schema.
   try {
-    validateDirectory(routerDirectoryFrom(config), { describe: (p) => describeConfigProblem(p, rawDomain) });
+    validateDirectory(routerDirectoryFrom(config), { describe: (p) => describeConfigProblem(p, rawDomain, defaultCountry) });
   } catch (e) {
-    const message = (e as Error).message;
-    problems.push(...message.split('\n').slice(1).map((line) => line.replace(/^\s*-\s*/, '')));
+    if (!(e instanceof DirectoryError)) throw e;
+    // Left out, allowedCountries is [defaultCountry]: a bad default country is reported once, as itself.
+    const written = e.problems.filter((p) => rawCountries !== undefined || !p.path.startsWith('allowedCountries'));
+    problems.push(...written.map((p) => describeConfigProblem(p, rawDomain, defaultCountry)));
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid stack configuration:\n${[...new Set(problems)].map((p) => `  - ${p}`).join('\n')}`);
@@ -418,14 +433,14 @@ export function clearTextSecretWarnings(stack: StackFile): string[] {
   const warnings: string[] = [];
   const token = stack.config[`${CONFIG_NAMESPACE}:twilioAuthToken`];
   if (token !== undefined && !isEncrypted(token)) {
-    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${stack.name}: pulumi config set --secret twilioAuthToken <token>`);
+    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${stack.name}: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)`);
   }
   const users = stack.config[`${CONFIG_NAMESPACE}:users`];
   if (Array.isArray(users)) {
     users.forEach((u: unknown, i) => {
       const password = (u as Record<string, unknown> | null)?.password;
       if (password !== undefined && password !== null && !isEncrypted(password)) {
-        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${stack.name}: pulumi config set --secret --path 'users[${i}].password' <password>`);
+        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${stack.name}: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
       }
     });
   }

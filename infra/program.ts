@@ -73,7 +73,7 @@ export function readStackInputs(): StackInputs {
   try {
     twilioAuthToken = cfg.requireSecret('twilioAuthToken');
   } catch {
-    throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:twilioAuthToken is not set: pulumi config set --secret twilioAuthToken <token>`);
+    throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:twilioAuthToken is not set: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)`);
   }
   try {
     // The router would refuse a malformed token on every call (503): fail the preview instead.

@@ -12,7 +12,7 @@ import type { Twilio } from 'twilio';
 import { twilioClient } from './client';
 import type { Context, Diff, Props, ResourceType } from './common';
 import { describeFailure, statusOf, TwilioFailure } from './errors';
-import type { TwilioConfig } from './providerConfig';
+import type { ProviderSettings, TwilioConfig } from './providerConfig';
 import { credential, credentialList } from './resources/credentials';
 import { callMapping, registrationMapping } from './resources/mappings';
 import { phoneNumber } from './resources/phoneNumber';
@@ -45,16 +45,24 @@ export class TwilioProvider implements provider.Provider {
   readonly schema = SCHEMA_TEXT;
   private client?: Twilio;
   private config?: TwilioConfig;
+  /** Why there is no client although Configure ran: no credentials (fine for a preview). */
+  private missing?: string;
 
   constructor(
     private readonly log: EngineLog = () => undefined,
     private readonly retry: RetryPolicy = defaultRetryPolicy(),
   ) {}
 
-  /** Called by Configure (server.ts) with the resolved configuration. */
-  configure(config: TwilioConfig): void {
-    this.config = config;
-    this.client = twilioClient(config, this.retry);
+  /** Called by Configure (server.ts) with the resolved configuration, which may lack credentials. */
+  configure(settings: ProviderSettings): void {
+    if ('missing' in settings) {
+      this.config = this.client = undefined;
+      this.missing = settings.missing;
+      return;
+    }
+    this.missing = undefined;
+    this.config = settings.credentials;
+    this.client = twilioClient(settings.credentials, this.retry);
   }
 
   async check(urn: string, olds: Props, news: Props): Promise<provider.CheckResult> {
@@ -119,8 +127,11 @@ export class TwilioProvider implements provider.Provider {
 
   /** Runs one resource operation with a client, engine logging and retry reports; words its failure. */
   private async run<T>(type: AnyType, name: string, urn: string, props: Props, op: (ctx: Context) => Promise<T>, id?: string): Promise<T> {
-    if (!this.client || !this.config) throw new Error('sipline-twilio was not configured: the engine calls Configure before any resource operation');
     const what = `${kindOf(type)} ${name} (${type.identity(props, id) || id})`;
+    // Check and Diff (all a preview runs) need no credentials; every operation that reaches
+    // Twilio does, and says what to set, as a gRPC error the engine shows on the resource.
+    if (this.missing) throw new Error(`${what}: sipline-twilio cannot call Twilio: ${this.missing}`);
+    if (!this.client || !this.config) throw new Error('sipline-twilio was not configured: the engine calls Configure before any resource operation');
     const log = (severity: LogSeverity, message: string) => this.log(severity, message, urn);
     const retry: RetryPolicy = {
       ...this.retry,

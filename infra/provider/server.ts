@@ -72,7 +72,11 @@ const toJs = (s: structproto.Struct | undefined): Record<string, unknown> => (s 
 
 function configOverrides(provider: TwilioProvider) {
   return {
-    /** Validates the stack's `sipline-twilio:*` config (with the environment's fallback); secrets come back secret. */
+    /**
+     * Validates the stack's `sipline-twilio:*` config (with the environment's fallback); secrets
+     * come back secret. Malformed values fail; missing credentials do not (a preview needs none,
+     * providerConfig.ts configFailures), and are reported by the first API operation.
+     */
     checkConfig(call: Call<provproto.CheckRequest>, callback: Callback<provproto.CheckResponse>) {
       const news = unwrap(toJs(call.request.getNews()));
       const resp = new provproto.CheckResponse();
@@ -100,7 +104,7 @@ function configOverrides(provider: TwilioProvider) {
       callback(null, resp);
     },
 
-    /** Resolves the configuration (args, else the deprecated variables, else the environment). */
+    /** Resolves the configuration (args, else the deprecated variables, else the environment), credentials or not. */
     configure(call: Call<provproto.ConfigureRequest>, callback: Callback<provproto.ConfigureResponse>) {
       try {
         const args = call.request.getArgs();

@@ -64,7 +64,8 @@ describe('parseStackConfig', () => {
     ['a duplicate username', { users: [{ username: 'bob' }, { username: 'bob' }] }, 'sipline:users[1].username: "bob" duplicates users[0].username'],
     ['a duplicate number', { users: [{ username: 'alice', number: '+14155550199' }, { username: 'bob', number: '+14155550199' }] }, 'sipline:users[1].number: "+14155550199" is already the number of users[0]'],
     ['a number that is another user\'s E.164 username', { users: [{ username: '+14155550100' }, { username: 'bob', number: '+14155550100' }] }, 'sipline:users[1].number: "+14155550100" is already the number of users[0]'],
-    ['a bound number that is not E.164', { users: [{ username: 'bob', number: '4155550100' }] }, 'sipline:users[0].number: "4155550100" is not a valid E.164 phone number'],
+    ['a bound number that is not E.164', { users: [{ username: 'bob', number: '555-0100' }] }, 'sipline:users[0].number: "555-0100" is not a valid E.164 phone number'],
+    ['a bound number written as a national one', { users: [{ username: 'bob', number: '4155550100' }] }, 'sipline:users[0].number: "4155550100" is a national number of US (the default country), not E.164: write it "+14155550100"'],
     ['a default caller ID that is not E.164', { defaultCallerId: '555-0123' }, 'sipline:defaultCallerId: "555-0123" is not a valid E.164 phone number'],
     ['a domain name with odd characters', { domainName: 'Acme_Corp' }, 'sipline:domainName: "Acme_Corp" must be lower-case letters, digits and "-"'],
     ['a missing domain name', { domainName: undefined }, 'sipline:domainName is required'],
@@ -157,8 +158,8 @@ describe('clear-text secrets in a stack file', () => {
 `);
     const warnings = clearTextSecretWarnings(readStackFile(file));
     expect(warnings).toEqual([
-      "sipline:twilioAuthToken is in clear text in Pulumi.prod.yaml: pulumi config set --secret twilioAuthToken <token>",
-      "sipline:users[0].password is in clear text in Pulumi.prod.yaml: pulumi config set --secret --path 'users[0].password' <password>",
+      "sipline:twilioAuthToken is in clear text in Pulumi.prod.yaml: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)",
+      "sipline:users[0].password is in clear text in Pulumi.prod.yaml: pulumi config set --secret --path 'users[0].password' (it prompts for the value, which then stays out of your shell history)",
     ]);
     expect(warnings.join()).not.toMatch(/Correct-Horse|0123456789abcdef/);
   });

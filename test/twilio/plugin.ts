@@ -84,6 +84,12 @@ export function projectPluginFolder(): string {
 export interface StartOptions {
   /** Extra environment for the `pulumi` process (e.g. TWILIO_* for the env fallback). */
   env?: Record<string, string>;
+  /**
+   * The `pulumi` process's own environment: this one's without any TWILIO_* variable (so a
+   * developer's shell never leaks into a test), or none at all (`empty`: only `env` and what the
+   * engine and language host add), as in a CI job given no Twilio secret.
+   */
+  environment?: 'inherit' | 'empty';
   /** The stack's `sipline-twilio:*` config, for PULUMI_CONFIG. */
   config?: Record<string, string>;
 }
@@ -109,8 +115,9 @@ export async function startPlugin(options: StartOptions = {}): Promise<Plugin> {
   const runPath = located.stdout.trim();
 
   const engine = await startEngine();
+  const inherited = options.environment === 'empty' ? {} : Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TWILIO_')));
   const env = {
-    ...process.env,
+    ...inherited,
     ...options.env,
     PULUMI_RUNTIME_TYPESCRIPT: 'true',
     PULUMI_PROJECT: 'sipline',
