@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import leven from 'leven';
 import { parseDocument } from 'yaml';
 import {
+  DirectoryError,
   numberOf,
   validateDirectory,
   type DirectoryGroup,
@@ -17,7 +18,8 @@ import {
   type NoAnswer,
   type RouterDirectory,
 } from '../lambda/directory';
-import { parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
+import { isKnownCountry, normalizeNumber, parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
+import { SIP_EDGES } from '../lambda/sipUri';
 import { validatePassword } from './twilio/validate';
 
 export const CONFIG_NAMESPACE = 'sipline';
@@ -30,6 +32,7 @@ export const CONFIG_KEYS = [
   'allowedCountries',
   'emergencyCalling',
   'secureSip',
+  'manageDialingPermissions',
   'users',
   'groups',
   'enhancedSip',
@@ -41,8 +44,8 @@ export const CONFIG_KEYS = [
 /** The keys of one `sipline:users` entry. */
 const USER_KEYS = ['username', 'number', 'password', 'noAnswer'];
 
-/** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`), from Twilio's edge list. */
-export const SIP_EDGES = ['ashburn', 'dublin', 'frankfurt', 'sao-paulo', 'singapore', 'sydney', 'tokyo', 'umatilla'] as const;
+/** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`): the router's list (lambda/sipUri.ts). */
+export { SIP_EDGES };
 export type SipEdge = (typeof SIP_EDGES)[number];
 
 export interface UserConfig {
@@ -68,6 +71,8 @@ export interface SiplineConfig {
    * phones that cannot do TLS: their REGISTER digests and call audio then cross the network in clear.
    */
   secureSip: boolean;
+  /** Whether the stack sets the account's Voice dialing permissions to allowedCountries (account-wide). */
+  manageDialingPermissions: boolean;
   users: UserConfig[];
   /** Hunt groups (lambda/directory.ts DirectoryGroup); none: []. */
   groups: DirectoryGroup[];
@@ -98,7 +103,7 @@ function configKey(directoryPath: string): string {
   return `${CONFIG_NAMESPACE}:${CONFIG_KEY_OF[head] ?? head}${rest ?? ''}`;
 }
 
-function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string {
+function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown, defaultCountry: unknown): string {
   if (p.path === 'domain' && (rawDomain === undefined || rawDomain === null || rawDomain === '')) {
     return `${CONFIG_NAMESPACE}:domainName is required: the SIP domain's label (acme for acme.sip.twilio.com), unique across Twilio`;
   }
@@ -111,7 +116,7 @@ function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string 
     const meant = closestName(name, p.known);
     return `${key}: unknown key (${meant ? `did you mean ${meant}? ` : ''}${p.message.replace(/^is not a setting of .*? \((.*)\)$/, '$1')})`;
   }
-  if (p.expects === undefined && (typeof p.value === 'number' || typeof p.value === 'boolean')) return notTextInYaml(key, p.value);
+  if (p.expects === undefined && (typeof p.value === 'number' || typeof p.value === 'boolean')) return notTextInYaml(key, p.value, defaultCountry);
   if (/^users\[\d+\]\.username$/.test(p.path) && (p.value === undefined || p.value === null)) {
     return `${key.replace(/\.username$/, '')} has no username: every user needs one, a name (username: alice) or an E.164 number (username: "+14155550100")`;
   }
@@ -125,6 +130,8 @@ function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string 
   if (plusLost) {
     return `${key}: ${JSON.stringify(p.value)} has no "+" (written unquoted, ${plusLost} is a number in YAML, which drops the "+"): quote it, "${plusLost}"`;
   }
+  const national = typeof p.value === 'string' && p.message.startsWith('is not a valid E.164') ? nationalNumber(p.value, defaultCountry) : undefined;
+  if (national) return `${key}: ${JSON.stringify(p.value)} is a national number of ${defaultCountry} (the default country), not E.164: write it "${national}"`;
   return `${key}: ${JSON.stringify(p.value)} ${p.message}`;
 }
 
@@ -133,16 +140,25 @@ function lostPlus(digits: string): string | undefined {
   return /^\d+$/.test(digits) && parseE164(`+${digits}`) !== undefined ? `+${digits}` : undefined;
 }
 
+/** The E.164 form of digits that are a valid national number of the default country (`4155550199`, US: +14155550199). */
+function nationalNumber(digits: string, defaultCountry: unknown): string | undefined {
+  if (!/^\d+$/.test(digits) || typeof defaultCountry !== 'string' || !isKnownCountry(defaultCountry)) return undefined;
+  return normalizeNumber(digits, defaultCountry)?.e164;
+}
+
 /**
  * A value YAML read as a number or a boolean where sipline wants text: `username: 1001`, or
  * `username: +14155550100`, which YAML reads as the number 14155550100 (the "+" is a sign).
  * Pulumi hands lists to the program as JSON, so `pulumi preview` sees the same number as a
  * local read of the file, and says the same.
  */
-function notTextInYaml(key: string, value: number | boolean): string {
+function notTextInYaml(key: string, value: number | boolean, defaultCountry: unknown): string {
   const kind = typeof value === 'number' ? 'a number' : 'a boolean';
   const withPlus = typeof value === 'number' ? lostPlus(String(value)) : undefined;
   if (withPlus) return `${key}: ${value} is ${kind} in YAML (the "+" was lost): quote it, "${withPlus}"`;
+  // Quoted as it is, a national number would be refused next: say the E.164 form at once.
+  const national = typeof value === 'number' ? nationalNumber(String(value), defaultCountry) : undefined;
+  if (national) return `${key}: ${value} is ${kind} in YAML, and a national number of ${defaultCountry} (the default country): write it in E.164, quoted, "${national}"`;
   return `${key}: ${value} is ${kind} in YAML: quote it, "${value}"`;
 }
 
@@ -230,7 +246,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
       const { username, number, password, noAnswer } = u as Record<string, unknown>;
       for (const extra of Object.keys(u).filter((k) => !USER_KEYS.includes(k))) {
         const meant = closestName(extra, USER_KEYS);
-        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number and password)`);
+        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number, password and noAnswer)`);
       }
       if (password !== undefined && password !== null) {
         // The Credential provider's own rule (Twilio's policy), named after the config key.
@@ -241,7 +257,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
         } else {
           // Never the value, even a number: it is a password.
           const kind = typeof password === 'number' ? 'is a number in YAML' : 'is not text';
-          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' <password>`);
+          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
         }
       }
       users.push({
@@ -265,24 +281,19 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     problems.push(`${CONFIG_NAMESPACE}:alarmEmail: ${JSON.stringify(alarmEmail)} is not an email address`);
   }
 
-  let emergencyCalling = false;
-  try {
-    emergencyCalling = asBoolean('emergencyCalling', values.emergencyCalling, false);
-  } catch (e) {
-    problems.push((e as Error).message);
-  }
-  let secureSip = true;
-  try {
-    secureSip = asBoolean('secureSip', values.secureSip, true);
-  } catch (e) {
-    problems.push((e as Error).message);
-  }
-  let enhancedSip = false;
-  try {
-    enhancedSip = asBoolean('enhancedSip', values.enhancedSip, false);
-  } catch (e) {
-    problems.push((e as Error).message);
-  }
+  // Each reported with the rest, not thrown: one preview lists every bad key.
+  const flag = (key: string, fallback: boolean): boolean => {
+    try {
+      return asBoolean(key, values[key], fallback);
+    } catch (e) {
+      problems.push((e as Error).message);
+      return fallback;
+    }
+  };
+  const emergencyCalling = flag('emergencyCalling', false);
+  const secureSip = flag('secureSip', true);
+  const manageDialingPermissions = flag('manageDialingPermissions', false);
+  const enhancedSip = flag('enhancedSip', false);
 
   const config: SiplineConfig = {
     domainName,
@@ -292,6 +303,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     allowedCountries: (rawCountries ?? [defaultCountry]) as string[],
     emergencyCalling,
     secureSip,
+    manageDialingPermissions,
     users,
     groups,
     enhancedSip,
@@ -303,10 +315,12 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
 
   // The routing rules (countries, numbers, usernames, duplicates) live with the directory schema.
   try {
-    validateDirectory(routerDirectoryFrom(config), { describe: (p) => describeConfigProblem(p, rawDomain) });
+    validateDirectory(routerDirectoryFrom(config), { describe: (p) => describeConfigProblem(p, rawDomain, defaultCountry) });
   } catch (e) {
-    const message = (e as Error).message;
-    problems.push(...message.split('\n').slice(1).map((line) => line.replace(/^\s*-\s*/, '')));
+    if (!(e instanceof DirectoryError)) throw e;
+    // Left out, allowedCountries is [defaultCountry]: a bad default country is reported once, as itself.
+    const written = e.problems.filter((p) => rawCountries !== undefined || !p.path.startsWith('allowedCountries'));
+    problems.push(...written.map((p) => describeConfigProblem(p, rawDomain, defaultCountry)));
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid stack configuration:\n${[...new Set(problems)].map((p) => `  - ${p}`).join('\n')}`);
@@ -488,14 +502,14 @@ export function clearTextSecretWarnings(stack: StackFile): string[] {
   const warnings: string[] = [];
   const token = stack.config[`${CONFIG_NAMESPACE}:twilioAuthToken`];
   if (token !== undefined && !isEncrypted(token)) {
-    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${stack.name}: pulumi config set --secret twilioAuthToken <token>`);
+    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${stack.name}: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)`);
   }
   const users = stack.config[`${CONFIG_NAMESPACE}:users`];
   if (Array.isArray(users)) {
     users.forEach((u: unknown, i) => {
       const password = (u as Record<string, unknown> | null)?.password;
       if (password !== undefined && password !== null && !isEncrypted(password)) {
-        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${stack.name}: pulumi config set --secret --path 'users[${i}].password' <password>`);
+        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${stack.name}: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
       }
     });
   }

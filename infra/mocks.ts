@@ -19,6 +19,18 @@ export const MOCK_API_ID = 'abc123';
 export const MOCK_API_ENDPOINT = `https://${MOCK_API_ID}.execute-api.${MOCK_REGION}.amazonaws.com`;
 export const MOCK_EXECUTION_ARN = `arn:aws:execute-api:${MOCK_REGION}:${MOCK_ACCOUNT}:${MOCK_API_ID}`;
 
+/** sipline-twilio's resource types (infra/provider/schema.json). */
+export const TWILIO = {
+  sipDomain: 'sipline-twilio:index:SipDomain',
+  credentialList: 'sipline-twilio:index:CredentialList',
+  credential: 'sipline-twilio:index:Credential',
+  registrationMapping: 'sipline-twilio:index:RegistrationCredentialListMapping',
+  callMapping: 'sipline-twilio:index:CallCredentialListMapping',
+  phoneNumber: 'sipline-twilio:index:PhoneNumberVoiceConfig',
+  dialingPermissions: 'sipline-twilio:index:VoiceDialingPermissions',
+} as const;
+export const MOCK_TWILIO_ACCOUNT = `AC${'0'.repeat(32)}`;
+
 /** Pulumi's wire marker for secret values (rpc.ts specialSigKey / specialSecretSig). */
 const SIG_KEY = '4dabf18193072939515e22adb298388d';
 const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
@@ -32,7 +44,7 @@ export interface RecordedResource {
   parent?: string;
   /** `type::name` of each resource in its `dependsOn` option, sorted; [] when none. */
   dependsOn: string[];
-  /** Inputs as the provider would receive them, secrets unwrapped; dynamic providers' code left out. */
+  /** Inputs as the provider would receive them, secrets unwrapped. */
   inputs: Record<string, unknown>;
   /** Top-level input names whose value was a secret. */
   secretInputs: string[];
@@ -58,6 +70,9 @@ export function unwrapSecrets(v: unknown): unknown {
   }
   return v;
 }
+
+/** A Twilio sid (prefix + 32 hex digits), deterministic per seed. */
+const twilioSid = (prefix: string, seed: string) => `${prefix}${hex(seed, 32)}`;
 
 /** Deterministic hex from a string: stable sids and ids across runs. */
 function hex(seed: string, length: number): string {
@@ -124,20 +139,33 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       const bytes = Buffer.from(hex(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`, 2 * Number(inputs.byteLength)), 'hex');
       return { hex: bytes.toString('hex'), b64Std: bytes.toString('base64'), b64Url: bytes.toString('base64url'), dec: BigInt(`0x${bytes.toString('hex')}`).toString() };
     }
-    case 'pulumi-nodejs:dynamic/twilio:SipDomain':
-      return { sid: `SD${hex(name, 32)}` };
-    case 'pulumi-nodejs:dynamic/twilio:CredentialList':
-      return { sid: `CL${hex(name, 32)}` };
-    case 'pulumi-nodejs:dynamic/twilio:Credential':
-      return { sid: `CR${hex(name, 32)}` };
-    case 'pulumi-nodejs:dynamic/twilio:RegistrationCredentialListMapping':
-    case 'pulumi-nodejs:dynamic/twilio:CallCredentialListMapping':
-      // Twilio: a mapping's sid is the credential list's sid.
-      return { sid: inputs.credentialListSid };
-    case 'pulumi-nodejs:dynamic/twilio:PhoneNumberVoiceConfig':
-      return { sid: `PN${hex(String(inputs.phoneNumber), 32)}` };
+    case TWILIO.sipDomain:
+      return { sid: twilioSid('SD', name) };
+    case TWILIO.credentialList:
+      return { sid: twilioSid('CL', name) };
+    case TWILIO.credential:
+      return { sid: twilioSid('CR', name) };
+    case TWILIO.phoneNumber:
+      return { sid: twilioSid('PN', String(inputs.phoneNumber)), previous: {} };
+    case TWILIO.dialingPermissions:
+      return { lowRiskCountries: inputs.allowedCountries, highRiskCountries: [], previous: {} };
     default:
       return type.startsWith('aws:') ? { arn: arn(type.split(':')[1].split('/')[0], physical) } : {};
+  }
+}
+
+/** Ids as sipline-twilio makes them (infra/provider/resources): sids, or sids joined by "/". */
+function twilioId(type: string, name: string, inputs: Record<string, unknown>, computed: Record<string, unknown>): string | undefined {
+  switch (type) {
+    case TWILIO.credential:
+      return `${inputs.credentialListSid}/${computed.sid}`;
+    case TWILIO.registrationMapping:
+    case TWILIO.callMapping:
+      return `${inputs.domainSid}/${inputs.credentialListSid}`;
+    case TWILIO.dialingPermissions:
+      return MOCK_TWILIO_ACCOUNT;
+    default:
+      return type.startsWith('sipline-twilio:') ? String(computed.sid) : undefined;
   }
 }
 
@@ -154,11 +182,12 @@ export class SiplineMocks implements pulumi.runtime.Mocks {
   readonly dependsOn = new Map<string, string[]>();
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-    const { __provider: _code, ...wireInputs } = args.inputs as Record<string, unknown>;
+    const wireInputs = args.inputs as Record<string, unknown>;
     const secretInputs = Object.keys(wireInputs).filter((k) => isSecretValue(wireInputs[k]));
     const inputs = unwrapSecrets(wireInputs) as Record<string, unknown>;
     const computed = args.custom ? computedOutputs(args.type, args.name, inputs) : {};
-    const id = args.custom ? args.id || mockId(args.type, args.name) : undefined; // args.id is "" unless importing
+    // args.id is "" unless importing
+    const id = args.custom ? args.id || twilioId(args.type, args.name, inputs, computed) || mockId(args.type, args.name) : undefined;
     // Secret inputs come back secret, as they would from the engine.
     const state = { ...wireInputs, ...computed };
     this.resources.push({
@@ -200,6 +229,13 @@ export interface RunOptions {
   project?: string;
   /** Evaluate as `pulumi preview` (unknown outputs) instead of `pulumi up`. */
   preview?: boolean;
+  /**
+   * Receives what the program logs with pulumi.log.warn. Without an engine (as under mocks) the
+   * SDK prints those to the console itself, as `warning: [runtime] ...` (@pulumi/pulumi
+   * log/index.js warn), a prefix `pulumi preview` never shows; a caller that shows warnings to a
+   * user (npm run plan) words them as the CLI does.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export interface RunResult {
@@ -241,6 +277,11 @@ export async function runSipline(options: RunOptions): Promise<RunResult> {
   // The entry point, not a copy: Pulumi.yaml's `main`.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const main = require('./index') as () => Promise<SiplineOutputs>;
+  // The program calls pulumi.log.warn through the SDK's log module, looked up at each call.
+  const log = pulumi.log as { warn: typeof pulumi.log.warn };
+  const sdkWarn = log.warn;
+  const { onWarning } = options;
+  if (onWarning) log.warn = async (message: string) => onWarning(message);
   const keys = new WeakMap<pulumi.Resource, string>();
   let outputs: SiplineOutputs | undefined;
   let failure: { error: unknown } | undefined;
@@ -270,6 +311,7 @@ export async function runSipline(options: RunOptions): Promise<RunResult> {
   } finally {
     // Every registration has reached the mocks once the RPC queue drains.
     await pulumi.runtime.disconnect();
+    log.warn = sdkWarn;
   }
   if (failure) throw failure.error;
   if (outputs === undefined) throw new Error('the program returned no outputs');

@@ -28,7 +28,7 @@ import {
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
-const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'enhancedSip', 'edge', 'alarmEmail'] as const;
+const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'enhancedSip', 'manageDialingPermissions', 'edge', 'alarmEmail'] as const;
 
 export interface StackInputs {
   config: SiplineConfig;
@@ -75,7 +75,7 @@ export function readStackInputs(): StackInputs {
   try {
     twilioAuthToken = cfg.requireSecret('twilioAuthToken');
   } catch {
-    throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:twilioAuthToken is not set: pulumi config set --secret twilioAuthToken <token>`);
+    throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:twilioAuthToken is not set: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)`);
   }
   try {
     // The router would refuse a malformed token on every call (503): fail the preview instead.
@@ -144,6 +144,7 @@ export async function main(): Promise<SiplineOutputs> {
     // (Linphone, Groundwire, Bria, MicroSIP, Telephone) supports it.
     secure: config.secureSip,
     emergencyCallingEnabled: config.emergencyCalling,
+    ...(config.manageDialingPermissions ? { dialingPermissions: config.allowedCountries } : {}),
     ...(config.edge === undefined ? {} : { edge: config.edge }),
   });
 

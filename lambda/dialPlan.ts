@@ -17,7 +17,7 @@ import {
   type CountryCode,
   type PstnRefusal,
 } from './phone';
-import { dialedAddressOf, globalPrefixOf } from './sipUri';
+import { dialedAddressOf, globalPrefixOf, sipDomainHostPattern } from './sipUri';
 
 /** Why a call was not connected; each is logged as `refused:<reason>` and has a spoken message (messages.ts). */
 export type RefusalReason =
@@ -109,7 +109,7 @@ export class DialPlan {
 
   constructor(directory: RouterDirectory) {
     this.domain = directory.domain;
-    this.domainHosts = domainHostsOf(directory.domain);
+    this.domainHosts = sipDomainHostPattern(directory.domain);
     this.defaultCountry = directory.defaultCountry as CountryCode;
     this.defaultCallerId = directory.defaultCallerId;
     this.allowedCountries = new Set(directory.allowedCountries ?? [directory.defaultCountry]);
@@ -326,18 +326,6 @@ function destinationOf(address: string | undefined): Destination | undefined {
   const prefix = globalPrefixOf(dialed.phoneContext);
   if (prefix === undefined || !/^[0-9]+$/.test(digits)) return undefined;
   return { target: `+${prefix}${digits}`, local: digits, contextCountry: countryOfGlobalDigits(prefix) };
-}
-
-/**
- * The host names of a SIP domain: its own (acme.sip.twilio.com) and the ones phones use to
- * reach it through an edge location or a legacy region (acme.sip.dublin.twilio.com,
- * acme.sip.us1.twilio.com: twilio.com/docs/voice/api/sip-registration), in any case. The
- * label is unique across Twilio, so each of these names this directory's domain and no other.
- */
-function domainHostsOf(domain: string): RegExp {
-  const label = /^([a-z0-9-]+)\.sip\.twilio\.com$/i.exec(domain)?.[1];
-  // The directory's schema allows no other shape; a domain that slipped past it matches nothing.
-  return label ? new RegExp(`^${label}\\.sip(?:\\.[a-z0-9-]+){0,2}\\.twilio\\.com$`, 'i') : /(?!)/;
 }
 
 function refused(reason: RefusalReason): Decision {

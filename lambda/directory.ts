@@ -138,8 +138,13 @@ export interface ValidateOptions {
   numbers?: NumberCheck;
 }
 
+// Codes ISO 3166 reserves for a country whose code is another (ISO 3166-1 "exceptionally
+// reserved"): the United Kingdom is GB, Greece GR.
+const RESERVED_COUNTRY_CODES: Record<string, string> = { UK: 'GB', EL: 'GR' };
+
 function countryProblem(code: unknown): string {
   const upper = typeof code === 'string' ? code.toUpperCase() : '';
+  if (RESERVED_COUNTRY_CODES[upper]) return `is not an ISO 3166 alpha-2 country code: did you mean ${RESERVED_COUNTRY_CODES[upper]}? (ISO 3166 only reserves ${upper})`;
   return isKnownCountry(upper) ? `is not an ISO 3166 alpha-2 country code: write it in upper case, ${upper}` : 'is not an ISO 3166 alpha-2 country code (like US or GB)';
 }
 

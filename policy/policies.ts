@@ -5,11 +5,11 @@
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
 
 export const TYPES = {
-  sipDomain: 'pulumi-nodejs:dynamic/twilio:SipDomain',
-  credential: 'pulumi-nodejs:dynamic/twilio:Credential',
-  registrationMapping: 'pulumi-nodejs:dynamic/twilio:RegistrationCredentialListMapping',
-  callMapping: 'pulumi-nodejs:dynamic/twilio:CallCredentialListMapping',
-  numberVoiceConfig: 'pulumi-nodejs:dynamic/twilio:PhoneNumberVoiceConfig',
+  sipDomain: 'sipline-twilio:index:SipDomain',
+  credential: 'sipline-twilio:index:Credential',
+  registrationMapping: 'sipline-twilio:index:RegistrationCredentialListMapping',
+  callMapping: 'sipline-twilio:index:CallCredentialListMapping',
+  numberVoiceConfig: 'sipline-twilio:index:PhoneNumberVoiceConfig',
   lambda: 'aws:lambda/function:Function',
   logGroup: 'aws:cloudwatch/logGroup:LogGroup',
 } as const;

@@ -75,10 +75,14 @@ const FORGED = 'bm90IGEgc2lnbmF0dXJlIGF0IGFsbA==';
 const repeats = 'a&'.repeat(100_000);
 const parameterWidth = Math.floor(WEBHOOK_BODY_LIMITS.maxBytes / WEBHOOK_BODY_LIMITS.maxParams) - 8;
 const largestUnderCaps = Array.from({ length: WEBHOOK_BODY_LIMITS.maxParams }, (_, i) => `P${String(i).padStart(3, '0')}=${'v'.repeat(parameterWidth)}`).join('&');
+// The audit's To, signed (so it reaches the dial plan): a local number in a context of 15,000
+// ones and an x, as To and Called, 30 kB under the caps; read with the old pattern, its To cost about 150 ms of CPU.
+const hostileTo = `sip:1;phone-context=+${'1'.repeat(15_000)}x@acme.sip.twilio.com`;
 const HOSTILE = {
   unsigned: { event: hostileEvent(repeats, null), status: 403 },
   forged: { event: hostileEvent(repeats, FORGED), status: 413 },
   underCaps: { event: hostileEvent(largestUnderCaps, FORGED), status: 403 },
+  signedTo: { event: webhookEvent({ ...outboundCall('bob', 'x'), To: hostileTo, Called: hostileTo }), status: 200 },
 };
 
 function childScript(mode: 'cold' | 'warm', bundle: string): string {
@@ -228,6 +232,7 @@ async function benchRouter(work: string, baselineDir: string): Promise<void> {
   figure('100,000-repeat unsigned body', hostile.unsigned.median, 'ms', 3, 10, hostileNote('unsigned', '200 kB of a&a&..., no signature: 403 before decoding'));
   figure('100,000-repeat forged body', hostile.forged.median, 'ms', 3, 10, hostileNote('forged', 'the same with a forged signature: 413 unparsed'));
   figure('largest forged body under the caps', hostile.underCaps.median, 'ms', 3, 10, hostileNote('underCaps', `${WEBHOOK_BODY_LIMITS.maxParams} parameters, ${WEBHOOK_BODY_LIMITS.maxBytes / 1024} KiB: parsed, 403`));
+  figure('signed 30 kB hostile To', hostile.signedTo.median, 'ms', 3, 10, hostileNote('signedTo', 'a phone-context of 15,000 ones and an x, as To and Called: refused unread, over 256 characters'));
   figure('memory after warm run, RSS', warm.rssMiB, 'MiB', 1, undefined, `(heap ${fmt(warm.heapMiB)} MiB)`);
 }
 
@@ -245,6 +250,13 @@ async function main(): Promise<void> {
   const { benchStack } = await import('./bench-stack');
   const { ms, resources } = await benchStack(1000);
   figure('stack with 1,000 users', ms, 'ms', 0, undefined, `(to evaluate under mocks: ${resources.toLocaleString('en')} resources)`);
+
+  const { benchProvider } = await import('./bench-provider');
+  const provider = await benchProvider();
+  for (const [what, bytes] of Object.entries(provider.stateBytes)) {
+    figure(`state per ${what}`, bytes / 1000, 'kB', 2, 2, '(one checkpoint entry: inputs + outputs as the engine stores them)');
+  }
+  figure('requests to create 100 credentials', provider.requestsFor100Credentials, '', 0, 100 + 5, `(through the plugin at once; ${provider.lookupsFor100Credentials} lookups)`);
   console.log(missed.length === 0 ? 'every figure with a target is within it' : `MISSED: ${missed.join(', ')} (a shared, noisy machine: run again before concluding)`);
 }
 

@@ -63,7 +63,13 @@ export function localStatePorts(): number[] {
 export function stackDirectory(stack: string): { directory: RouterDirectory; warnings: string[] } {
   const file = readStackFile(stackConfigPath(stack));
   const warnings = [...configKeyWarnings(Object.keys(file.config)), ...clearTextSecretWarnings(file)];
-  return { directory: routerDirectoryFrom(parseStackConfig(siplineValues(file))), warnings };
+  try {
+    return { directory: routerDirectoryFrom(parseStackConfig(siplineValues(file))), warnings };
+  } catch (e) {
+    // A mistyped key often explains the error (`domainNme` leaves domainName unset): say it first.
+    for (const warning of warnings) console.warn(`warning: ${warning}`);
+    throw e;
+  }
 }
 
 /** Writes the dev stack's directory where `npm run build`'s bundle looks for it (the end-to-end tests). */

@@ -35,12 +35,13 @@ const KEY_INPUTS: Record<string, string[]> = {
   'aws:lambda/permission:Permission': ['function', 'principal', 'sourceArn'],
   'aws:cloudwatch/metricAlarm:MetricAlarm': ['namespace', 'metricName', 'dimensions', 'statistic', 'threshold', 'period', 'alarmActions'],
   'random:index/randomPassword:RandomPassword': ['length', 'special', 'minUpper', 'minLower', 'minNumeric'],
-  'pulumi-nodejs:dynamic/twilio:SipDomain': ['domainName', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'sipRegistration', 'secure', 'emergencyCallingEnabled'],
-  'pulumi-nodejs:dynamic/twilio:CredentialList': ['friendlyName'],
-  'pulumi-nodejs:dynamic/twilio:Credential': ['credentialListSid', 'username', 'password'],
-  'pulumi-nodejs:dynamic/twilio:RegistrationCredentialListMapping': ['domainSid', 'credentialListSid'],
-  'pulumi-nodejs:dynamic/twilio:CallCredentialListMapping': ['domainSid', 'credentialListSid'],
-  'pulumi-nodejs:dynamic/twilio:PhoneNumberVoiceConfig': ['phoneNumber', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod'],
+  'sipline-twilio:index:SipDomain': ['domainName', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'sipRegistration', 'secure', 'emergencyCallingEnabled'],
+  'sipline-twilio:index:CredentialList': ['friendlyName'],
+  'sipline-twilio:index:Credential': ['credentialListSid', 'username', 'password'],
+  'sipline-twilio:index:RegistrationCredentialListMapping': ['domainSid', 'credentialListSid'],
+  'sipline-twilio:index:CallCredentialListMapping': ['domainSid', 'credentialListSid'],
+  'sipline-twilio:index:PhoneNumberVoiceConfig': ['phoneNumber', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod'],
+  'sipline-twilio:index:VoiceDialingPermissions': ['allowedCountries'],
 };
 
 export interface PlanConfig {
@@ -170,7 +171,8 @@ export async function renderPlan(result: RunResult, placeholders: string[] = [])
 export async function planStack(stack: string): Promise<string> {
   const { values, placeholders } = readPlanConfig(stackConfigPath(stack));
   const { runSipline } = await import('../infra/mocks');
-  const result = await runSipline({ config: values, secretKeys: ['twilioAuthToken', 'users'], stack });
+  // Worded as `pulumi preview` words a program's warning, without the SDK's engine-less `[runtime]`.
+  const result = await runSipline({ config: values, secretKeys: ['twilioAuthToken', 'users'], stack, onWarning: (message) => console.warn(`warning: ${message}`) });
   return renderPlan(result, placeholders);
 }
 

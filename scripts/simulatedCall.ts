@@ -2,7 +2,8 @@
  * Simulated Twilio voice webhooks, with the parameters Twilio sends and signed as Twilio signs
  * them: what `npm run call` sends, and what the tests and the bench send (test/lambda/fixtures.ts).
  *
- * The parameter sets are Twilio's documented ones, checked against captured webhooks:
+ * The parameter sets are Twilio's documented ones, checked against the parameter tables of the
+ * pages below (there is no Twilio account here, so no real webhook was captured to compare):
  * - a SIP domain's voice URL (twilio.com/docs/api/twilio-sip/sip-twiml): the call's own parameters,
  *   `Caller`/`Called` (the same SIP URIs as From/To), `SipDomain`, `SipDomainSid`, `SipCallId`,
  *   `SipSourceIp`, and `SipUsername`, the username that passed the credential challenge;
@@ -11,7 +12,8 @@
  *   `Caller`/`Called`, the geographic ones (`FromCity`... `ToCountry`, and the same as
  *   `Caller*`/`Called*`), `CallToken` and `StirVerstat` (the caller ID's STIR/SHAKEN
  *   verification).
- * Captured SIP-domain webhooks carry no geographic parameters, CallToken or StirVerstat.
+ * The SIP page lists no geographic parameter, CallToken or StirVerstat for a SIP domain's
+ * webhook, so none is sent with one.
  *
  * And what follows, on the URLs the router wrote into its answer (each one is the call's own
  * parameters, as above, plus those of the request, from Twilio's reference pages):

@@ -3,9 +3,9 @@
  * the list mapped for both registrations and calls, and every bound number's voice URL; the
  * domain and every number also get the voice fallback URL.
  *
- * Every Twilio object is a declared resource (infra/twilio's dynamic providers), never an SDK
- * call inside `apply`: `pulumi preview` shows it, `pulumi refresh` reads it, `pulumi destroy`
- * removes it.
+ * Every Twilio object is a declared resource of sipline's own provider plugin (infra/provider,
+ * declared through infra/twilio's classes), never an SDK call inside `apply`: `pulumi preview`
+ * shows it, `pulumi refresh` reads it, `pulumi destroy` removes it, `pulumi import` adopts it.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
@@ -18,6 +18,7 @@ import {
   PhoneNumberVoiceConfig,
   RegistrationCredentialListMapping,
   SipDomain,
+  VoiceDialingPermissions,
 } from '../twilio';
 
 export interface TwilioSipUser {
@@ -46,6 +47,11 @@ export interface TwilioSipArgs {
   /** TLS signalling and SRTP media required from every phone. */
   secure: boolean;
   emergencyCallingEnabled: boolean;
+  /**
+   * When given, the account's Voice dialing permissions are set to exactly these countries
+   * (low-risk numbers only): account-wide, so opt-in (`sipline:manageDialingPermissions`).
+   */
+  dialingPermissions?: string[];
   /** Edge phones register at; only changes the registrar host handed to users. */
   edge?: SipEdge;
 }
@@ -132,6 +138,8 @@ export class TwilioSip extends pulumi.ComponentResource {
         parent,
       );
     }
+
+    if (args.dialingPermissions) new VoiceDialingPermissions(`${name}-dialing-permissions`, { allowedCountries: args.dialingPermissions }, parent);
 
     this.domainSid = domain.sid;
     this.domainName = domain.domainName;

@@ -148,3 +148,71 @@ export function assertValid(kind: string, name: string, failures: FieldFailure[]
 function isPulumiOutputLike(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (typeof (value as { then?: unknown }).then === 'function' || typeof (value as { apply?: unknown }).apply === 'function');
 }
+
+// ---- each resource's rules, shared by the provider's Check (infra/provider) and the program's
+// resource classes (resources.ts), which check plain values at construction ----
+
+export interface ResourceRules {
+  rules: Record<string, FieldRule>;
+  required: string[];
+}
+
+export const SIP_DOMAIN: ResourceRules = {
+  rules: {
+    domainName: validateSipDomainName,
+    friendlyName: (v, f) => validateFriendlyName(v, f),
+    voiceUrl: validateUrl,
+    voiceMethod: validateHttpMethod,
+    voiceFallbackUrl: validateUrl,
+    voiceFallbackMethod: validateHttpMethod,
+    voiceStatusCallbackUrl: validateUrl,
+    voiceStatusCallbackMethod: validateHttpMethod,
+    sipRegistration: validateBoolean,
+    secure: validateBoolean,
+    emergencyCallingEnabled: validateBoolean,
+    emergencyCallerSid: (v, f) => validateSid(v, 'PN', f),
+  },
+  required: ['domainName'],
+};
+
+export const CREDENTIAL_LIST: ResourceRules = {
+  rules: { friendlyName: (v, f) => validateFriendlyName(v, f, true) },
+  required: ['friendlyName'],
+};
+
+export const CREDENTIAL: ResourceRules = {
+  rules: { credentialListSid: (v, f) => validateSid(v, 'CL', f), username: validateUsername, password: validatePassword },
+  required: ['credentialListSid', 'username', 'password'],
+};
+
+export const CREDENTIAL_LIST_MAPPING: ResourceRules = {
+  rules: { domainSid: (v, f) => validateSid(v, 'SD', f), credentialListSid: (v, f) => validateSid(v, 'CL', f) },
+  required: ['domainSid', 'credentialListSid'],
+};
+
+export const PHONE_NUMBER: ResourceRules = {
+  rules: {
+    phoneNumber: validateE164,
+    voiceUrl: validateUrl,
+    voiceMethod: validateHttpMethod,
+    voiceFallbackUrl: validateUrl,
+    voiceFallbackMethod: validateHttpMethod,
+    statusCallback: validateUrl,
+    statusCallbackMethod: validateHttpMethod,
+  },
+  required: ['phoneNumber', 'voiceUrl'],
+};
+
+export function validateCountryList(value: unknown, field = 'allowedCountries'): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return `${field} must list at least one ISO 3166 alpha-2 country code`;
+  const bad = value.filter((c) => c !== UNKNOWN && (typeof c !== 'string' || !/^[A-Z]{2}$/.test(c)));
+  return bad.length ? `${field}: ${bad.map((c) => JSON.stringify(c)).join(', ')} is not an ISO 3166 alpha-2 code (like US)` : undefined;
+}
+
+export const VOICE_DIALING_PERMISSIONS: ResourceRules = {
+  rules: { allowedCountries: validateCountryList },
+  required: ['allowedCountries'],
+};
+
+/** Every failure of `values` against a resource's rules (optionally with other required fields). */
+export const checkResource = (values: object, r: ResourceRules, required: string[] = r.required): FieldFailure[] => checkFields(values, r.rules, required);

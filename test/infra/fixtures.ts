@@ -46,12 +46,13 @@ export const TYPES = {
   subscription: 'aws:sns/topicSubscription:TopicSubscription',
   password: 'random:index/randomPassword:RandomPassword',
   randomId: 'random:index/randomId:RandomId',
-  sipDomain: 'pulumi-nodejs:dynamic/twilio:SipDomain',
-  credentialList: 'pulumi-nodejs:dynamic/twilio:CredentialList',
-  credential: 'pulumi-nodejs:dynamic/twilio:Credential',
-  registrationMapping: 'pulumi-nodejs:dynamic/twilio:RegistrationCredentialListMapping',
-  callMapping: 'pulumi-nodejs:dynamic/twilio:CallCredentialListMapping',
-  number: 'pulumi-nodejs:dynamic/twilio:PhoneNumberVoiceConfig',
+  sipDomain: 'sipline-twilio:index:SipDomain',
+  credentialList: 'sipline-twilio:index:CredentialList',
+  credential: 'sipline-twilio:index:Credential',
+  registrationMapping: 'sipline-twilio:index:RegistrationCredentialListMapping',
+  callMapping: 'sipline-twilio:index:CallCredentialListMapping',
+  number: 'sipline-twilio:index:PhoneNumberVoiceConfig',
+  dialingPermissions: 'sipline-twilio:index:VoiceDialingPermissions',
 } as const;
 
 /** The files of a recorded Lambda's code archive, by name. */

@@ -42,7 +42,7 @@ describe('npm run plan', () => {
   it('counts what it would create', () => {
     // 34 and a route and a permission per route of the router.
     expect(text).toMatch(new RegExp(`Resources: ${34 + 2 * Object.keys(ROUTES).length} to create`));
-    expect(text).toMatch(/ {4}3 pulumi-nodejs:dynamic\/twilio:Credential$/m);
+    expect(text).toMatch(/ {4}3 sipline-twilio:index:Credential$/m);
   });
 
   it('plans a user whose password is encrypted with that password, not a generated one', () => {

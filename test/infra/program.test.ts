@@ -47,7 +47,7 @@ describe('the sipline program with the demo config', () => {
       const router = one(TYPES.router);
       for (const r of [...mocks.resources.filter((x) => x.type.startsWith('aws:')), one(TYPES.randomId)]) expect(r.parent).toBe(`${router.type}::${router.name}`);
       const sip = one(TYPES.twilioSip);
-      for (const r of mocks.resources.filter((x) => x.type.startsWith('pulumi-nodejs:dynamic/twilio:') || x.type === TYPES.password)) {
+      for (const r of mocks.resources.filter((x) => x.type.startsWith('sipline-twilio:') || x.type === TYPES.password)) {
         expect(r.parent).toBe(`${sip.type}::${sip.name}`);
       }
     });
@@ -600,6 +600,23 @@ describe('two projects with a stack of the same name in one account', () => {
   it('keep the suffix in state: a random id with no keepers, so it never changes on its own', async () => {
     const { mocks } = await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS });
     expect(mocks.one(TYPES.randomId).inputs).toEqual({ byteLength: 4 });
+    });
+});
+
+describe('sipline:manageDialingPermissions', () => {
+  it('is off by default: the account-wide dialing permissions are left alone', async () => {
+    const run = await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS });
+    expect(run.mocks.ofType(TYPES.dialingPermissions)).toEqual([]);
+  });
+
+  it('when true, declares VoiceDialingPermissions for exactly allowedCountries, under TwilioSip', async () => {
+    const run = await runSipline({ config: demoConfig({ manageDialingPermissions: true }), secretKeys: SECRET_KEYS });
+    const permissions = run.mocks.one(TYPES.dialingPermissions);
+    expect(permissions).toMatchObject({ name: 'sipline-dialing-permissions', parent: `${TYPES.twilioSip}::sipline`, inputs: { allowedCountries: ['US', 'CA'] } });
+  });
+
+  it('refuses a value that is not a boolean, naming the key', async () => {
+    await expect(runSipline({ config: demoConfig({ manageDialingPermissions: 'yes' }), secretKeys: SECRET_KEYS })).rejects.toThrow('sipline:manageDialingPermissions: "yes" must be true or false');
   });
 });
 

@@ -31,7 +31,7 @@ describe('Pulumi.yaml', () => {
     // `allowedCountries` (optional, a list with no sensible default) would become required.
     const declared = Object.keys(project.config).sort();
     expect(declared).toEqual(
-      ['alarmEmail', 'defaultCallerId', 'defaultCountry', 'domainName', 'edge', 'emergencyCalling', 'enhancedSip', 'secureSip', 'twilioAuthToken'].map((k) => `sipline:${k}`),
+      ['alarmEmail', 'defaultCallerId', 'defaultCountry', 'domainName', 'edge', 'emergencyCalling', 'enhancedSip', 'manageDialingPermissions', 'secureSip', 'twilioAuthToken'].map((k) => `sipline:${k}`),
     );
     expect(project.config['sipline:twilioAuthToken'].secret).toBe(true);
   });

@@ -22,11 +22,10 @@ import { ResourceMonitorService } from '@pulumi/pulumi/proto/resource_grpc_pb';
 import { SupportsFeatureResponse } from '@pulumi/pulumi/proto/resource_pb';
 import { MockMonitor } from '@pulumi/pulumi/runtime/mocks';
 import * as ts from 'typescript';
-import { parse } from 'yaml';
 import { readStackFile } from '../../infra/config';
 import { SiplineMocks } from '../../infra/mocks';
+import { programDirectory, project, ROOT } from '../pulumiHost';
 
-const ROOT = path.resolve(__dirname, '../..');
 // gRPC and protobuf as @pulumi/pulumi itself loads them (its dependencies, not the project's).
 const fromPulumi = createRequire(require.resolve('@pulumi/pulumi'));
 const grpc = fromPulumi('@grpc/grpc-js') as typeof grpcTypes;
@@ -35,24 +34,7 @@ const RUN = require.resolve('@pulumi/pulumi/cmd/run');
 const PROBE = path.join(__dirname, 'tsnode-probe.js');
 const TOKEN = '0123456789abcdef0123456789abcdef';
 
-interface Project {
-  name: string;
-  main?: string;
-  runtime: string | { name: string; options?: Record<string, unknown> };
-  config?: Record<string, { default?: unknown }>;
-}
-const project = parse(fs.readFileSync(path.join(ROOT, 'Pulumi.yaml'), 'utf8')) as Project;
 const runtimeOptions = typeof project.runtime === 'string' ? {} : (project.runtime.options ?? {});
-
-/**
- * pkg/engine/project.go getPwdMain: a `main` that is a file runs from its directory, under its
- * base name; a directory runs as `.` from itself; none runs `.` from the project root.
- */
-function programDirectory(main: string | undefined): { pwd: string; entryPoint: string } {
-  if (!main) return { pwd: ROOT, entryPoint: '.' };
-  const full = path.resolve(ROOT, main);
-  return fs.statSync(full).isDirectory() ? { pwd: full, entryPoint: '.' } : { pwd: path.dirname(full), entryPoint: path.basename(full) };
-}
 
 /** main.go parseOptions + execRuntime: `typescript` defaults to true; `tsconfig` is passed as is. */
 function languageHostEnv(options: Record<string, unknown>): Record<string, string> {
@@ -124,12 +106,12 @@ interface Run {
  * `node <run> --monitor <addr> --project <p> --root-directory <root> --stack <s> --pwd <dir> <entry>`,
  * with PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS and the runtime options' variables.
  */
-async function runAsPulumi(address: string, options: Record<string, unknown>, exitAfterTsNode = false): Promise<Run> {
+async function runAsPulumi(address: string, options: Record<string, unknown>): Promise<Run> {
   const { pwd, entryPoint } = programDirectory(project.main);
   const { config, secretKeys } = devStackConfig();
   const args = [RUN, '--monitor', address, '--project', project.name, '--root-directory', ROOT, '--stack', 'dev', '--pwd', pwd, entryPoint];
   const env = { PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys), ...languageHostEnv(options) };
-  return runProbed(args, ROOT, env, exitAfterTsNode);
+  return runProbed(args, ROOT, env, false);
 }
 
 /**
@@ -195,8 +177,8 @@ describe('the program as the Pulumi CLI runs it (Pulumi.yaml runtime options, @p
     expect(programDirectory(project.main)).toEqual({ pwd: path.join(ROOT, 'infra'), entryPoint: 'index.ts' });
   });
 
-  it("compiles with the project's tsconfig.json, found from infra/", () => {
-    expect(run.probe.configFilePath).toBe(path.join(ROOT, 'tsconfig.json'));
+  it("compiles with infra/tsconfig.json, found from infra/, which extends the project's", () => {
+    expect(run.probe.configFilePath).toBe(path.join(ROOT, 'infra', 'tsconfig.json'));
   });
 
   it('type-checks every module it loads (not transpile-only), with every compiler option tsconfig.json sets', () => {
@@ -213,15 +195,19 @@ describe('the program as the Pulumi CLI runs it (Pulumi.yaml runtime options, @p
     const outputs = (stack?.state as { toJavaScript(): Record<string, unknown> }).toJavaScript();
     expect(Object.keys(outputs).sort()).toEqual(['alarmTopicArn', 'apiUrl', 'fallbackLogGroup', 'registrar', 'registrations', 'routerFunctionName', 'routerLogGroup', 'sipDomain']);
   });
+});
 
-  // What the `tsconfig` runtime option is for: without it, Pulumi looks for infra/tsconfig.json,
-  // finds none, and ts-node compiles with its built-in defaults. The test above would fail.
-  it('would compile with ts-node defaults, not the project settings, without the tsconfig runtime option', async () => {
-    const { tsconfig: _t, ...withoutTsconfig } = runtimeOptions;
-    const { probe } = await runAsPulumi(server.address, withoutTsconfig, true);
-    expect(probe.configFilePath).toBeNull();
-    expect(probe.compilerOptions.noUnusedLocals).toBeUndefined();
-    expect(probe.compilerOptions.module).toBe(ts.ModuleKind.NodeNext);
-    expect(probe.compilerOptions.module).not.toBe(projectCompilerOptions().module);
+describe('the sipline-twilio provider plugin as the engine runs it (@pulumi/pulumi/cmd/run-plugin, ts-node)', () => {
+  // plugin.go ExecPlugin -> main.go RunPlugin: `node <run-plugin> <plugin folder> <engine
+  // address>`, in the engine's working directory (the program's, infra/). The probe stops it
+  // once ts-node is set up: the options are the point (test/twilio/* drive the running plugin).
+  it("compiles the plugin, type-checked, with every compiler option the project's tsconfig.json sets", async () => {
+    const entry = project.plugins?.providers?.find((p) => p.name === 'sipline-twilio');
+    expect(entry).toBeDefined();
+    const { pwd } = programDirectory();
+    const { probe } = await runProbed([require.resolve('@pulumi/pulumi/cmd/run-plugin'), path.resolve(ROOT, entry!.path), '127.0.0.1:1'], pwd, { PULUMI_NODEJS_TYPESCRIPT: 'true' }, true);
+    expect(probe.transpileOnly).toBe(false);
+    expect(probe.configFilePath).toBe(path.join(ROOT, 'infra', 'tsconfig.json'));
+    expect(pick(probe.compilerOptions)).toEqual(projectCompilerOptions());
   }, 60_000);
 });

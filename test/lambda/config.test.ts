@@ -78,7 +78,8 @@ describe('parseStackConfig', () => {
     ['a duplicate username', { users: [{ username: 'bob' }, { username: 'bob' }] }, 'sipline:users[1].username: "bob" duplicates users[0].username'],
     ['a duplicate number', { users: [{ username: 'alice', number: '+14155550199' }, { username: 'bob', number: '+14155550199' }] }, 'sipline:users[1].number: "+14155550199" is already the number of users[0]'],
     ['a number that is another user\'s E.164 username', { users: [{ username: '+14155550100' }, { username: 'bob', number: '+14155550100' }] }, 'sipline:users[1].number: "+14155550100" is already the number of users[0]'],
-    ['a bound number that is not E.164', { users: [{ username: 'bob', number: '4155550100' }] }, 'sipline:users[0].number: "4155550100" is not a valid E.164 phone number'],
+    ['a bound number that is not E.164', { users: [{ username: 'bob', number: '555-0100' }] }, 'sipline:users[0].number: "555-0100" is not a valid E.164 phone number'],
+    ['a bound number written as a national one', { users: [{ username: 'bob', number: '4155550100' }] }, 'sipline:users[0].number: "4155550100" is a national number of US (the default country), not E.164: write it "+14155550100"'],
     ['a default caller ID that is not E.164', { defaultCallerId: '555-0123' }, 'sipline:defaultCallerId: "555-0123" is not a valid E.164 phone number'],
     ['a domain name with odd characters', { domainName: 'Acme_Corp' }, 'sipline:domainName: "Acme_Corp" must be lower-case letters, digits and "-"'],
     ['a missing domain name', { domainName: undefined }, 'sipline:domainName is required'],
@@ -149,7 +150,7 @@ describe('no answer, hunt groups and enhancedSip', () => {
     ['too long a ring', withAlice({ ringSeconds: 600 }), 'sipline:users[0].noAnswer.ringSeconds: 600 must be a whole number of seconds from 5 to 120'],
     ['a ring that is not whole seconds', withAlice({ ringSeconds: 12.5 }), 'sipline:users[0].noAnswer.ringSeconds: 12.5 must be a whole number'],
     ['a ring in words', withAlice({ ringSeconds: 'twenty' }), 'sipline:users[0].noAnswer.ringSeconds: "twenty" must be a whole number'],
-    ['a forward that is not E.164', withAlice({ forwardTo: '4155551234' }), 'sipline:users[0].noAnswer.forwardTo: "4155551234" is not a valid E.164 phone number'],
+    ['a forward that is not E.164', withAlice({ forwardTo: '4155551234' }), 'sipline:users[0].noAnswer.forwardTo: "4155551234" is a national number of US (the default country), not E.164: write it "+14155551234"'],
     ['a forward written unquoted', withAlice({ forwardTo: 14155551234 }), 'sipline:users[0].noAnswer.forwardTo: 14155551234 is a number in YAML (the "+" was lost): quote it, "+14155551234"'],
     ['a forward to a country not allowed', withAlice({ forwardTo: '+442079460000' }), 'sipline:users[0].noAnswer.forwardTo: "+442079460000" is refused by the toll-fraud guard: its country is not in sipline:allowedCountries'],
     ['a forward to a premium-rate number', withAlice({ forwardTo: '+19005551234' }), 'sipline:users[0].noAnswer.forwardTo: "+19005551234" is refused by the toll-fraud guard: only fixed-line, mobile, toll-free, VoIP and UAN numbers are dialed'],
@@ -170,7 +171,7 @@ describe('no answer, hunt groups and enhancedSip', () => {
     ['a group named by a number', withGroup({ name: '+14155550150' }), 'sipline:groups[0].name: "+14155550150" must be a name (like sales): give the group its number with number'],
     ['a group named as a user', withGroup({ name: 'bob' }), 'sipline:groups[0].name: "bob" duplicates users[1].username (users and groups share one namespace: phones dial both by name)'],
     ['a group named by an emergency code', withGroup({ name: '911' }), 'sipline:groups[0].name: "911" is an emergency number'],
-    ['a group whose number is not E.164', withGroup({ number: '4155550150' }), 'sipline:groups[0].number: "4155550150" is not a valid E.164 phone number'],
+    ['a group whose number is not E.164', withGroup({ number: '4155550150' }), 'sipline:groups[0].number: "4155550150" is a national number of US (the default country), not E.164: write it "+14155550150"'],
     ['a group whose number is a user\'s', withGroup({ number: '+14155550199' }), 'sipline:groups[0].number: "+14155550199" is already the number of users[0]'],
     ['a group with no members', withGroup({ members: [] }), 'sipline:groups[0].members: [] must be a list of 1 to 10 usernames'],
     ['a group of eleven', withGroup({ members: Array.from({ length: 11 }, () => 'bob') }), 'sipline:groups[0].members: ["bob"'],
@@ -264,8 +265,8 @@ describe('clear-text secrets in a stack file', () => {
 `);
     const warnings = clearTextSecretWarnings(readStackFile(file));
     expect(warnings).toEqual([
-      "sipline:twilioAuthToken is in clear text in Pulumi.prod.yaml: pulumi config set --secret twilioAuthToken <token>",
-      "sipline:users[0].password is in clear text in Pulumi.prod.yaml: pulumi config set --secret --path 'users[0].password' <password>",
+      "sipline:twilioAuthToken is in clear text in Pulumi.prod.yaml: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)",
+      "sipline:users[0].password is in clear text in Pulumi.prod.yaml: pulumi config set --secret --path 'users[0].password' (it prompts for the value, which then stays out of your shell history)",
     ]);
     expect(warnings.join()).not.toMatch(/Correct-Horse|0123456789abcdef/);
   });

@@ -108,6 +108,20 @@ describe('a second npm start that fails leaves the running one alone', () => {
     await firstStillAnswers();
   }, 60_000);
 
+  it('with a stack file it refuses: the "did you mean" warnings first, then the error they explain', async () => {
+    const stack = `mistyped.${process.pid}`;
+    const remove = writeStackFile(stack, 'config:\n  sipline:domainNme: acme\n  sipline:users:\n    - username: alice\n');
+    try {
+      const second = await runScript('local-server', [], { SIPLINE_STACK: stack, PORT: '0' });
+      expect(second.code).toBe(1);
+      const warning = second.stderr.indexOf('warning: sipline:domainNme is not a sipline setting and is ignored: did you mean sipline:domainName?');
+      const error = second.stderr.indexOf('  - sipline:domainName is required');
+      expect({ warning: warning >= 0, error: error >= 0, warningFirst: warning < error }).toEqual({ warning: true, error: true, warningFirst: true });
+    } finally {
+      remove();
+    }
+  });
+
   it('with a stack name that is none: names SIPLINE_STACK and the value', async () => {
     const second = await runScript('local-server', [], { SIPLINE_STACK: '../etc/x' });
     expect(second.code).toBe(1);

@@ -3,8 +3,11 @@ import { createServer } from 'node:net';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
+const SPECS = path.join(ROOT, 'node_modules/@twilio/cli-core/src/services/twilio-api');
 /** Twilio's own OpenAPI description of API 2010-04-01, as shipped with the Twilio CLI. */
-export const TWILIO_SPEC = path.join(ROOT, 'node_modules/@twilio/cli-core/src/services/twilio-api/twilio_api_v2010.json');
+export const TWILIO_SPEC = path.join(SPECS, 'twilio_api_v2010.json');
+/** ...and of Voice v1 (dialing permissions). */
+export const TWILIO_VOICE_SPEC = path.join(SPECS, 'twilio_voice_v1.json');
 const PRISM_BIN = path.join(ROOT, 'node_modules/.bin/prism');
 
 export interface PrismServer {
@@ -31,9 +34,9 @@ async function freePort(): Promise<number> {
  * says it is listening. Static mode (no -d): answers are the spec's examples, so they are
  * stable; every request is validated against the spec and a bad one gets 422.
  */
-export async function startPrism(timeoutMs = 45000): Promise<PrismServer> {
+export async function startPrism(spec = TWILIO_SPEC, timeoutMs = 45000): Promise<PrismServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(PRISM_BIN, ['mock', '-h', '127.0.0.1', '-p', String(port), TWILIO_SPEC], {
+  const child: ChildProcess = spawn(PRISM_BIN, ['mock', '-h', '127.0.0.1', '-p', String(port), spec], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

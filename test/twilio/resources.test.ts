@@ -1,6 +1,6 @@
 /**
  * The resource classes under Pulumi mocks: type tokens, the password kept secret, early
- * validation; and the serialized provider, which must capture no credential.
+ * validation.
  */
 import * as pulumi from '@pulumi/pulumi';
 
@@ -47,7 +47,7 @@ describe('resource classes', () => {
     tw = await import('../../infra/twilio');
   });
 
-  it('registers each resource under pulumi-nodejs:dynamic/twilio:<Name>', async () => {
+  it('registers each resource under sipline-twilio:index:<Name>', async () => {
     const domain = new tw.SipDomain('d', { domainName: 'acme.sip.twilio.com', sipRegistration: true });
     const list = new tw.CredentialList('l', { friendlyName: 'sipline-test-phones' });
     new tw.Credential('c', { credentialListSid: list.sid, username: 'alice', password: pulumi.secret('Correct-Horse-9') });
@@ -58,7 +58,7 @@ describe('resource classes', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(created.map((c) => c.type).sort()).toEqual(
       ['CallCredentialListMapping', 'Credential', 'CredentialList', 'PhoneNumberVoiceConfig', 'RegistrationCredentialListMapping', 'SipDomain']
-        .map((t) => `pulumi-nodejs:dynamic/twilio:${t}`)
+        .map((t) => `sipline-twilio:index:${t}`)
         .sort(),
     );
     const mapping = created.find((c) => c.name === 'k')!;
@@ -88,42 +88,10 @@ describe('resource classes', () => {
     expect(() => new tw.Credential('weak', { credentialListSid: CL, username: 'a', password: 'weak' })).toThrow(/Invalid Credential "weak": password breaks/);
     expect(() => new tw.CallCredentialListMapping('m', { domainSid: CL, credentialListSid: CL })).toThrow(/domainSid ".*" is not a SD sid/);
     expect(() => new tw.PhoneNumberVoiceConfig('p', { phoneNumber: '0415', voiceUrl: 'https://a.example/' })).toThrow(/not an E\.164 number/);
+    expect(() => new tw.VoiceDialingPermissions('v', { allowedCountries: ['us'] })).toThrow(/Invalid VoiceDialingPermissions "v": allowedCountries: "us" is not an ISO 3166 alpha-2 code/);
   });
 
   it('leaves values not known yet (Outputs) to the provider check', () => {
     expect(() => new tw.CallCredentialListMapping('later', { domainSid: pulumi.output(SD), credentialListSid: pulumi.output('anything') })).not.toThrow();
-  });
-});
-
-describe('serialized providers', () => {
-  const token = 'secret-token-that-must-not-be-serialized';
-  const saved = { ...process.env };
-  afterAll(() => {
-    process.env = saved;
-  });
-
-  it('capture no credential from the environment and do not bundle the twilio SDK', async () => {
-    process.env.TWILIO_ACCOUNT_SID = 'AC' + '0'.repeat(32);
-    process.env.TWILIO_AUTH_TOKEN = token;
-    const tw = await import('../../infra/twilio');
-    for (const provider of [
-      tw.sipDomainProvider,
-      tw.credentialListProvider,
-      tw.credentialProvider,
-      tw.phoneNumberVoiceConfigProvider,
-      tw.callCredentialListMappingProvider,
-      tw.registrationCredentialListMappingProvider,
-    ]) {
-      // Captured as a plain value, as pulumi.dynamic.Resource does.
-      const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
-      expect(sf.text).not.toContain(token);
-      expect(sf.text).toMatch(/require\(['"]twilio['"]\)/);
-      expect(sf.text).not.toContain('class RequestClient');
-      expect(sf.text.length).toBeLessThan(200_000);
-      // And it loads the way cmd/dynamic-provider loads it.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const loaded = (require('require-from-string') as (code: string) => { handler(): typeof provider })(sf.text).handler();
-      expect(Object.keys(loaded).sort()).toEqual(['check', 'create', 'delete', 'diff', 'read', 'update']);
-    }
   });
 });

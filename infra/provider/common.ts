@@ -1,0 +1,116 @@
+/**
+ * What every resource type in this provider implements, and the helpers they share.
+ */
+import type { Twilio } from 'twilio';
+import type { FieldFailure } from '../twilio/validate';
+import type { RetryPolicy } from './retry';
+
+export type Props = Record<string, unknown>;
+
+/** What a resource method gets besides its properties. */
+export interface Context {
+  client: Twilio;
+  accountSid: string;
+  retry: RetryPolicy;
+  /** A line the engine shows with the resource (pulumirpc.Engine Log). */
+  log(severity: 'info' | 'warning', message: string): void;
+}
+
+export interface Diff {
+  changes: boolean;
+  /** Properties whose change replaces the object. */
+  replaces: string[];
+  /** Every property that changes. */
+  diffs: string[];
+  deleteBeforeReplace: boolean;
+}
+
+export interface Read<O> {
+  id: string;
+  outputs: O;
+  /** Returned for an import (read from the id alone): the inputs that give this object. */
+  inputs?: Props;
+}
+
+export interface ResourceType<I extends Props, O extends Props> {
+  /** `sipline-twilio:index:<Name>`. */
+  token: string;
+  /** How messages name the Twilio object: its identity, else the id. */
+  identity(props: Partial<I> | undefined, id?: string): string;
+  /** Output/input properties that are always secret (the schema marks them too). */
+  secrets?: readonly string[];
+  check(olds: Props, news: Props): FieldFailure[];
+  diff(olds: O, news: I): Diff;
+  create(ctx: Context, inputs: I): Promise<{ id: string; outputs: O }>;
+  /**
+   * `state` undefined: an import, from the id alone; return `inputs` too. Undefined result: the
+   * object is gone (deleted in the console).
+   */
+  read(ctx: Context, id: string, state: O | undefined): Promise<Read<O> | undefined>;
+  update(ctx: Context, id: string, olds: O, news: I): Promise<O>;
+  delete(ctx: Context, id: string, state: O): Promise<void>;
+}
+
+/**
+ * `diff` shared by the resources. `olds` are the resource's last outputs (live values after a
+ * refresh), `news` the program's inputs. An optional input left undefined is not managed:
+ * Twilio keeps whatever it has (its default, or a console edit), so it never shows as a change.
+ * A field still unknown during preview counts as changed.
+ */
+export function diffFields(
+  olds: Props,
+  news: Props,
+  updatable: readonly string[],
+  replaceOnly: readonly string[],
+  normalize: Record<string, (v: unknown) => unknown> = {},
+): Diff {
+  const changed = (field: string) => {
+    if (news[field] === undefined) return false;
+    const norm = normalize[field] ?? ((v: unknown) => v);
+    return norm(olds[field]) !== norm(news[field]);
+  };
+  const replaces = replaceOnly.filter(changed);
+  const diffs = [...replaceOnly, ...updatable].filter(changed);
+  // Delete first: the replacement has the same identity (username, list, number) or would
+  // adopt the old object, so creating it first would collide with or adopt the object about
+  // to be deleted.
+  return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: replaces.length > 0 };
+}
+
+/** Drops undefined, null and "" values: Twilio's "not set" is null or "", Pulumi's an absent key. */
+export function compact<T extends Props>(obj: T): T {
+  const out: Props = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined && v !== null && v !== '') out[k] = v;
+  return out as T;
+}
+
+/** Picks the listed keys whose values are defined: the fields a request should send. */
+export function pickDefined<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (obj[k] !== undefined && obj[k] !== null) out[k] = obj[k];
+  return out;
+}
+
+/** Splits a composite id (`CL.../CR...`), checking each part's sid prefix. */
+export function splitId(token: string, id: string, prefixes: readonly string[]): string[] {
+  const parts = id.split('/');
+  const ok = parts.length === prefixes.length && parts.every((p, i) => new RegExp(`^${prefixes[i]}[0-9a-fA-F]{32}$`).test(p));
+  if (!ok) {
+    throw new Error(`${token} id "${id}" is not ${prefixes.map((p) => `${p}...`).join('/')} (${prefixes.map((p) => `${p} followed by 32 hex digits`).join(', then ')})`);
+  }
+  return parts;
+}
+
+/** Twilio answered that the object exists: 409, or 400 with one of these error codes. */
+export function conflictWith(...twilioCodes: number[]) {
+  return (err: unknown): boolean => {
+    const e = err as { status?: unknown; code?: unknown } | undefined;
+    return e?.status === 409 || (e?.status === 400 && twilioCodes.includes(e.code as number));
+  };
+}
+
+/** For `read`: a 404 means the object is gone (undefined); anything else is a failure. */
+export function goneAs404(err: unknown): undefined {
+  if ((err as { status?: unknown } | undefined)?.status === 404) return undefined;
+  throw err;
+}

@@ -1,0 +1,153 @@
+/**
+ * The sipline-twilio resource provider: the `Provider` object that @pulumi/pulumi/provider's
+ * `main` serves over gRPC (server.ts adds Configure and the config checks). It finds the
+ * resource type from the URN, moves secrets in and out of the engine's wire form (secrets.ts),
+ * validates inputs before any request, and words every failure as one message naming the
+ * resource, Twilio's error code and Twilio's text.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as provider from '@pulumi/pulumi/provider';
+import type { Twilio } from 'twilio';
+import { twilioClient } from './client';
+import type { Context, Diff, Props, ResourceType } from './common';
+import { describeFailure, statusOf, TwilioFailure } from './errors';
+import type { ProviderSettings, TwilioConfig } from './providerConfig';
+import { credential, credentialList } from './resources/credentials';
+import { callMapping, registrationMapping } from './resources/mappings';
+import { phoneNumber } from './resources/phoneNumber';
+import { sipDomain } from './resources/sipDomain';
+import { voiceDialingPermissions } from './resources/dialingPermissions';
+import { defaultRetryPolicy, isTransient, type RetryPolicy } from './retry';
+import { unwrap, wrap } from './secrets';
+
+/** The package schema: the contract the program's resource classes follow (test/twilio/schema.test.ts). */
+export const SCHEMA_PATH = path.join(__dirname, 'schema.json');
+export const SCHEMA_TEXT = fs.readFileSync(SCHEMA_PATH, 'utf8');
+export const VERSION: string = JSON.parse(SCHEMA_TEXT).version;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyType = ResourceType<any, any>;
+const TYPES: AnyType[] = [sipDomain, credentialList, credential, registrationMapping, callMapping, phoneNumber, voiceDialingPermissions];
+const BY_TOKEN = new Map(TYPES.map((t) => [t.token, t]));
+
+export type LogSeverity = 'info' | 'warning';
+export type EngineLog = (severity: LogSeverity, message: string, urn: string) => void;
+
+/** `urn:pulumi:stack::project::parent$type::name` -> type and name. */
+function parseUrn(urn: string): { token: string; name: string } {
+  const parts = urn.split('::');
+  return { token: (parts[2] ?? '').split('$').pop() ?? '', name: parts.slice(3).join('::') };
+}
+
+export class TwilioProvider implements provider.Provider {
+  readonly version = VERSION;
+  readonly schema = SCHEMA_TEXT;
+  private client?: Twilio;
+  private config?: TwilioConfig;
+  /** Why there is no client although Configure ran: no credentials (fine for a preview). */
+  private missing?: string;
+
+  constructor(
+    private readonly log: EngineLog = () => undefined,
+    private readonly retry: RetryPolicy = defaultRetryPolicy(),
+  ) {}
+
+  /** Called by Configure (server.ts) with the resolved configuration, which may lack credentials. */
+  configure(settings: ProviderSettings): void {
+    if ('missing' in settings) {
+      this.config = this.client = undefined;
+      this.missing = settings.missing;
+      return;
+    }
+    this.missing = undefined;
+    this.config = settings.credentials;
+    this.client = twilioClient(settings.credentials, this.retry);
+  }
+
+  async check(urn: string, olds: Props, news: Props): Promise<provider.CheckResult> {
+    const { type } = this.resolve(urn);
+    const n = unwrap(news);
+    const failures = type.check(unwrap(olds).values, n.values);
+    return { inputs: wrap(n.values, [...n.secretKeys, ...(type.secrets ?? [])]), failures };
+  }
+
+  async diff(_id: string, urn: string, olds: Props, news: Props): Promise<Diff> {
+    const { type } = this.resolve(urn);
+    return type.diff(unwrap(olds).values, unwrap(news).values);
+  }
+
+  async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
+    const { type, name } = this.resolve(urn);
+    const i = unwrap(inputs);
+    this.validate(type, name, {}, i.values);
+    const { id, outputs } = await this.run(type, name, urn, i.values, (ctx) => type.create(ctx, i.values));
+    return { id, outs: wrap(outputs, [...i.secretKeys, ...(type.secrets ?? [])]) };
+  }
+
+  async read(id: string, urn: string, props?: Props): Promise<provider.ReadResult> {
+    const { type, name } = this.resolve(urn);
+    const state = unwrap(props);
+    // What `pulumi import` sends: the id alone.
+    const importing = Object.keys(state.values).length === 0;
+    const found = await this.run(type, name, urn, state.values, (ctx) => type.read(ctx, id, importing ? undefined : state.values), id);
+    // An empty id tells the engine the object is gone (deleted outside Pulumi).
+    if (!found) return { id: '', props: {} };
+    const secrets = [...state.secretKeys, ...(type.secrets ?? [])];
+    return { id: found.id, props: wrap(found.outputs, secrets), ...(importing ? { inputs: wrap(found.inputs ?? {}, secrets) } : {}) };
+  }
+
+  async update(id: string, urn: string, olds: Props, news: Props): Promise<provider.UpdateResult> {
+    const { type, name } = this.resolve(urn);
+    const o = unwrap(olds);
+    const n = unwrap(news);
+    this.validate(type, name, o.values, n.values);
+    const outputs = await this.run(type, name, urn, n.values, (ctx) => type.update(ctx, id, o.values, n.values), id);
+    return { outs: wrap(outputs, [...n.secretKeys, ...(type.secrets ?? [])]) };
+  }
+
+  async delete(id: string, urn: string, props: Props): Promise<void> {
+    const { type, name } = this.resolve(urn);
+    const state = unwrap(props).values;
+    await this.run(type, name, urn, state, (ctx) => type.delete(ctx, id, state), id);
+  }
+
+  private resolve(urn: string): { type: AnyType; name: string } {
+    const { token, name } = parseUrn(urn);
+    const type = BY_TOKEN.get(token);
+    if (!type) throw new Error(`sipline-twilio has no resource type ${token} (known: ${[...BY_TOKEN.keys()].join(', ')})`);
+    return { type, name };
+  }
+
+  /** Inputs are checked before any request; the message names the resource and every bad field. */
+  private validate(type: AnyType, name: string, olds: Props, news: Props): void {
+    const failures = type.check(olds, news);
+    if (failures.length) throw new Error(`Invalid ${kindOf(type)} ${name}: ${failures.map((f) => f.reason).join('; ')}`);
+  }
+
+  /** Runs one resource operation with a client, engine logging and retry reports; words its failure. */
+  private async run<T>(type: AnyType, name: string, urn: string, props: Props, op: (ctx: Context) => Promise<T>, id?: string): Promise<T> {
+    const what = `${kindOf(type)} ${name} (${type.identity(props, id) || id})`;
+    // Check and Diff (all a preview runs) need no credentials; every operation that reaches
+    // Twilio does, and says what to set, as a gRPC error the engine shows on the resource.
+    if (this.missing) throw new Error(`${what}: sipline-twilio cannot call Twilio: ${this.missing}`);
+    if (!this.client || !this.config) throw new Error('sipline-twilio was not configured: the engine calls Configure before any resource operation');
+    const log = (severity: LogSeverity, message: string) => this.log(severity, message, urn);
+    const retry: RetryPolicy = {
+      ...this.retry,
+      onRetry: (err, attempt, delay) =>
+        log('info', `Twilio ${statusOf(err) !== undefined ? `answered ${statusOf(err)}` : 'could not be reached'} for ${what}; retry ${attempt} of ${this.retry.maxAttempts - 1} in ${delay} ms`),
+    };
+    try {
+      return await op({ client: this.client, accountSid: this.config.accountSid, retry, log });
+    } catch (err) {
+      // Twilio's answers (and dropped connections) are worded with the resource; the provider's
+      // own refusals already explain themselves and get the resource in front.
+      if (err instanceof TwilioFailure && err.httpStatus === undefined) throw new TwilioFailure(`${what}: ${err.message}`);
+      if (statusOf(err) !== undefined || isTransient(err)) throw describeFailure(what, err);
+      throw new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+const kindOf = (type: AnyType) => type.token.split(':').pop()!;

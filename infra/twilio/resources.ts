@@ -1,0 +1,223 @@
+/**
+ * The program's side of the sipline-twilio provider (infra/provider): one typed
+ * `pulumi.CustomResource` class per resource in its package schema (infra/provider/schema.json,
+ * token `sipline-twilio:index:<Name>`), with the same property names and secrets
+ * (test/twilio/schema.test.ts checks both). Only these properties go into state: no code.
+ *
+ * Plain input values are validated in the constructor with the provider's own rules, so a bad
+ * value fails `pulumi preview` at the line that declared it; values not known yet (Outputs) are
+ * left to the provider's Check.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { assertValid, checkResource, CREDENTIAL, CREDENTIAL_LIST, CREDENTIAL_LIST_MAPPING, PHONE_NUMBER, SIP_DOMAIN, VOICE_DIALING_PERMISSIONS, type ResourceRules } from './validate';
+
+type HttpMethod = 'GET' | 'POST';
+
+/**
+ * Options every sipline Twilio resource gets. deleteBeforeReplace: creating the replacement
+ * first would adopt (or collide with) the very object Pulumi deletes next; it also covers
+ * `pulumi up --replace`, which never consults the provider's diff.
+ */
+function options(opts: pulumi.CustomResourceOptions | undefined, secrets: string[] = []): pulumi.CustomResourceOptions {
+  return {
+    deleteBeforeReplace: true,
+    ...opts,
+    ...(secrets.length ? { additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] } : {}),
+  };
+}
+
+/** Validates the plain values of `args` (Outputs and Promises are checked by the provider). */
+function validate(kind: string, name: string, args: object, rules: ResourceRules): void {
+  assertValid(kind, name, checkResource(args, rules));
+}
+
+/** Every output property starts undefined: the engine fills it in. */
+const outputs = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, undefined]));
+
+// ---------------------------------------------------------------- SipDomain
+
+export interface SipDomainArgs {
+  /** Full name, e.g. acme.sip.twilio.com. A change renames the domain in place. */
+  domainName: pulumi.Input<string>;
+  friendlyName?: pulumi.Input<string>;
+  voiceUrl?: pulumi.Input<string>;
+  voiceMethod?: pulumi.Input<HttpMethod>;
+  voiceFallbackUrl?: pulumi.Input<string>;
+  voiceFallbackMethod?: pulumi.Input<HttpMethod>;
+  voiceStatusCallbackUrl?: pulumi.Input<string>;
+  voiceStatusCallbackMethod?: pulumi.Input<HttpMethod>;
+  sipRegistration?: pulumi.Input<boolean>;
+  secure?: pulumi.Input<boolean>;
+  emergencyCallingEnabled?: pulumi.Input<boolean>;
+  /** PN... sid of an owned number used as the emergency call-back number. */
+  emergencyCallerSid?: pulumi.Input<string>;
+}
+
+
+/** A Twilio SIP domain that phones register to and place calls through. Id: SD... */
+export class SipDomain extends pulumi.CustomResource {
+  static readonly __pulumiType = 'sipline-twilio:index:SipDomain';
+  declare readonly sid: pulumi.Output<string>;
+  declare readonly domainName: pulumi.Output<string>;
+  declare readonly friendlyName: pulumi.Output<string | undefined>;
+  declare readonly voiceUrl: pulumi.Output<string | undefined>;
+  declare readonly voiceMethod: pulumi.Output<string | undefined>;
+  declare readonly voiceFallbackUrl: pulumi.Output<string | undefined>;
+  declare readonly voiceFallbackMethod: pulumi.Output<string | undefined>;
+  declare readonly voiceStatusCallbackUrl: pulumi.Output<string | undefined>;
+  declare readonly voiceStatusCallbackMethod: pulumi.Output<string | undefined>;
+  declare readonly sipRegistration: pulumi.Output<boolean | undefined>;
+  declare readonly secure: pulumi.Output<boolean | undefined>;
+  declare readonly emergencyCallingEnabled: pulumi.Output<boolean | undefined>;
+  declare readonly emergencyCallerSid: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: SipDomainArgs, opts?: pulumi.CustomResourceOptions) {
+    validate('SipDomain', name, args, SIP_DOMAIN);
+    super(SipDomain.__pulumiType, name, { ...outputs(['sid', ...Object.keys(SIP_DOMAIN.rules)]), ...args }, options(opts));
+  }
+}
+
+// ---------------------------------------------------------------- CredentialList
+
+export interface CredentialListArgs {
+  /** Adoption key: keep it unique within the account (prefix it with the stack name). */
+  friendlyName: pulumi.Input<string>;
+}
+
+/** A list of SIP credentials that domains authenticate against. Id: CL... */
+export class CredentialList extends pulumi.CustomResource {
+  static readonly __pulumiType = 'sipline-twilio:index:CredentialList';
+  declare readonly sid: pulumi.Output<string>;
+  declare readonly friendlyName: pulumi.Output<string>;
+
+  constructor(name: string, args: CredentialListArgs, opts?: pulumi.CustomResourceOptions) {
+    validate('CredentialList', name, args, CREDENTIAL_LIST);
+    super(CredentialList.__pulumiType, name, { sid: undefined, ...args }, options(opts));
+  }
+}
+
+// ---------------------------------------------------------------- Credential
+
+export interface CredentialArgs {
+  /** CL... sid. A change replaces the credential. */
+  credentialListSid: pulumi.Input<string>;
+  /** Up to 32 characters, unique in the list. A change replaces the credential. */
+  username: pulumi.Input<string>;
+  /** Kept secret in state (inputs and outputs) even if given as plain text. Updates in place. */
+  password: pulumi.Input<string>;
+}
+
+/** One SIP username and password in a CredentialList. Id: CL.../CR... */
+export class Credential extends pulumi.CustomResource {
+  static readonly __pulumiType = 'sipline-twilio:index:Credential';
+  static readonly secretProperties = ['password'];
+  declare readonly sid: pulumi.Output<string>;
+  declare readonly credentialListSid: pulumi.Output<string>;
+  declare readonly username: pulumi.Output<string>;
+  declare readonly password: pulumi.Output<string>;
+
+  constructor(name: string, args: CredentialArgs, opts?: pulumi.CustomResourceOptions) {
+    validate('Credential', name, args, CREDENTIAL);
+    // Secret as an input too: state keeps inputs as well as outputs, and
+    // additionalSecretOutputs only covers the latter.
+    super(Credential.__pulumiType, name, { sid: undefined, ...args, password: pulumi.secret(args.password) }, options(opts, Credential.secretProperties));
+  }
+}
+
+// ---------------------------------------------------------------- mappings
+
+export interface CredentialListMappingArgs {
+  /** SD... sid of the domain. A change replaces the mapping. */
+  domainSid: pulumi.Input<string>;
+  /** CL... sid of the credential list. A change replaces the mapping. */
+  credentialListSid: pulumi.Input<string>;
+}
+
+
+/** Lets phones whose credentials are in the list REGISTER to the domain. Id: SD.../CL... */
+export class RegistrationCredentialListMapping extends pulumi.CustomResource {
+  static readonly __pulumiType = 'sipline-twilio:index:RegistrationCredentialListMapping';
+  declare readonly domainSid: pulumi.Output<string>;
+  declare readonly credentialListSid: pulumi.Output<string>;
+
+  constructor(name: string, args: CredentialListMappingArgs, opts?: pulumi.CustomResourceOptions) {
+    validate('RegistrationCredentialListMapping', name, args, CREDENTIAL_LIST_MAPPING);
+    super(RegistrationCredentialListMapping.__pulumiType, name, { ...args }, options(opts));
+  }
+}
+
+/** Lets phones whose credentials are in the list place calls (INVITE) through the domain. Id: SD.../CL... */
+export class CallCredentialListMapping extends pulumi.CustomResource {
+  static readonly __pulumiType = 'sipline-twilio:index:CallCredentialListMapping';
+  declare readonly domainSid: pulumi.Output<string>;
+  declare readonly credentialListSid: pulumi.Output<string>;
+
+  constructor(name: string, args: CredentialListMappingArgs, opts?: pulumi.CustomResourceOptions) {
+    validate('CallCredentialListMapping', name, args, CREDENTIAL_LIST_MAPPING);
+    super(CallCredentialListMapping.__pulumiType, name, { ...args }, options(opts));
+  }
+}
+
+// ---------------------------------------------------------------- PhoneNumberVoiceConfig
+
+export interface PhoneNumberVoiceConfigArgs {
+  /** E.164 number the account already owns. A change replaces (restores the old number). */
+  phoneNumber: pulumi.Input<string>;
+  voiceUrl: pulumi.Input<string>;
+  voiceMethod?: pulumi.Input<HttpMethod>;
+  voiceFallbackUrl?: pulumi.Input<string>;
+  voiceFallbackMethod?: pulumi.Input<HttpMethod>;
+  statusCallback?: pulumi.Input<string>;
+  statusCallbackMethod?: pulumi.Input<HttpMethod>;
+}
+
+
+/**
+ * Points an owned Twilio number's incoming calls at a webhook; on delete puts back the
+ * settings it changed. Never buys or releases the number. Id: PN...
+ */
+export class PhoneNumberVoiceConfig extends pulumi.CustomResource {
+  static readonly __pulumiType = 'sipline-twilio:index:PhoneNumberVoiceConfig';
+  declare readonly sid: pulumi.Output<string>;
+  declare readonly phoneNumber: pulumi.Output<string>;
+  declare readonly voiceUrl: pulumi.Output<string | undefined>;
+  declare readonly voiceMethod: pulumi.Output<string | undefined>;
+  declare readonly voiceFallbackUrl: pulumi.Output<string | undefined>;
+  declare readonly voiceFallbackMethod: pulumi.Output<string | undefined>;
+  declare readonly statusCallback: pulumi.Output<string | undefined>;
+  declare readonly statusCallbackMethod: pulumi.Output<string | undefined>;
+  declare readonly voiceApplicationSid: pulumi.Output<string | undefined>;
+  declare readonly trunkSid: pulumi.Output<string | undefined>;
+  /** The value each managed setting had before sipline set it; restored on delete. */
+  declare readonly previous: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: PhoneNumberVoiceConfigArgs, opts?: pulumi.CustomResourceOptions) {
+    validate('PhoneNumberVoiceConfig', name, args, PHONE_NUMBER);
+    super(PhoneNumberVoiceConfig.__pulumiType, name, { ...outputs(['sid', 'voiceApplicationSid', 'trunkSid', 'previous', ...Object.keys(PHONE_NUMBER.rules)]), ...args }, options(opts));
+  }
+}
+
+// ---------------------------------------------------------------- VoiceDialingPermissions
+
+export interface VoiceDialingPermissionsArgs {
+  /** ISO 3166 alpha-2 codes: the only countries whose low-risk numbers phones may dial. */
+  allowedCountries: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * The whole account's Voice geographic permissions: exactly `allowedCountries` have low-risk
+ * numbers enabled; high-risk special and toll-fraud numbers are disabled everywhere. Restored
+ * on delete. Id: the account sid (one per account).
+ */
+export class VoiceDialingPermissions extends pulumi.CustomResource {
+  static readonly __pulumiType = 'sipline-twilio:index:VoiceDialingPermissions';
+  declare readonly allowedCountries: pulumi.Output<string[]>;
+  declare readonly lowRiskCountries: pulumi.Output<string[]>;
+  declare readonly highRiskCountries: pulumi.Output<string[]>;
+  declare readonly previous: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: VoiceDialingPermissionsArgs, opts?: pulumi.CustomResourceOptions) {
+    validate('VoiceDialingPermissions', name, args, VOICE_DIALING_PERMISSIONS);
+    super(VoiceDialingPermissions.__pulumiType, name, { ...outputs(['lowRiskCountries', 'highRiskCountries', 'previous']), ...args }, opts);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The sipline-twilio provider's figures for `npm run bench`:
+ * - state bytes per resource, as the engine stores a resource in the checkpoint (apitype
+ *   ResourceV3: urn, type, id, inputs, outputs, parent, provider, dependencies), secrets
+ *   encrypted the way the passphrase secrets manager does ("v1:" + base64 nonce + ":" + base64
+ *   AES-256-GCM ciphertext with its tag), for a credential, a number and the domain. The inputs
+ *   are those the real program declares for the dev stack (under the mocks); the outputs are
+ *   what the real plugin returns from Create over gRPC, against Twilio-shaped answers;
+ * - the requests the plugin makes to create 100 credentials at once.
+ *
+ *   npx tsx scripts/bench-provider.ts
+ */
+import { randomBytes } from 'node:crypto';
+import { runSipline, TWILIO, type RecordedResource } from '../infra/mocks';
+import { demoConfig, SECRET_KEYS } from '../test/infra/fixtures';
+import { isSecret, ProviderClient, secret, startPlugin, urnOf } from '../test/twilio/plugin';
+import { ScriptedTwilio } from '../test/twilio/scripted';
+
+const AC = 'AC' + '0123456789abcdef'.repeat(2);
+const API = `/2010-04-01/Accounts/${AC}`;
+const sid = (prefix: string, n: number) => `${prefix}${n.toString(16).padStart(32, '0')}`;
+const SD = sid('SD', 1);
+const CL = sid('CL', 2);
+const CR = sid('CR', 3);
+const PN = sid('PN', 4);
+
+/** A secret as the engine writes it to the checkpoint with the passphrase secrets manager. */
+function encrypted(value: unknown): Record<string, string> {
+  const plaintext = Buffer.from(JSON.stringify(value));
+  const ciphertext = Buffer.concat([randomBytes(plaintext.length), randomBytes(16)]);
+  return { '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', ciphertext: `v1:${randomBytes(12).toString('base64')}:${ciphertext.toString('base64')}` };
+}
+const encryptSecrets = (props: Record<string, unknown>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, isSecret(v) ? encrypted(v.value) : v]));
+
+/** The checkpoint entry of one resource (apitype.ResourceV3), JSON as the engine writes it. */
+function stateEntry(r: RecordedResource, id: string, inputs: Record<string, unknown>, outputs: Record<string, unknown>, dependencies: string[]): number {
+  const entry = {
+    urn: urnOf(r.type, r.name),
+    custom: true,
+    id,
+    type: r.type,
+    inputs: encryptSecrets(inputs),
+    outputs: encryptSecrets(outputs),
+    parent: 'urn:pulumi:dev::sipline::sipline:index:TwilioSip::sipline',
+    dependencies,
+    provider: 'urn:pulumi:dev::sipline::pulumi:providers:sipline-twilio::default::4b2e4fd7-8f7b-4c27-9c35-2f0b5b2e6c11',
+    propertyDependencies: Object.fromEntries(Object.keys(inputs).map((k) => [k, dependencies.filter(() => k.endsWith('Sid'))])),
+    created: '2026-11-28T16:00:00.000Z',
+    modified: '2026-11-28T16:00:00.000Z',
+  };
+  return Buffer.byteLength(JSON.stringify(entry, null, 4));
+}
+
+export interface ProviderFigures {
+  stateBytes: { credential: number; number: number; domain: number };
+  requestsFor100Credentials: number;
+  lookupsFor100Credentials: number;
+}
+
+export async function benchProvider(): Promise<ProviderFigures> {
+  const { mocks } = await runSipline({ config: demoConfig(), secretKeys: SECRET_KEYS });
+  const srv = await ScriptedTwilio.start();
+  const plugin = await startPlugin();
+  try {
+    const c = new ProviderClient(plugin.client);
+    await c.configure({ accountSid: AC, authToken: secret('x'.repeat(32)), apiBaseUrl: srv.baseUrl });
+    const checked = async (r: RecordedResource, inputs: Record<string, unknown>) => (await c.check(urnOf(r.type, r.name), inputs)).inputs;
+
+    // The credential of the user with a configured password, as the program declares it.
+    const cred = mocks.one(TWILIO.credential, 'sipline-cred-alice');
+    const credInputs = await checked(cred, { ...cred.inputs, credentialListSid: CL, password: secret(cred.inputs.password) });
+    srv.on('POST', `${API}/SIP/CredentialLists/${CL}/Credentials.json`).reply(201, { sid: CR, account_sid: AC, credential_list_sid: CL, username: cred.inputs.username, date_created: 'Sat, 28 Nov 2026 16:00:00 +0000', date_updated: 'Sat, 28 Nov 2026 16:00:00 +0000', uri: `${API}/SIP/CredentialLists/${CL}/Credentials/${CR}.json` });
+    const credCreated = await c.create(urnOf(cred.type, cred.name), credInputs);
+
+    const num = mocks.one(TWILIO.phoneNumber, 'sipline-number-14155550199');
+    const numInputs = await checked(num, num.inputs);
+    const live = { sid: PN, account_sid: AC, phone_number: num.inputs.phoneNumber, voice_url: 'https://old.example.com/voice', voice_method: 'POST', voice_fallback_url: '', voice_fallback_method: 'POST', status_callback: '', status_callback_method: 'POST', voice_application_sid: '', trunk_sid: null, friendly_name: '(415) 555-0199', sms_url: '', capabilities: { voice: true, sms: true, mms: true } };
+    srv.on('GET', `${API}/IncomingPhoneNumbers.json`, { query: true }).reply(200, { incoming_phone_numbers: [live], next_page_uri: null });
+    srv.on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`).reply(200, { ...live, voice_url: num.inputs.voiceUrl, voice_fallback_url: num.inputs.voiceFallbackUrl });
+    const numCreated = await c.create(urnOf(num.type, num.name), numInputs);
+
+    const dom = mocks.one(TWILIO.sipDomain);
+    const domInputs = await checked(dom, dom.inputs);
+    srv.on('POST', `${API}/SIP/Domains.json`).reply(201, {
+      sid: SD, account_sid: AC, domain_name: dom.inputs.domainName, friendly_name: dom.inputs.friendlyName, voice_url: dom.inputs.voiceUrl, voice_method: 'POST',
+      voice_fallback_url: dom.inputs.voiceFallbackUrl, voice_fallback_method: 'POST', voice_status_callback_url: null, voice_status_callback_method: 'POST',
+      sip_registration: true, secure: true, emergency_calling_enabled: false, emergency_caller_sid: null, auth_type: '', byoc_trunk_sid: null,
+    });
+    const domCreated = await c.create(urnOf(dom.type, dom.name), domInputs);
+
+    const stateBytes = {
+      credential: stateEntry(cred, credCreated.id, credInputs, credCreated.outputs, ['urn:pulumi:dev::sipline::sipline:index:TwilioSip$sipline-twilio:index:CredentialList::sipline-credentials']),
+      number: stateEntry(num, numCreated.id, numInputs, numCreated.outputs, []),
+      domain: stateEntry(dom, domCreated.id, domInputs, domCreated.outputs, []),
+    };
+
+    // 100 credentials at once, as `pulumi up` creates a new stack's users in parallel.
+    srv.reset();
+    srv.on('POST', `${API}/SIP/CredentialLists/${CL}/Credentials.json`, { times: 100 }).reply(201, { sid: CR, account_sid: AC, credential_list_sid: CL, username: 'u' });
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        c.create(urnOf(TWILIO.credential, `sipline-cred-user${i}`), { credentialListSid: CL, username: `user${i}`, password: secret(`Bench-Password-${i}-x`) }),
+      ),
+    );
+    srv.done();
+    return {
+      stateBytes,
+      requestsFor100Credentials: srv.requests.length,
+      lookupsFor100Credentials: srv.requests.filter((r) => r.method === 'GET').length,
+    };
+  } finally {
+    await plugin.stop();
+    await srv.close();
+  }
+}
+
+if (require.main === module) {
+  benchProvider()
+    .then((f) => console.log(JSON.stringify(f, null, 2)))
+    .catch((e: unknown) => {
+      console.error(e instanceof Error ? e.stack : e);
+      process.exit(1);
+    });
+}

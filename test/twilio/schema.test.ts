@@ -1,0 +1,107 @@
+/**
+ * The program's resource classes (infra/twilio/resources.ts) against the provider's package
+ * schema (infra/provider/schema.json): the same tokens, input and output property names, which
+ * inputs are required, the same kinds of values, and the same secrets. Read from the classes'
+ * TypeScript declarations with the compiler's own parser, so a property added on one side only
+ * fails here.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ts from 'typescript';
+import * as resources from '../../infra/twilio/resources';
+import { ROOT } from './plugin';
+
+interface SchemaProperty {
+  type: string;
+  secret?: boolean;
+}
+interface SchemaResource {
+  inputProperties: Record<string, SchemaProperty>;
+  requiredInputs: string[];
+  properties: Record<string, SchemaProperty>;
+  required: string[];
+}
+const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/provider/schema.json'), 'utf8')) as { resources: Record<string, SchemaResource>; config: { variables: Record<string, SchemaProperty> } };
+
+interface Member {
+  optional: boolean;
+  kind: string;
+}
+interface Declared {
+  token: string;
+  outputs: Record<string, Member>;
+  args: Record<string, Member>;
+}
+
+/** The kind of value a TypeScript type denotes, in the schema's words. */
+function kindOf(type: string): string {
+  if (/\[\]/.test(type)) return 'array';
+  if (/Record</.test(type)) return 'object';
+  if (/boolean/.test(type)) return 'boolean';
+  return 'string';
+}
+
+function declaredClasses(): Declared[] {
+  const file = path.join(ROOT, 'infra/twilio/resources.ts');
+  const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const interfaces = new Map<string, Record<string, Member>>();
+  const classes: Array<{ token: string; outputs: Record<string, Member>; argsType: string }> = [];
+  source.forEachChild((node) => {
+    if (ts.isInterfaceDeclaration(node)) {
+      const members: Record<string, Member> = {};
+      for (const m of node.members) if (ts.isPropertySignature(m)) members[m.name.getText()] = { optional: !!m.questionToken, kind: kindOf(m.type!.getText()) };
+      interfaces.set(node.name.text, members);
+    }
+    if (ts.isClassDeclaration(node) && node.heritageClauses?.some((h) => h.getText().includes('pulumi.CustomResource'))) {
+      let token = '';
+      let argsType = '';
+      const outputs: Record<string, Member> = {};
+      for (const m of node.members) {
+        if (ts.isPropertyDeclaration(m) && m.name.getText() === '__pulumiType') token = (m.initializer as ts.StringLiteral).text;
+        else if (ts.isPropertyDeclaration(m) && m.modifiers?.some((x) => x.kind === ts.SyntaxKind.DeclareKeyword)) {
+          const type = m.type!.getText();
+          outputs[m.name.getText()] = { optional: /undefined/.test(type), kind: kindOf(type) };
+        } else if (ts.isConstructorDeclaration(m)) argsType = m.parameters[1].type!.getText();
+      }
+      classes.push({ token, outputs, argsType });
+    }
+  });
+  return classes.map((c) => ({ token: c.token, outputs: c.outputs, args: interfaces.get(c.argsType)! }));
+}
+
+const declared = declaredClasses();
+const kinds = (props: Record<string, SchemaProperty>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v.type]));
+const kindsOf = (members: Record<string, Member>) => Object.fromEntries(Object.entries(members).map(([k, m]) => [k, m.kind]));
+
+describe('the resource classes follow the package schema', () => {
+  it('declare one class per schema resource, by token', () => {
+    expect(declared.map((d) => d.token).sort()).toEqual(Object.keys(schema.resources).sort());
+  });
+
+  it.each(declared.map((d) => [d.token, d] as const))('%s: same inputs, required inputs and kinds of values', (token, d) => {
+    const r = schema.resources[token];
+    expect(kindsOf(d.args)).toEqual(kinds(r.inputProperties));
+    expect(Object.keys(d.args).filter((k) => !d.args[k].optional).sort()).toEqual([...r.requiredInputs].sort());
+  });
+
+  it.each(declared.map((d) => [d.token, d] as const))('%s: same outputs, and those always present', (token, d) => {
+    const r = schema.resources[token];
+    expect(kindsOf(d.outputs)).toEqual(kinds(r.properties));
+    for (const name of r.required) expect({ name, optional: d.outputs[name].optional }).toEqual({ name, optional: false });
+  });
+
+  it('mark the same properties secret (the password), which the class keeps secret in state', () => {
+    const secretInSchema = Object.entries(schema.resources).flatMap(([token, r]) =>
+      [...new Set([...Object.entries(r.properties), ...Object.entries(r.inputProperties)].filter(([, p]) => p.secret).map(([k]) => `${token}.${k}`))],
+    );
+    const secretInClasses = Object.values(resources)
+      .filter((v): v is typeof resources.Credential => typeof v === 'function' && 'secretProperties' in v)
+      .flatMap((cls) => cls.secretProperties.map((k) => `${cls.__pulumiType}.${k}`));
+    expect(secretInClasses.sort()).toEqual(secretInSchema.sort());
+    expect(secretInSchema).toEqual(['sipline-twilio:index:Credential.password']);
+  });
+
+  it('the provider config marks the auth token and the API secret secret', () => {
+    expect(Object.entries(schema.config.variables).filter(([, v]) => v.secret).map(([k]) => k)).toEqual(['apiSecret', 'authToken']);
+  });
+});
