@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type * as provider from '@pulumi/pulumi/provider';
 import type { Twilio } from 'twilio';
 import { twilioClient } from './client';
-import type { Context, Diff, Props, ResourceType } from './common';
+import { idProblem, type Context, type Diff, type Props, type ResourceType } from './common';
 import { describeFailure, statusOf, TwilioFailure } from './errors';
 import type { ProviderSettings, TwilioConfig } from './providerConfig';
 import { credential, credentialList } from './resources/credentials';
@@ -88,10 +88,29 @@ export class TwilioProvider implements provider.Provider {
   async read(id: string, urn: string, props?: Props): Promise<provider.ReadResult> {
     const { type, name } = this.resolve(urn);
     const state = unwrap(props);
-    // What `pulumi import` sends: the id alone.
+    // What `pulumi import` sends: the id alone (step.go ImportStep.Apply: no state, no inputs).
     const importing = Object.keys(state.values).length === 0;
-    const found = await this.run(type, name, urn, state.values, (ctx) => type.read(ctx, id, importing ? undefined : state.values), id);
-    // An empty id tells the engine the object is gone (deleted outside Pulumi).
+    const found = await this.run(
+      type,
+      name,
+      urn,
+      state.values,
+      async (ctx) => {
+        const read = await type.read(ctx, id, importing ? undefined : state.values);
+        // An import of an object that is not there is the user's mistake, to be named. Answered
+        // as "gone" instead, the engine would see outputs (the SDK's server always sends the
+        // properties, empty) without inputs, and ImportStep.Apply would report "provider does
+        // not support importing resources; please try updating the 'sipline-twilio' plugin".
+        if (!read && importing) {
+          throw new Error(
+            `Twilio account ${ctx.accountSid} has no ${kindOf(type)} ${id} (HTTP 404): check the id given to pulumi import, and that sipline-twilio's credentials are for the account that owns it`,
+          );
+        }
+        return read;
+      },
+      id,
+    );
+    // In a refresh, an empty id tells the engine the object is gone (deleted outside Pulumi).
     if (!found) return { id: '', props: {} };
     const secrets = [...state.secretKeys, ...(type.secrets ?? [])];
     return { id: found.id, props: wrap(found.outputs, secrets), ...(importing ? { inputs: wrap(found.inputs ?? {}, secrets) } : {}) };
@@ -128,6 +147,10 @@ export class TwilioProvider implements provider.Provider {
   /** Runs one resource operation with a client, engine logging and retry reports; words its failure. */
   private async run<T>(type: AnyType, name: string, urn: string, props: Props, op: (ctx: Context) => Promise<T>, id?: string): Promise<T> {
     const what = `${kindOf(type)} ${name} (${type.identity(props, id) || id})`;
+    // An id names the object in the request path: a malformed one (a domain name given to
+    // `pulumi import` as a SipDomain's id) is refused before any request, naming the form.
+    const badId = id === undefined ? undefined : idProblem(type.token, id, type.idParts);
+    if (badId) throw new Error(`${what}: ${badId}`);
     // Check and Diff (all a preview runs) need no credentials; every operation that reaches
     // Twilio does, and says what to set, as a gRPC error the engine shows on the resource.
     if (this.missing) throw new Error(`${what}: sipline-twilio cannot call Twilio: ${this.missing}`);

@@ -22,6 +22,7 @@ const URN = {
   registration: urnOf('sipline-twilio:index:RegistrationCredentialListMapping', 'sipline-registration-auth'),
   calls: urnOf('sipline-twilio:index:CallCredentialListMapping', 'sipline-call-auth'),
   number: urnOf('sipline-twilio:index:PhoneNumberVoiceConfig', 'sipline-number-14155550100'),
+  permissions: urnOf('sipline-twilio:index:VoiceDialingPermissions', 'sipline-dialing-permissions'),
 };
 
 let srv: ScriptedTwilio;
@@ -491,6 +492,45 @@ describe('import: Read from the id alone returns the inputs, so a matching progr
   it('names the expected form of a malformed id', async () => {
     await expect(c.read(URN.credential, CR)).rejects.toMatchObject({ details: expect.stringContaining(`sipline-twilio:index:Credential id "${CR}" is not CL.../CR...`) });
     await expect(c.read(URN.calls, CL)).rejects.toMatchObject({ details: expect.stringContaining('is not SD.../CL...') });
+  });
+
+  it.each([
+    ['a domain name given as a SipDomain id', URN.domain, DOMAIN, `SipDomain sipline-domain (${DOMAIN}): sipline-twilio:index:SipDomain id "${DOMAIN}" is not SD... (SD followed by 32 hex digits)`],
+    ['a domain sid given as a CredentialList id', URN.list, SD, `CredentialList sipline-credentials (${SD}): sipline-twilio:index:CredentialList id "${SD}" is not CL... (CL followed by 32 hex digits)`],
+    ['a number given as a PhoneNumberVoiceConfig id', URN.number, '+14155550100', 'PhoneNumberVoiceConfig sipline-number-14155550100 (+14155550100): sipline-twilio:index:PhoneNumberVoiceConfig id "+14155550100" is not PN... (PN followed by 32 hex digits)'],
+    ['a truncated sid given as a VoiceDialingPermissions id', URN.permissions, AC.slice(0, 20), `VoiceDialingPermissions sipline-dialing-permissions (${AC.slice(0, 20)}): sipline-twilio:index:VoiceDialingPermissions id "${AC.slice(0, 20)}" is not AC... (AC followed by 32 hex digits)`],
+  ])('refuses %s before any request (any would be unexpected), naming the form', async (_what, urn, id, message) => {
+    await expect(c.read(urn, id)).rejects.toMatchObject({ details: message });
+    // Whatever put it in the state, update and delete refuse it as well.
+    await expect(c.delete(urn, id, { sid: id })).rejects.toMatchObject({ details: expect.stringContaining(message.split(': ')[1]) });
+    expect(srv.requests).toEqual([]);
+  });
+
+  it.each([
+    ['a domain', URN.domain, SD, 'SipDomain sipline-domain', 'SipDomain', `${API}/SIP/Domains/${SD}.json`],
+    ['a credential list', URN.list, CL, 'CredentialList sipline-credentials', 'CredentialList', `${API}/SIP/CredentialLists/${CL}.json`],
+    ['a credential', URN.credential, `${CL}/${CR}`, 'Credential sipline-cred-alice', 'Credential', `${API}/SIP/CredentialLists/${CL}/Credentials/${CR}.json`],
+    ['a call mapping', URN.calls, `${SD}/${CL}`, 'CallCredentialListMapping sipline-call-auth', 'CallCredentialListMapping', `${API}/SIP/Domains/${SD}/Auth/Calls/CredentialListMappings/${CL}.json`],
+    ['a registration mapping', URN.registration, `${SD}/${CL}`, 'RegistrationCredentialListMapping sipline-registration-auth', 'RegistrationCredentialListMapping', `${API}/SIP/Domains/${SD}/Auth/Registrations/CredentialListMappings/${CL}.json`],
+    ['a number', URN.number, PN, 'PhoneNumberVoiceConfig sipline-number-14155550100', 'PhoneNumberVoiceConfig', `${API}/IncomingPhoneNumbers/${PN}.json`],
+  ])('fails the import of %s Twilio does not have (404), naming the resource, the id and the account', async (_what, urn, id, resource, kind, path) => {
+    twilio().on('GET', path).reply(404, error(404, 20404, 'The requested resource was not found'));
+    // Answered "gone" (empty id), the engine would say "provider does not support importing
+    // resources; please try updating the 'sipline-twilio' plugin" (step.go ImportStep.Apply).
+    await expect(c.read(urn, id)).rejects.toMatchObject({
+      code: 2,
+      details: `${resource} (${id}): Twilio account ${AC} has no ${kind} ${id} (HTTP 404): check the id given to pulumi import, and that sipline-twilio's credentials are for the account that owns it`,
+    });
+    srv.done();
+  });
+
+  it("refuses another account's dialing permissions: the credentials reach only their own account's", async () => {
+    const other = 'AC' + 'f'.repeat(32);
+    const message = `VoiceDialingPermissions sipline-dialing-permissions (${other}): these are the voice dialing permissions of Twilio account ${other}, but sipline-twilio's credentials are for account ${AC}: configure sipline-twilio for ${other}, or (pulumi import) give ${AC} as the id`;
+    await expect(c.read(URN.permissions, other)).rejects.toMatchObject({ details: message });
+    // Nor would a destroy restore this account's countries under the other account's id.
+    await expect(c.delete(URN.permissions, other, { allowedCountries: ['US'], previous: { US: '000' } })).rejects.toMatchObject({ details: message });
+    expect(srv.requests).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Twilio } from 'twilio';
 import { checkResource, VOICE_DIALING_PERMISSIONS } from '../../twilio/validate';
-import { type Diff, type ResourceType } from '../common';
+import { type Context, type Diff, type ResourceType } from '../common';
 import { withRetry, type RetryPolicy } from '../retry';
 
 /**
@@ -84,11 +84,25 @@ async function converge(client: Twilio, retry: RetryPolicy, allowed: string[], r
   return outputsOf(live, allowed, previous);
 }
 
+/**
+ * The id is the account whose permissions these are: read, update and delete go to the account
+ * the credentials reach, so any other id would read or restore the wrong account's.
+ */
+function assertAccount(ctx: Context, id: string): void {
+  if (id !== ctx.accountSid) {
+    throw new Error(
+      `these are the voice dialing permissions of Twilio account ${id}, but sipline-twilio's credentials are for account ${ctx.accountSid}: ` +
+        `configure sipline-twilio for ${id}, or (pulumi import) give ${ctx.accountSid} as the id`,
+    );
+  }
+}
+
 const sameSet = (a: unknown, b: unknown) => JSON.stringify([...((a as string[]) ?? [])].sort()) === JSON.stringify([...((b as string[]) ?? [])].sort());
 
 /**
  * Twilio Voice geographic permissions of the whole account, /v1/DialingPermissions (the second
- * fence behind the router's own country check). Id: the account sid (one per account).
+ * fence behind the router's own country check). Id: the account sid (one per account): every
+ * operation checks it is the account the credentials reach.
  * - create/update: GET Countries (all pages), then POST BulkCountryUpdates for every country
  *   not yet as wanted: allowedCountries "low-risk on, high-risk special and toll-fraud off",
  *   every other country all off. Each changed country's flags before the change are kept in
@@ -98,6 +112,7 @@ const sameSet = (a: unknown, b: unknown) => JSON.stringify([...((a as string[]) 
  */
 export const voiceDialingPermissions: ResourceType<DialingPermissionsInputs, DialingPermissionsOutputs> = {
   token: 'sipline-twilio:index:VoiceDialingPermissions',
+  idParts: ['AC'],
   identity: (_p, id) => id ?? 'the account',
 
   check: (_olds, news) => checkResource(news, VOICE_DIALING_PERMISSIONS),
@@ -117,6 +132,7 @@ export const voiceDialingPermissions: ResourceType<DialingPermissionsInputs, Dia
   },
 
   async read(ctx, id, state) {
+    assertAccount(ctx, id);
     const live = await readAll(ctx.client, ctx.retry);
     if (state) return { id, outputs: outputsOf(live, state.allowedCountries ?? [], state.previous ?? {}) };
     // An import: the countries open today are what sipline manages; nothing to restore.
@@ -124,9 +140,13 @@ export const voiceDialingPermissions: ResourceType<DialingPermissionsInputs, Dia
     return { id, outputs: outputsOf(live, open, {}), inputs: { allowedCountries: open } };
   },
 
-  update: (ctx, _id, olds, news) => converge(ctx.client, ctx.retry, news.allowedCountries, olds.previous ?? {}),
+  async update(ctx, id, olds, news) {
+    assertAccount(ctx, id);
+    return converge(ctx.client, ctx.retry, news.allowedCountries, olds.previous ?? {});
+  },
 
-  async delete(ctx, _id, state) {
+  async delete(ctx, id, state) {
+    assertAccount(ctx, id);
     await apply(ctx.client, ctx.retry, new Map(Object.entries(state.previous ?? {})));
   },
 };

@@ -80,6 +80,7 @@ function toOutputs(n: NumberFields, previous: VoiceSettings): PhoneNumberOutputs
  */
 export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = {
   token: 'sipline-twilio:index:PhoneNumberVoiceConfig',
+  idParts: ['PN'],
   identity: (p, id) => p?.phoneNumber ?? id ?? '',
 
   check: (_olds, news) => checkResource(news, PHONE_NUMBER),
