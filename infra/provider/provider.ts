@@ -11,7 +11,7 @@ import type * as provider from '@pulumi/pulumi/provider';
 import type { Twilio } from 'twilio';
 import { twilioClient } from './client';
 import { idProblem, type Context, type Diff, type Props, type ResourceType } from './common';
-import { describeFailure, statusOf, TwilioFailure } from './errors';
+import { describeFailure, PartialFailure, statusOf, TwilioFailure } from './errors';
 import type { ProviderSettings, TwilioConfig } from './providerConfig';
 import { credential, credentialList } from './resources/credentials';
 import { callMapping, registrationMapping } from './resources/mappings';
@@ -80,9 +80,10 @@ export class TwilioProvider implements provider.Provider {
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
     const { type, name } = this.resolve(urn);
     const i = unwrap(inputs);
+    const secrets = [...i.secretKeys, ...(type.secrets ?? [])];
     this.validate(type, name, {}, i.values);
-    const { id, outputs } = await this.run(type, name, urn, i.values, (ctx) => type.create(ctx, i.values));
-    return { id, outs: wrap(outputs, [...i.secretKeys, ...(type.secrets ?? [])]) };
+    const { id, outputs } = await this.run(type, name, urn, i.values, (ctx) => type.create(ctx, i.values)).catch(keepingSecrets(secrets));
+    return { id, outs: wrap(outputs, secrets) };
   }
 
   async read(id: string, urn: string, props?: Props): Promise<provider.ReadResult> {
@@ -120,9 +121,10 @@ export class TwilioProvider implements provider.Provider {
     const { type, name } = this.resolve(urn);
     const o = unwrap(olds);
     const n = unwrap(news);
+    const secrets = [...n.secretKeys, ...(type.secrets ?? [])];
     this.validate(type, name, o.values, n.values);
-    const outputs = await this.run(type, name, urn, n.values, (ctx) => type.update(ctx, id, o.values, n.values), id);
-    return { outs: wrap(outputs, [...n.secretKeys, ...(type.secrets ?? [])]) };
+    const outputs = await this.run(type, name, urn, n.values, (ctx) => type.update(ctx, id, o.values, n.values), id).catch(keepingSecrets(secrets));
+    return { outs: wrap(outputs, secrets) };
   }
 
   async delete(id: string, urn: string, props: Props): Promise<void> {
@@ -164,13 +166,30 @@ export class TwilioProvider implements provider.Provider {
     try {
       return await op({ client: this.client, accountSid: this.config.accountSid, retry, log });
     } catch (err) {
-      // Twilio's answers (and dropped connections) are worded with the resource; the provider's
-      // own refusals already explain themselves and get the resource in front.
-      if (err instanceof TwilioFailure && err.httpStatus === undefined) throw new TwilioFailure(`${what}: ${err.message}`);
-      if (statusOf(err) !== undefined || isTransient(err)) throw describeFailure(what, err);
-      throw new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+      // Still a PartialFailure, so that the engine records what was applied (errors.ts): the
+      // failure is worded as any other, followed by what was applied.
+      if (err instanceof PartialFailure) throw new PartialFailure(`${word(what, err.failure).message}; ${err.message}`, err.id, err.properties);
+      throw word(what, err);
     }
   }
 }
+
+/**
+ * One message for a failed operation on `what`: Twilio's answers (and dropped connections) are
+ * worded with the resource; the provider's own refusals already explain themselves and get the
+ * resource in front.
+ */
+function word(what: string, err: unknown): Error {
+  if (err instanceof TwilioFailure && err.httpStatus === undefined) return new TwilioFailure(`${what}: ${err.message}`);
+  if (statusOf(err) !== undefined || isTransient(err)) return describeFailure(what, err);
+  return new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** A partial failure's outputs reach the engine with the same secrets as a success's would. */
+const keepingSecrets =
+  (secrets: string[]) =>
+  (err: unknown): never => {
+    throw err instanceof PartialFailure ? new PartialFailure(err.message, err.id, wrap(err.properties, secrets)) : err;
+  };
 
 const kindOf = (type: AnyType) => type.token.split(':').pop()!;

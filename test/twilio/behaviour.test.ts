@@ -5,7 +5,8 @@
  * `srv.done()` fails on any other request and on any expected request not made.
  */
 import { ScriptedTwilio } from './scripted';
-import { plain, ProviderClient, secret, startPlugin, urnOf, type Plugin } from './plugin';
+import { getCountries } from 'libphonenumber-js';
+import { initFailure, plain, ProviderClient, secret, startPlugin, urnOf, type Plugin } from './plugin';
 
 const AC = 'AC' + '0123456789abcdef'.repeat(2);
 const API = `/2010-04-01/Accounts/${AC}`;
@@ -386,6 +387,125 @@ describe('PhoneNumberVoiceConfig never buys nor releases a number, and puts back
     twilio().on('GET', `${API}/IncomingPhoneNumbers/${PN}.json`).reply(200, numberJson({ trunk_sid: TK }));
     await expect(c.update(URN.number, PN, read.outputs, inputs)).rejects.toMatchObject({ details: expect.stringContaining(`is routed by TrunkSid ${TK}`) });
     srv.done();
+  });
+});
+
+describe('VoiceDialingPermissions: a failure after some countries changed leaves the engine what it needs to put them all back', () => {
+  const VOICE = '/v1/DialingPermissions';
+  // Every country Twilio lists (about 245: three BulkCountryUpdates of at most 100), open to
+  // low-risk numbers as a new account is for its own region; the US also has high-risk special
+  // numbers on, GB everything, CA nothing. US and CA come last, in the third request.
+  const ISO = [...getCountries().filter((c) => c !== 'US' && c !== 'CA'), 'US', 'CA'];
+  const original: Record<string, string> = Object.fromEntries(ISO.map((iso) => [iso, ({ US: '110', GB: '111', CA: '000' } as Record<string, string>)[iso] ?? '100']));
+  const countryJson = (iso: string, flags: string) => ({
+    iso_code: iso,
+    name: iso,
+    continent: 'EUROPE',
+    country_codes: ['+1'],
+    low_risk_numbers_enabled: flags[0] === '1',
+    high_risk_special_numbers_enabled: flags[1] === '1',
+    high_risk_tollfraud_numbers_enabled: flags[2] === '1',
+    url: `https://voice.twilio.com${VOICE}/Countries/${iso}`,
+    links: {},
+  });
+  const countries = (flags: Record<string, string>) => ({
+    content: ISO.map((iso) => countryJson(iso, flags[iso])),
+    meta: { page: 0, page_size: 1000, first_page_url: '', previous_page_url: null, url: '', next_page_url: null, key: 'content' },
+  });
+  const accepted = (n: number) => ({ update_count: n, update_request: 'accepted' });
+  /** What each BulkCountryUpdates request set, as flags by country. */
+  const sent = () =>
+    srv.requests
+      .filter((r) => r.method === 'POST')
+      .map((r) =>
+        Object.fromEntries(
+          (JSON.parse(r.body.UpdateRequest) as Array<Record<string, string>>).map((u) => [
+            u.iso_code,
+            [u.low_risk_numbers_enabled, u.high_risk_special_numbers_enabled, u.high_risk_tollfraud_numbers_enabled].map((b) => (b === 'true' ? '1' : '0')).join(''),
+          ]),
+        ),
+      );
+  const inputs = { allowedCountries: ['US', 'CA'] };
+
+  it('create fails on its second request: the engine gets the account, the first 100 changes and the previous permissions of all; the next up and a destroy restore every country', async () => {
+    expect(ISO.length).toBeGreaterThan(200);
+    twilio()
+      .on('GET', `${VOICE}/Countries`, { query: ALL })
+      .reply(200, countries(original))
+      .on('POST', `${VOICE}/BulkCountryUpdates`)
+      .reply(201, accepted(100))
+      .on('POST', `${VOICE}/BulkCountryUpdates`, { times: 5 })
+      .reply(503, error(503, 20503, 'Service unavailable'));
+    const failed = await c.create(URN.permissions, inputs).catch((e: unknown) => e);
+    srv.done();
+    const [first, second] = sent();
+    expect(Object.keys(first)).toEqual(ISO.slice(0, 100));
+    expect(Object.keys(second)).toEqual(ISO.slice(100, 200));
+    const message =
+      'Twilio failed on VoiceDialingPermissions sipline-dialing-permissions (the account): Service unavailable (Twilio error 20503, HTTP 503); ' +
+      `Twilio had applied 100 of the ${ISO.length} country changes before it; the state keeps the previous permissions of every country this changes, so pulumi up applies the rest and pulumi destroy restores them all`;
+    expect(failed).toMatchObject({ code: 2, details: message });
+    // What the engine records (StatusPartialFailure): the id, the outputs as far as Twilio took
+    // them, and every country's permissions before the change, the ones not reached yet included.
+    const afterFirst = { ...original, ...first };
+    const where = (test: (f: string) => boolean) => ISO.filter((iso) => test(afterFirst[iso])).sort();
+    const partial = initFailure(failed);
+    expect(partial).toEqual({
+      id: AC,
+      properties: { allowedCountries: ['CA', 'US'], lowRiskCountries: where((f) => f[0] === '1'), highRiskCountries: where((f) => f[1] === '1' || f[2] === '1'), previous: original },
+      reasons: [message],
+    });
+
+    // The next `pulumi up` (an update: the diff shows what is left, and the init error forces
+    // one anyway) reads the countries as the first request left them and applies the rest; its
+    // own failure, after one more request, keeps the previous permissions recorded the first time.
+    srv.reset();
+    const state = partial!.properties;
+    expect(await c.diff(URN.permissions, AC, state, inputs)).toMatchObject({ changes: true, diffs: ['lowRiskCountries', 'highRiskCountries'] });
+    twilio()
+      .on('GET', `${VOICE}/Countries`, { query: ALL })
+      .reply(200, countries(afterFirst))
+      .on('POST', `${VOICE}/BulkCountryUpdates`)
+      .reply(201, accepted(100))
+      .on('POST', `${VOICE}/BulkCountryUpdates`)
+      .reply(400, error(400, 20001, 'Invalid UpdateRequest'));
+    const failedAgain = await c.update(URN.permissions, AC, state, inputs).catch((e: unknown) => e);
+    srv.done();
+    const [third] = sent();
+    expect(Object.keys(third)).toEqual(ISO.slice(100, 200));
+    expect(initFailure(failedAgain)).toMatchObject({ id: AC, properties: { previous: original } });
+
+    // `pulumi destroy` restores every country the stack changed, as it was.
+    srv.reset();
+    twilio().on('POST', `${VOICE}/BulkCountryUpdates`, { times: 3 }).reply(201, accepted(100));
+    await c.delete(URN.permissions, AC, initFailure(failedAgain)!.properties);
+    srv.done();
+    expect(sent().map((r) => Object.keys(r).length)).toEqual([100, 100, ISO.length - 200]);
+    expect(Object.assign({}, ...sent())).toEqual(original);
+  });
+
+  it('a first request refused (4xx) changed nothing: a plain failure, and the engine records no state', async () => {
+    twilio()
+      .on('GET', `${VOICE}/Countries`, { query: ALL })
+      .reply(200, countries(original))
+      .on('POST', `${VOICE}/BulkCountryUpdates`)
+      .reply(400, error(400, 20001, 'Invalid UpdateRequest'));
+    const failed = await c.create(URN.permissions, inputs).catch((e: unknown) => e);
+    srv.done();
+    expect(failed).toMatchObject({ code: 2, details: 'Twilio rejected VoiceDialingPermissions sipline-dialing-permissions (the account): Invalid UpdateRequest (Twilio error 20001, HTTP 400)' });
+    expect(initFailure(failed)).toBeUndefined();
+  });
+
+  it('a first request that failed with a 5xx may have been applied: the engine records the previous permissions', async () => {
+    twilio()
+      .on('GET', `${VOICE}/Countries`, { query: ALL })
+      .reply(200, countries(original))
+      .on('POST', `${VOICE}/BulkCountryUpdates`, { times: 5 })
+      .reply(500, error(500, 20500, 'Internal Server Error'));
+    const failed = await c.create(URN.permissions, inputs).catch((e: unknown) => e);
+    srv.done();
+    expect(failed).toMatchObject({ details: expect.stringContaining(`HTTP 500); the failed request may have applied some of the ${ISO.length} country changes; the state keeps`) });
+    expect(initFailure(failed)).toMatchObject({ id: AC, properties: { previous: original } });
   });
 });
 

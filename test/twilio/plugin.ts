@@ -31,6 +31,7 @@ import * as provproto from '@pulumi/pulumi/proto/provider_pb';
 import * as provrpc from '@pulumi/pulumi/proto/provider_grpc_pb';
 import * as engproto from '@pulumi/pulumi/proto/engine_pb';
 import * as engrpc from '@pulumi/pulumi/proto/engine_grpc_pb';
+import * as statusproto from '@pulumi/pulumi/proto/status_pb';
 import { parse } from 'yaml';
 import * as fs from 'node:fs';
 import { programDirectory, project, ROOT } from '../pulumiHost';
@@ -166,6 +167,24 @@ export async function startPlugin(options: StartOptions = {}): Promise<Plugin> {
       await engine.stop();
     },
   };
+}
+
+/**
+ * What the engine reads from a failed Create or Update besides its message
+ * (sdk/go/common/resource/plugin/provider_plugin.go parseError): a pulumirpc.ErrorResourceInitFailed
+ * among the google.rpc.Status details in the `grpc-status-details-bin` trailer. With one, the
+ * engine records `properties` as the resource's outputs under `id` (StatusPartialFailure) and
+ * shows `reasons`; without one, it records nothing.
+ */
+export function initFailure(err: unknown): { id: string; properties: Props; reasons: string[] } | undefined {
+  const [bin] = ((err as grpc.ServiceError).metadata?.get('grpc-status-details-bin') ?? []) as Buffer[];
+  if (!bin) return undefined;
+  for (const detail of statusproto.Status.deserializeBinary(new Uint8Array(bin)).getDetailsList()) {
+    if (detail.getTypeName() !== 'pulumirpc.ErrorResourceInitFailed') continue;
+    const f = provproto.ErrorResourceInitFailed.deserializeBinary(detail.getValue_asU8());
+    return { id: f.getId(), properties: js(f.getProperties()), reasons: f.getReasonsList() };
+  }
+  return undefined;
 }
 
 /** A gRPC call as a promise; a failure rejects with the grpc ServiceError (code + details). */
