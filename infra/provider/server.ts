@@ -9,8 +9,9 @@
  * Its Server class is not exported, so this module wraps the implementation object that `main`
  * registers with grpc-js, during that one call: `main` builds the server and calls
  * `addService(ResourceProviderService, new Server(...))` synchronously, before its first await.
- * The wrapper keeps every SDK method and replaces checkConfig, diffConfig, configure, and diff
- * (to report which properties change, which the SDK's leaves out).
+ * The wrapper keeps every SDK method and replaces checkConfig, diffConfig, configure, diff
+ * (to report which properties change, which the SDK's leaves out), and create and update for
+ * previews (which the SDK's would run for real).
  */
 import * as path from 'node:path';
 import { main } from '@pulumi/pulumi/provider';
@@ -70,7 +71,10 @@ export function engineLogger(address: string | undefined): (severity: LogSeverit
 
 const toJs = (s: structproto.Struct | undefined): Record<string, unknown> => (s ? (s.toJavaScript() as Record<string, unknown>) : {});
 
-function configOverrides(provider: TwilioProvider) {
+/** The SDK's method for a gRPC method name (its Server instance, `this` kept by the call). */
+type SdkServer = Record<string, (call: unknown, callback: unknown) => void>;
+
+function configOverrides(provider: TwilioProvider, sdk: SdkServer) {
   return {
     /**
      * Validates the stack's `sipline-twilio:*` config (with the environment's fallback); secrets
@@ -123,6 +127,37 @@ function configOverrides(provider: TwilioProvider) {
       callback(null, resp);
     },
 
+    /**
+     * A Create or Update marked `preview` changes nothing: it is answered with the inputs as the
+     * outputs, the answer the engine itself gives for a provider that does not support previews
+     * (provider_plugin.go Create/Update: `!protocol.supportsPreview` returns req.Properties /
+     * req.NewInputs), and the SDK's server would otherwise run it for real (its create and
+     * update never look at the flag).
+     *
+     * supportsPreview must stay false (ConfigureResponse: neither the SDK's configure nor ours
+     * sets it), so the engine keeps answering previews itself and never sends these: this
+     * provider computes no preview outputs (a sid, `previous`, the permissions Twilio reports
+     * are only known from Twilio), and claiming support would change what previews show for no
+     * gain. The guard is for the engine's other route here: it takes a provider that answers
+     * Handshake to support previews (provider_plugin.go handshake: supportsPreview: true), so an
+     * SDK that starts answering Handshake would send every preview Create and Update to this
+     * plugin, and none may reach Twilio.
+     */
+    create(call: Call<provproto.CreateRequest>, callback: Callback<provproto.CreateResponse>) {
+      if (!call.request.getPreview()) return sdk.create(call, callback);
+      const resp = new provproto.CreateResponse();
+      resp.setId('');
+      resp.setProperties(call.request.getProperties());
+      callback(null, resp);
+    },
+
+    update(call: Call<provproto.UpdateRequest>, callback: Callback<provproto.UpdateResponse>) {
+      if (!call.request.getPreview()) return sdk.update(call, callback);
+      const resp = new provproto.UpdateResponse();
+      resp.setProperties(call.request.getNews());
+      callback(null, resp);
+    },
+
     /** Like the SDK's diff, plus which properties change, so previews say what changes. */
     diff(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>) {
       const req = call.request;
@@ -162,7 +197,7 @@ export async function serve(provider: TwilioProvider, args: string[]): Promise<v
   grpc.Server.prototype.addService = function (this: unknown, service: unknown, implementation: Record<string, unknown>) {
     if (service === provrpc.ResourceProviderService) {
       // The SDK's methods stay reachable (and keep their `this`) through the prototype.
-      implementation = Object.assign(Object.create(implementation), configOverrides(provider));
+      implementation = Object.assign(Object.create(implementation), configOverrides(provider, implementation as SdkServer));
       wrapped = true;
     }
     return addService.call(this, service as never, implementation as never);

@@ -6,7 +6,7 @@
  */
 import { ScriptedTwilio } from './scripted';
 import { getCountries } from 'libphonenumber-js';
-import { initFailure, plain, ProviderClient, secret, startPlugin, urnOf, type Plugin } from './plugin';
+import { initFailure, plain, ProviderClient, secret, startPlugin, UNKNOWN, urnOf, type Plugin } from './plugin';
 
 const AC = 'AC' + '0123456789abcdef'.repeat(2);
 const API = `/2010-04-01/Accounts/${AC}`;
@@ -650,6 +650,24 @@ describe('import: Read from the id alone returns the inputs, so a matching progr
     await expect(c.read(URN.permissions, other)).rejects.toMatchObject({ details: message });
     // Nor would a destroy restore this account's countries under the other account's id.
     await expect(c.delete(URN.permissions, other, { allowedCountries: ['US'], previous: { US: '000' } })).rejects.toMatchObject({ details: message });
+    expect(srv.requests).toEqual([]);
+  });
+});
+
+describe('a preview changes nothing in Twilio', () => {
+  // The engine sends `preview` Create and Update only to a provider that supports previews
+  // (provider_plugin.go Create/Update), which this one does not claim (protocol.test.ts); if it
+  // ever did, any request here would be unexpected.
+  it('answers Create with the inputs as the outputs and no id, without a request', async () => {
+    const inputs = { ...domainInputs, voiceUrl: UNKNOWN };
+    expect(await c.create(URN.domain, inputs, { preview: true })).toEqual({ id: '', outputs: inputs });
+    expect(await c.create(URN.credential, credInputs, { preview: true })).toEqual({ id: '', outputs: credInputs });
+    expect(srv.requests).toEqual([]);
+  });
+
+  it('answers Update with the new inputs, without a request', async () => {
+    const news = { ...domainInputs, domainName: 'acme-new.sip.twilio.com', voiceUrl: UNKNOWN };
+    expect(await c.update(URN.domain, SD, domainState, news, domainInputs, { preview: true })).toEqual(news);
     expect(srv.requests).toEqual([]);
   });
 });

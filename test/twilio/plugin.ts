@@ -251,7 +251,7 @@ export class ProviderClient {
     for (const [k, v] of Object.entries(args)) vars.set(`sipline-twilio:config:${k}`, String(isSecret(v) ? v.value : v));
     if (!options.variablesOnly) req.setArgs(struct(args));
     const res = await call<provproto.ConfigureRequest, provproto.ConfigureResponse>(this.client, 'configure', req);
-    return { acceptSecrets: res.getAcceptsecrets() };
+    return { acceptSecrets: res.getAcceptsecrets(), supportsPreview: res.getSupportspreview() };
   }
 
   async check(urn: string, news: Props, olds: Props = {}) {
@@ -294,10 +294,12 @@ export class ProviderClient {
     return { hasDetailedDiff: res.getHasdetaileddiff(), properties };
   }
 
-  async create(urn: string, properties: Props) {
+  /** `preview`: what the engine sends during `pulumi preview` to a provider that supports previews. */
+  async create(urn: string, properties: Props, options: { preview?: boolean } = {}) {
     const req = new provproto.CreateRequest();
     req.setUrn(urn);
     req.setProperties(struct(properties));
+    req.setPreview(options.preview ?? false);
     const res = await call<provproto.CreateRequest, provproto.CreateResponse>(this.client, 'create', req);
     return { id: res.getId(), outputs: js(res.getProperties()) };
   }
@@ -313,13 +315,14 @@ export class ProviderClient {
     return { id: res.getId(), outputs: js(res.getProperties()), inputs: res.hasInputs() ? js(res.getInputs()) : undefined };
   }
 
-  async update(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds) {
+  async update(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds, options: { preview?: boolean } = {}) {
     const req = new provproto.UpdateRequest();
     req.setUrn(urn);
     req.setId(id);
     req.setOlds(struct(olds));
     req.setOldInputs(struct(oldInputs));
     req.setNews(struct(news));
+    req.setPreview(options.preview ?? false);
     const res = await call<provproto.UpdateRequest, provproto.UpdateResponse>(this.client, 'update', req);
     return js(res.getProperties());
   }

@@ -94,7 +94,8 @@ describe('provider configuration', () => {
   const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
   it('falls back to TWILIO_* from the environment for what the stack config leaves out', async () => {
-    expect(await c.configure({})).toEqual({ acceptSecrets: true });
+    // supportsPreview stays false: the engine answers preview Create/Update itself (server.ts).
+    expect(await c.configure({})).toEqual({ acceptSecrets: true, supportsPreview: false });
     await fetchDomain(basic(AC, 'env-token'));
     srv.done();
   });
