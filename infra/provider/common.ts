@@ -79,6 +79,27 @@ export function diffFields(
   return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: replaces.length > 0 };
 }
 
+/**
+ * Which top-level properties a resource's `ignoreChanges` covers whole, in Pulumi's property-path
+ * syntax (sdk/go/common/resource/properties_path.go parsePropertyPath): `voiceUrl`,
+ * `["voiceUrl"]`, or `*` for every property (PropertyPath.Reset treats a `*` key as a wildcard).
+ * The engine already gives each ignored input its old value in the inputs it sends
+ * (step_generator.go processIgnoreChanges), but `diff` compares them with the outputs, which a
+ * refresh may have changed since (a console edit): so the engine also sends the list
+ * (DiffRequest.ignoreChanges), and such a property must not show as a change. A path into a
+ * property (`allowedCountries[0]`) covers part of it only: the engine's reset of that part is
+ * all it asks.
+ */
+export function ignoredBy(paths: readonly string[]): (key: string) => boolean {
+  const whole = new Set<string>();
+  for (const path of paths) {
+    const quoted = /^\["((?:[^"\\]|\\")*)"\]$/.exec(path);
+    if (quoted) whole.add(quoted[1].replace(/\\"/g, '"'));
+    else if (/^[^.[\]]+$/.test(path)) whole.add(path);
+  }
+  return (key) => whole.has('*') || whole.has(key);
+}
+
 /** Drops undefined, null and "" values: Twilio's "not set" is null or "", Pulumi's an absent key. */
 export function compact<T extends Props>(obj: T): T {
   const out: Props = {};

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type * as provider from '@pulumi/pulumi/provider';
 import type { Twilio } from 'twilio';
 import { twilioClient } from './client';
-import { idProblem, type Context, type Diff, type Props, type ResourceType } from './common';
+import { idProblem, ignoredBy, type Context, type Diff, type Props, type ResourceType } from './common';
 import { describeFailure, PartialFailure, statusOf, TwilioFailure } from './errors';
 import type { ProviderSettings, TwilioConfig } from './providerConfig';
 import { credential, credentialList } from './resources/credentials';
@@ -72,9 +72,14 @@ export class TwilioProvider implements provider.Provider {
     return { inputs: wrap(n.values, [...n.secretKeys, ...(type.secrets ?? [])]), failures };
   }
 
-  async diff(_id: string, urn: string, olds: Props, news: Props): Promise<Diff> {
+  /** `ignoreChanges`: the resource option's paths, as the engine sends them (common.ts ignoredBy). */
+  async diff(_id: string, urn: string, olds: Props, news: Props, ignoreChanges: readonly string[] = []): Promise<Diff> {
     const { type } = this.resolve(urn);
-    return type.diff(unwrap(olds).values, unwrap(news).values);
+    const diff = type.diff(unwrap(olds).values, unwrap(news).values);
+    const ignored = ignoredBy(ignoreChanges);
+    const diffs = diff.diffs.filter((k) => !ignored(k));
+    const replaces = diff.replaces.filter((k) => !ignored(k));
+    return { ...diff, changes: diffs.length > 0, diffs, replaces, deleteBeforeReplace: diff.deleteBeforeReplace && replaces.length > 0 };
   }
 
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {

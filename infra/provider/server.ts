@@ -158,11 +158,14 @@ function configOverrides(provider: TwilioProvider, sdk: SdkServer) {
       callback(null, resp);
     },
 
-    /** Like the SDK's diff, plus which properties change, so previews say what changes. */
+    /**
+     * Like the SDK's diff, plus which properties change, so previews say what changes, and
+     * without the properties the resource's ignoreChanges lists (which the SDK drops).
+     */
     diff(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>) {
       const req = call.request;
       const news = toJs(req.getNews());
-      provider.diff(req.getId(), req.getUrn(), toJs(req.getOlds()), news).then(
+      provider.diff(req.getId(), req.getUrn(), toJs(req.getOlds()), news, req.getIgnorechangesList()).then(
         (result) => {
           const resp = new provproto.DiffResponse();
           resp.setChanges(result.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);

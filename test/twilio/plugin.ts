@@ -264,18 +264,20 @@ export class ProviderClient {
     return { inputs: js(res.getInputs()), failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
   }
 
-  private rawDiff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds) {
+  private rawDiff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds, ignoreChanges: string[] = []) {
     const req = new provproto.DiffRequest();
     req.setUrn(urn);
     req.setId(id);
     req.setOlds(struct(olds));
     req.setOldInputs(struct(oldInputs));
     req.setNews(struct(news));
+    req.setIgnorechangesList(ignoreChanges);
     return call<provproto.DiffRequest, provproto.DiffResponse>(this.client, 'diff', req);
   }
 
-  async diff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds) {
-    const res = await this.rawDiff(urn, id, olds, news, oldInputs);
+  /** `ignoreChanges`: the resource option's paths, which the engine sends as they are. */
+  async diff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds, ignoreChanges: string[] = []) {
+    const res = await this.rawDiff(urn, id, olds, news, oldInputs, ignoreChanges);
     const D = provproto.DiffResponse.DiffChanges;
     return {
       changes: res.getChanges() === D.DIFF_SOME ? true : res.getChanges() === D.DIFF_NONE ? false : undefined,

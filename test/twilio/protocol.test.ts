@@ -218,6 +218,25 @@ describe('Diff', () => {
     expect(await c.diff(URN.number, PN, { ...olds, voiceApplicationSid: 'AP' + '1'.repeat(32) }, inputs)).toEqual(UPDATE('voiceApplicationSid'));
   });
 
+  it('leaves out what ignoreChanges lists, though a refresh brought a console edit into the outputs', async () => {
+    // The engine has put the old input back in place of an ignored one (processIgnoreChanges),
+    // so the program's inputs are unchanged; the outputs hold what the refresh read.
+    const refreshed = { ...domain, sid: SD, voiceUrl: 'https://console.example/voice', friendlyName: 'Renamed in the console' };
+    expect(await c.diff(URN.domain, SD, refreshed, domain)).toEqual(UPDATE('friendlyName', 'voiceUrl'));
+    expect(await c.diff(URN.domain, SD, refreshed, domain, domain, ['voiceUrl'])).toEqual(UPDATE('friendlyName'));
+    expect(await c.diff(URN.domain, SD, refreshed, domain, domain, ['voiceUrl', '["friendlyName"]'])).toEqual(NONE);
+    expect(await c.diff(URN.domain, SD, refreshed, domain, domain, ['*'])).toEqual(NONE);
+    // A path into a property ignores part of it only: the property still compares.
+    expect(await c.diff(URN.domain, SD, refreshed, domain, domain, ['voiceUrl.x', 'friendlyName[0]'])).toEqual(UPDATE('friendlyName', 'voiceUrl'));
+    // A property that would replace is left out the same way, and nothing is deleted first.
+    const mapping = { domainSid: SD, credentialListSid: CL };
+    expect(await c.diff(URN.calls, `${SD}/${CL}`, { ...mapping, credentialListSid: 'CL' + '7'.repeat(32) }, mapping, mapping, ['credentialListSid'])).toEqual(NONE);
+    // A trunk found by refresh still shows when the only other change is ignored.
+    const number = { phoneNumber: '+14155550100', voiceUrl: 'https://a.example/in' };
+    const TK = 'TK' + '2'.repeat(32);
+    expect(await c.diff(URN.number, PN, { ...number, voiceUrl: 'https://console.example/in', sid: PN, trunkSid: TK, previous: {} }, number, number, ['voiceUrl'])).toEqual(UPDATE('trunkSid'));
+  });
+
   it('tells the engine which property changes and how, comparing output-only properties on the outputs', async () => {
     const cred = { credentialListSid: CL, username: 'alice', password: secret('Secret-Pass-1') };
     expect(await c.detailedDiff(URN.credential, `${CL}/${CR}`, { ...cred, sid: CR }, { ...cred, username: 'bob', password: secret('Other-Pass-22') })).toEqual({

@@ -88,10 +88,11 @@ export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = 
   diff(olds, news) {
     const diff = diffFields(olds, news, SETTINGS, ['phoneNumber']);
     // Only `read` records these (create and update refuse a number that has one): a refresh
-    // saw one attached in the console. A replacement (new phoneNumber) needs no more.
+    // saw one attached in the console. A replacement (new phoneNumber) needs no more. Listed
+    // even beside other changes: ignoreChanges may leave them the only ones.
     const routed = ['voiceApplicationSid', 'trunkSid'].filter((k) => olds[k]);
-    if (!diff.changes && routed.length) return { ...diff, changes: true, diffs: routed };
-    return diff;
+    if (diff.replaces.length || !routed.length) return diff;
+    return { ...diff, changes: true, diffs: [...diff.diffs, ...routed] };
   },
 
   async create(ctx, inputs) {
