@@ -23,6 +23,8 @@ export interface Diff {
   /** Every property that changes. */
   diffs: string[];
   deleteBeforeReplace: boolean;
+  /** Output-only properties among `diffs` that the change takes away (a trunk to detach). */
+  removes?: string[];
 }
 
 export interface Read<O> {
@@ -98,6 +100,26 @@ export function ignoredBy(paths: readonly string[]): (key: string) => boolean {
     else if (/^[^.[\]]+$/.test(path)) whole.add(path);
   }
   return (key) => whole.has('*') || whole.has(key);
+}
+
+const unset = (v: unknown) => v === undefined || v === null || v === '';
+
+/**
+ * How each changed property changes, for the engine's detailed diff (pulumirpc.PropertyDiff,
+ * which `pulumi preview --diff` shows as +, - or ~): `ADD` when it had no value (Twilio's "not
+ * set", an imported credential's password) and gets one, `DELETE` when the change takes it
+ * away (Diff.removes: the inputs never remove one, since an input left unset is not managed),
+ * `UPDATE` otherwise, each with `_REPLACE` when it replaces the object. `inputDiff`: whether the
+ * program gives the property (compared on the inputs) or only Twilio reports it (a trunk found
+ * by refresh, the permissions Twilio reports: compared on the outputs).
+ */
+export function detailedDiff(olds: Props, news: Props, diff: Diff): Record<string, { kind: string; inputDiff: boolean }> {
+  const out: Record<string, { kind: string; inputDiff: boolean }> = {};
+  for (const key of diff.diffs) {
+    const change = diff.removes?.includes(key) ? 'DELETE' : unset(olds[key]) ? 'ADD' : 'UPDATE';
+    out[key] = { kind: diff.replaces.includes(key) ? `${change}_REPLACE` : change, inputDiff: key in news };
+  }
+  return out;
 }
 
 /** Drops undefined, null and "" values: Twilio's "not set" is null or "", Pulumi's an absent key. */

@@ -21,6 +21,7 @@ import * as provrpc from '@pulumi/pulumi/proto/provider_grpc_pb';
 import * as engproto from '@pulumi/pulumi/proto/engine_pb';
 import * as engrpc from '@pulumi/pulumi/proto/engine_grpc_pb';
 import { CONFIG_KEYS, configFailures, fromVariables, resolveConfig, SECRET_CONFIG_KEYS, type ConfigKey } from './providerConfig';
+import { detailedDiff } from './common';
 import type { LogSeverity, TwilioProvider } from './provider';
 import { unwrap, wrap } from './secrets';
 
@@ -164,8 +165,9 @@ function configOverrides(provider: TwilioProvider, sdk: SdkServer) {
      */
     diff(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>) {
       const req = call.request;
+      const olds = toJs(req.getOlds());
       const news = toJs(req.getNews());
-      provider.diff(req.getId(), req.getUrn(), toJs(req.getOlds()), news, req.getIgnorechangesList()).then(
+      provider.diff(req.getId(), req.getUrn(), olds, news, req.getIgnorechangesList()).then(
         (result) => {
           const resp = new provproto.DiffResponse();
           resp.setChanges(result.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
@@ -173,12 +175,10 @@ function configOverrides(provider: TwilioProvider, sdk: SdkServer) {
           resp.setDeletebeforereplace(result.deleteBeforeReplace);
           resp.setDiffsList(result.diffs);
           const detailed = resp.getDetaileddiffMap();
-          for (const key of result.diffs) {
+          for (const [key, { kind, inputDiff }] of Object.entries(detailedDiff(olds, news, result))) {
             const d = new provproto.PropertyDiff();
-            d.setKind(result.replaces.includes(key) ? provproto.PropertyDiff.Kind.UPDATE_REPLACE : provproto.PropertyDiff.Kind.UPDATE);
-            // An output-only property (a trunk found by refresh, the permissions Twilio reports)
-            // is compared on the outputs, the others on the inputs.
-            d.setInputdiff(key in news);
+            d.setKind(provproto.PropertyDiff.Kind[kind as keyof typeof provproto.PropertyDiff.Kind]);
+            d.setInputdiff(inputDiff);
             detailed.set(key, d);
           }
           resp.setHasdetaileddiff(true);

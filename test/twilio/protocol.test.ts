@@ -244,9 +244,29 @@ describe('Diff', () => {
       properties: { username: { kind: 'UPDATE_REPLACE', inputDiff: true }, password: { kind: 'UPDATE', inputDiff: true } },
     });
     const number = { phoneNumber: '+14155550100', voiceUrl: 'https://a.example/in' };
+    // The trunk found by refresh is to go (the update fails until it is detached).
     expect(await c.detailedDiff(URN.number, PN, { ...number, sid: PN, trunkSid: 'TK' + '2'.repeat(32), previous: {} }, number)).toEqual({
       hasDetailedDiff: true,
-      properties: { trunkSid: { kind: 'UPDATE', inputDiff: false } },
+      properties: { trunkSid: { kind: 'DELETE', inputDiff: false } },
+    });
+  });
+
+  it('says ADD for a property that had no value: a fallback URL Twilio had unset, an imported credential\'s first password', async () => {
+    const number = { phoneNumber: '+14155550100', voiceUrl: 'https://a.example/in' };
+    // Twilio's "not set" ("" or null) never reaches the outputs (read compacts it away).
+    expect(await c.detailedDiff(URN.number, PN, { ...number, sid: PN, previous: {} }, { ...number, voiceUrl: 'https://a.example/v2', voiceFallbackUrl: 'https://a.example/fb' })).toEqual({
+      hasDetailedDiff: true,
+      properties: { voiceUrl: { kind: 'UPDATE', inputDiff: true }, voiceFallbackUrl: { kind: 'ADD', inputDiff: true } },
+    });
+    const cred = { credentialListSid: CL, username: 'alice' };
+    expect(await c.detailedDiff(URN.credential, `${CL}/${CR}`, { ...cred, sid: CR }, { ...cred, password: secret('Secret-Pass-1') })).toEqual({
+      hasDetailedDiff: true,
+      properties: { password: { kind: 'ADD', inputDiff: true } },
+    });
+    // A value still unknown during preview, where there was none, is added too.
+    expect(await c.detailedDiff(URN.domain, SD, { domainName: 'acme.sip.twilio.com', sid: SD }, { domainName: 'acme.sip.twilio.com', voiceUrl: UNKNOWN })).toEqual({
+      hasDetailedDiff: true,
+      properties: { voiceUrl: { kind: 'ADD', inputDiff: true } },
     });
   });
 

@@ -75,8 +75,9 @@ function toOutputs(n: NumberFields, previous: VoiceSettings): PhoneNumberOutputs
  * - delete: POST IncomingPhoneNumbers/{PN}.json with `previous`: only the settings sipline set
  *   (404 counts as done).
  * - diff: phoneNumber replaces; the settings update in place. A VoiceApplicationSid or TrunkSid
- *   that `read` found (pulumi refresh) is a change too, so the update runs and fails naming it;
- *   otherwise `pulumi up` would find nothing to do and report success for a voiceUrl Twilio ignores.
+ *   that `read` found (pulumi refresh) is a change too, one that takes it away, so the update
+ *   runs and fails naming it; otherwise `pulumi up` would find nothing to do and report success
+ *   for a voiceUrl Twilio ignores.
  */
 export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = {
   token: 'sipline-twilio:index:PhoneNumberVoiceConfig',
@@ -92,7 +93,7 @@ export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = 
     // even beside other changes: ignoreChanges may leave them the only ones.
     const routed = ['voiceApplicationSid', 'trunkSid'].filter((k) => olds[k]);
     if (diff.replaces.length || !routed.length) return diff;
-    return { ...diff, changes: true, diffs: [...diff.diffs, ...routed] };
+    return { ...diff, changes: true, diffs: [...diff.diffs, ...routed], removes: routed };
   },
 
   async create(ctx, inputs) {
