@@ -339,6 +339,28 @@ describe('PhoneNumberVoiceConfig never buys nor releases a number, and puts back
     srv.done(); // a DELETE (release) or any other field would be unexpected
   });
 
+  it('a create whose POST failed with a 5xx (which may have applied it) leaves the engine the settings to restore', async () => {
+    twilio()
+      .on('GET', `${API}/IncomingPhoneNumbers.json`, { query: { PhoneNumber: '+14155550100' } })
+      .reply(200, page('incoming_phone_numbers', [numberJson()]))
+      .on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`, { times: 5 })
+      .reply(503, error(503, 20503, 'Service unavailable'));
+    const failed = await c.create(URN.number, inputs).catch((e: unknown) => e);
+    srv.done();
+    expect(failed).toMatchObject({
+      details:
+        'Twilio failed on PhoneNumberVoiceConfig sipline-number-14155550100 (+14155550100): Service unavailable (Twilio error 20503, HTTP 503); ' +
+        'the number may have changed all the same: the state keeps the settings it had before, which pulumi destroy restores, and pulumi up sets the new ones again',
+    });
+    // Without it, the next up would read sipline's own URL as the one to restore.
+    const previous = { voiceUrl: 'https://old.example.com/voice', voiceMethod: 'GET', voiceFallbackUrl: '' };
+    const partial = initFailure(failed);
+    expect(partial).toMatchObject({ id: PN, properties: { sid: PN, phoneNumber: '+14155550100', voiceUrl: 'https://old.example.com/voice', previous } });
+    twilio().on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`, { body: { VoiceUrl: previous.voiceUrl, VoiceMethod: 'GET', VoiceFallbackUrl: '' } }).reply(200, numberJson());
+    await c.delete(URN.number, PN, partial!.properties);
+    srv.done();
+  });
+
   it('on delete of a number released meanwhile does nothing more', async () => {
     twilio().on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`).reply(404, error(404, 20404, 'Not found'));
     await c.delete(URN.number, PN, { ...inputs, sid: PN, previous: { voiceUrl: '' } });

@@ -1,8 +1,8 @@
 import type { IncomingPhoneNumberInstance } from 'twilio/lib/rest/api/v2010/account/incomingPhoneNumber';
 import { checkResource, PHONE_NUMBER } from '../../twilio/validate';
 import { compact, diffFields, goneAs404, pickDefined, type ResourceType } from '../common';
-import { TwilioFailure } from '../errors';
-import { ignoreNotFound, withRetry } from '../retry';
+import { PartialFailure, TwilioFailure } from '../errors';
+import { ignoreNotFound, isTransient, withRetry } from '../retry';
 
 /** The voice settings sipline may manage on a number; "" is Twilio's "not set". */
 export const SETTINGS = ['voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'statusCallback', 'statusCallbackMethod'] as const;
@@ -47,6 +47,19 @@ function assertRoutedByVoiceUrl(number: string, n: NumberFields): void {
     );
   }
 }
+
+/**
+ * A POST that failed with a 5xx or a dropped connection (after its retries) may have changed the
+ * number all the same: the engine must keep `previous`, or the next `pulumi up` would record
+ * sipline's own values as the ones to restore (a PartialFailure, errors.ts). The outputs are the
+ * number as last read; the next update sets the settings again.
+ */
+const mayHaveApplied =
+  (before: NumberFields, previous: VoiceSettings) =>
+  (err: unknown): never => {
+    if (!isTransient(err)) throw err;
+    throw new PartialFailure('the number may have changed all the same: the state keeps the settings it had before, which pulumi destroy restores, and pulumi up sets the new ones again', before.sid, toOutputs(before, previous), err);
+  };
 
 function toOutputs(n: NumberFields, previous: VoiceSettings): PhoneNumberOutputs {
   return {
@@ -108,7 +121,7 @@ export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = 
     }
     assertRoutedByVoiceUrl(number, found);
     const previous = settingsOf(found, managed(inputs));
-    const updated = await withRetry(() => client.incomingPhoneNumbers(found.sid).update(pickDefined(inputs, SETTINGS)), retry);
+    const updated = await withRetry(() => client.incomingPhoneNumbers(found.sid).update(pickDefined(inputs, SETTINGS)), retry).catch(mayHaveApplied(found, previous));
     return { id: updated.sid, outputs: toOutputs(updated, previous) };
   },
 
@@ -129,7 +142,7 @@ export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = 
     const recorded = olds.previous ?? {};
     const newlyManaged = managed(news).filter((s) => !(s in recorded));
     const previous = { ...recorded, ...settingsOf(live, newlyManaged) };
-    const updated = await withRetry(() => client.incomingPhoneNumbers(id).update(pickDefined(news, SETTINGS)), retry);
+    const updated = await withRetry(() => client.incomingPhoneNumbers(id).update(pickDefined(news, SETTINGS)), retry).catch(mayHaveApplied(live, previous));
     return toOutputs(updated, previous);
   },
 
