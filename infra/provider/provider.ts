@@ -173,7 +173,10 @@ export class TwilioProvider implements provider.Provider {
     } catch (err) {
       // Still a PartialFailure, so that the engine records what was applied (errors.ts): the
       // failure is worded as any other, followed by what was applied.
-      if (err instanceof PartialFailure) throw new PartialFailure(`${word(what, err.failure).message}; ${err.message}`, err.id, err.properties);
+      if (err instanceof PartialFailure) {
+        const failure = err.failure === undefined ? what : word(what, err.failure).message;
+        throw new PartialFailure(`${failure}; ${err.message}`, err.id, err.properties);
+      }
       throw word(what, err);
     }
   }

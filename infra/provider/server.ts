@@ -136,13 +136,14 @@ function configOverrides(provider: TwilioProvider, sdk: SdkServer) {
      * update never look at the flag).
      *
      * supportsPreview must stay false (ConfigureResponse: neither the SDK's configure nor ours
-     * sets it), so the engine keeps answering previews itself and never sends these: this
-     * provider computes no preview outputs (a sid, `previous`, the permissions Twilio reports
-     * are only known from Twilio), and claiming support would change what previews show for no
-     * gain. The guard is for the engine's other route here: it takes a provider that answers
-     * Handshake to support previews (provider_plugin.go handshake: supportsPreview: true), so an
-     * SDK that starts answering Handshake would send every preview Create and Update to this
-     * plugin, and none may reach Twilio.
+     * sets it): the engine then answers preview Creates and Updates itself and never sends them
+     * here, so no preview depends on this guard. Claiming support would gain nothing (this
+     * provider has no preview outputs better than its inputs: a sid, `previous`, the
+     * permissions Twilio reports are only known from Twilio) and would leave this guard alone
+     * between every preview and Twilio. It is here for the engine's other route: it takes a
+     * provider that answers Handshake to support previews (provider_plugin.go handshake:
+     * supportsPreview: true), so an SDK that starts answering Handshake would send every
+     * preview Create and Update to this plugin, and none may reach Twilio.
      */
     create(call: Call<provproto.CreateRequest>, callback: Callback<provproto.CreateResponse>) {
       if (!call.request.getPreview()) return sdk.create(call, callback);
