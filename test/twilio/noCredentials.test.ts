@@ -35,7 +35,7 @@ afterAll(async () => {
 describe('a preview with no Twilio credentials', () => {
   it('CheckConfig, Configure, Check and Diff succeed, as the engine runs them during a preview', async () => {
     expect(await c.checkConfig({})).toEqual({ inputs: {}, failures: [] });
-    expect(await c.configure({})).toEqual({ acceptSecrets: true });
+    expect(await c.configure({})).toEqual({ acceptSecrets: true, supportsPreview: false });
     expect(await c.check(URN, DOMAIN)).toMatchObject({ failures: [] });
     expect(await c.diff(URN, SD, { ...DOMAIN, sid: SD }, { ...DOMAIN, voiceUrl: 'https://b.example/voice/outbound' })).toMatchObject({ changes: true, diffs: ['voiceUrl'] });
   });
