@@ -301,15 +301,17 @@ export function validateDirectory(value: unknown, options: ValidateOptions = {})
   }
   /** Names dialed by phones (usernames and group names, one namespace): where each was first given. */
   const names = new Map<string, string>();
-  /** Numbers that ring someone: by the path that claimed them first. */
+  /** Numbers that ring someone: by the user or group that claimed them first. */
   const numbers = new Map<string, string>();
-  /** A number reaches exactly one user or group: as an E.164 username or as a bound number. */
-  const claim = (path: string, num: unknown) => {
+  /** A number reaches exactly one user or group (`at`): as an E.164 username or as a bound number. */
+  const claim: Claim = (at, key, num) => {
     if (typeof num !== 'string') return;
     const owner = numbers.get(num);
-    if (owner) fail(path, num, `is already the number of ${owner}`);
-    else numbers.set(num, path.replace(/\.(username|number)$/, ''));
+    if (owner) fail(`${at}.${key}`, num, `is already the number of ${owner}`);
+    else numbers.set(num, at);
   };
+  /** Forwards, checked once every number is claimed: [path, number]. */
+  const forwards: Array<[string, unknown]> = [];
   /** A name phones dial: a valid one, no emergency code, no digits that dial a real number. */
   const checkName = (path: string, name: unknown, broken: string | undefined): boolean => {
     if (broken) {
@@ -345,23 +347,27 @@ export function validateDirectory(value: unknown, options: ValidateOptions = {})
       if (u.number !== undefined && !isE164(u.number, check)) {
         fail(`${at}.number`, u.number, 'is not a valid E.164 phone number (like +14155550199)');
       }
-      if (typeof u.username === 'string' && isE164Username(u.username)) claim(`${at}.username`, u.username);
-      if (u.number !== u.username) claim(`${at}.number`, u.number);
-      if (u.noAnswer !== undefined) checkNoAnswer(`${at}.noAnswer`, u.noAnswer, NO_ANSWER_KEYS, ctx);
+      if (typeof u.username === 'string' && isE164Username(u.username)) claim(at, 'username', u.username);
+      if (u.number !== u.username) claim(at, 'number', u.number);
+      if (u.noAnswer !== undefined) {
+        checkNoAnswer(`${at}.noAnswer`, u.noAnswer, NO_ANSWER_KEYS, ctx);
+        if (isObject(u.noAnswer)) forwards.push([`${at}.noAnswer.forwardTo`, u.noAnswer.forwardTo]);
+      }
     });
   }
 
   if (d.groups !== undefined) {
     if (!Array.isArray(d.groups)) fail('groups', d.groups, 'must be a list of groups', { expects: 'list' });
-    else d.groups.forEach((g: unknown, j) => checkGroup(`groups[${j}]`, g, usernames, d.enhancedSip === true, ctx, checkName, claim));
+    else {
+      d.groups.forEach((g: unknown, j) => {
+        checkGroup(`groups[${j}]`, g, usernames, d.enhancedSip === true, ctx, checkName, claim);
+        if (isObject(g) && isObject(g.noAnswer)) forwards.push([`groups[${j}].noAnswer.forwardTo`, g.noAnswer.forwardTo]);
+      });
+    }
   }
 
   // After every user and group: a forward to a number that rings one of them would call it
   // back through the PSTN (4 legs); a group is the way to ring another user.
-  const forwards: Array<[string, unknown]> = [
-    ...(Array.isArray(d.users) ? d.users.map((u, i): [string, unknown] => [`users[${i}].noAnswer.forwardTo`, (u as DirectoryUser | null)?.noAnswer?.forwardTo]) : []),
-    ...(Array.isArray(d.groups) ? d.groups.map((g, j): [string, unknown] => [`groups[${j}].noAnswer.forwardTo`, (g as DirectoryGroup | null)?.noAnswer?.forwardTo]) : []),
-  ];
   for (const [path, forwardTo] of forwards) {
     const owner = typeof forwardTo === 'string' ? numbers.get(forwardTo) : undefined;
     if (owner) fail(path, forwardTo, `is the number of ${owner}: forwarding would call it back through the PSTN; put both in a group instead`);
@@ -371,6 +377,9 @@ export function validateDirectory(value: unknown, options: ValidateOptions = {})
   return value as unknown as RouterDirectory;
 }
 
+/** Claims a number for the user or group at `at`, or reports `at.key` when another has it. */
+type Claim = (at: string, key: 'username' | 'number', num: unknown) => void;
+
 function checkGroup(
   at: string,
   g: unknown,
@@ -378,7 +387,7 @@ function checkGroup(
   enhancedSip: boolean,
   ctx: Context,
   checkName: (path: string, name: unknown, broken: string | undefined) => boolean,
-  claim: (path: string, num: unknown) => void,
+  claim: Claim,
 ): void {
   const { fail } = ctx;
   if (!isObject(g)) return fail(at, g, 'must be an object with a name, members and a strategy', { expects: 'object' });
@@ -388,7 +397,7 @@ function checkGroup(
   checkName(`${at}.name`, g.name, broken);
   if (g.number !== undefined) {
     if (!isE164(g.number, ctx.check)) fail(`${at}.number`, g.number, 'is not a valid E.164 phone number (like +14155550150)');
-    else claim(`${at}.number`, g.number);
+    else claim(at, 'number', g.number);
   }
   if (!GROUP_STRATEGIES.includes(g.strategy as GroupStrategy)) {
     fail(`${at}.strategy`, g.strategy, `must be ${GROUP_STRATEGIES.join(' or ')}`);

@@ -36,11 +36,14 @@ export interface RouterDeps {
   now?: () => Date;
 }
 
-/** What the handler needs of a logger; Powertools' Logger is one. */
+/** A log line's fields: flat values (undefined, null and "" are left out of the line). */
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+/** What the handler needs of a logger: lambda/routerLog.ts writes the lines Powertools Logger would. */
 export interface RouterLogger {
-  info(message: string, fields: Record<string, unknown>): void;
-  warn(message: string, fields: Record<string, unknown>): void;
-  error(message: string, fields: Record<string, unknown>): void;
+  info(message: string, fields: LogFields): void;
+  warn(message: string, fields: LogFields): void;
+  error(message: string, fields: LogFields): void;
 }
 
 /** A signed request, as a route sees it. */
