@@ -13,7 +13,9 @@ import {
   DirectoryError,
   numberOf,
   validateDirectory,
+  type DirectoryGroup,
   type DirectoryProblem,
+  type NoAnswer,
   type RouterDirectory,
 } from '../lambda/directory';
 import { isKnownCountry, normalizeNumber, parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
@@ -23,10 +25,24 @@ import { validatePassword } from './twilio/validate';
 export const CONFIG_NAMESPACE = 'sipline';
 
 /** Every `sipline:*` key the program reads. Any other is reported by configKeyWarnings. */
-export const CONFIG_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'manageDialingPermissions', 'users', 'twilioAuthToken', 'edge', 'alarmEmail'] as const;
+export const CONFIG_KEYS = [
+  'domainName',
+  'defaultCountry',
+  'defaultCallerId',
+  'allowedCountries',
+  'emergencyCalling',
+  'secureSip',
+  'manageDialingPermissions',
+  'users',
+  'groups',
+  'enhancedSip',
+  'twilioAuthToken',
+  'edge',
+  'alarmEmail',
+] as const;
 
 /** The keys of one `sipline:users` entry. */
-const USER_KEYS = ['username', 'number', 'password'];
+const USER_KEYS = ['username', 'number', 'password', 'noAnswer'];
 
 /** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`): the router's list (lambda/sipUri.ts). */
 export { SIP_EDGES };
@@ -37,6 +53,8 @@ export interface UserConfig {
   number?: string;
   /** Plain text here; the Pulumi program wraps it in `pulumi.secret` at once. Absent: generated. */
   password?: string;
+  /** What an unanswered call does (lambda/directory.ts NoAnswer). */
+  noAnswer?: NoAnswer;
 }
 
 export interface SiplineConfig {
@@ -56,6 +74,10 @@ export interface SiplineConfig {
   /** Whether the stack sets the account's Voice dialing permissions to allowedCountries (account-wide). */
   manageDialingPermissions: boolean;
   users: UserConfig[];
+  /** Hunt groups (lambda/directory.ts DirectoryGroup); none: []. */
+  groups: DirectoryGroup[];
+  /** Whether the Twilio account has Enhanced Programmable SIP Features (simultaneous groups need them). */
+  enhancedSip: boolean;
   edge?: SipEdge;
   alarmEmail?: string;
 }
@@ -71,7 +93,9 @@ const CONFIG_KEY_OF: Record<string, string> = {
   defaultCallerId: 'defaultCallerId',
   allowedCountries: 'allowedCountries',
   'emergency.enabled': 'emergencyCalling',
+  enhancedSip: 'enhancedSip',
   users: 'users',
+  groups: 'groups',
 };
 
 function configKey(directoryPath: string): string {
@@ -87,9 +111,17 @@ function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown, defaultC
     return `${CONFIG_NAMESPACE}:domainName: ${JSON.stringify(rawDomain)} must be lower-case letters, digits and "-" (acme for acme.sip.twilio.com)`;
   }
   const key = configKey(p.path);
-  if (typeof p.value === 'number' || typeof p.value === 'boolean') return notTextInYaml(key, p.value, defaultCountry);
+  if (p.known !== undefined) {
+    const name = p.path.slice(p.path.lastIndexOf('.') + 1);
+    const meant = closestName(name, p.known);
+    return `${key}: unknown key (${meant ? `did you mean ${meant}? ` : ''}${p.message.replace(/^is not a setting of .*? \((.*)\)$/, '$1')})`;
+  }
+  if (p.expects === undefined && (typeof p.value === 'number' || typeof p.value === 'boolean')) return notTextInYaml(key, p.value, defaultCountry);
   if (/^users\[\d+\]\.username$/.test(p.path) && (p.value === undefined || p.value === null)) {
     return `${key.replace(/\.username$/, '')} has no username: every user needs one, a name (username: alice) or an E.164 number (username: "+14155550100")`;
+  }
+  if (/^groups\[\d+\]\.name$/.test(p.path) && (p.value === undefined || p.value === null)) {
+    return `${key.replace(/\.name$/, '')} has no name: every group needs one, which phones dial like a username (name: sales)`;
   }
   if (/^users\[\d+\]$/.test(p.path) && typeof p.value === 'string') {
     return `${key}: ${JSON.stringify(p.value)} must be an object with a username: write it as - username: ${JSON.stringify(p.value)}`;
@@ -172,6 +204,22 @@ function optionalString(value: unknown): unknown {
 }
 
 /**
+ * An object of the config with its `ringSeconds` read as a number when it was written as one in
+ * quotes (`ringSeconds: "30"`); anything else is left for the directory's check to report.
+ */
+function withSeconds(value: unknown): unknown {
+  if (!isMap(value) || typeof value.ringSeconds !== 'string' || !/^\d{1,4}$/.test(value.ringSeconds)) return value;
+  return { ...value, ringSeconds: Number(value.ringSeconds) };
+}
+
+/** A group as the directory keeps it: `strategy` defaults to sequential (no Enhanced SIP needed). */
+function groupOf(value: unknown): unknown {
+  if (!isMap(value)) return value;
+  const group = withSeconds(value) as Record<string, unknown>;
+  return group.strategy === undefined || group.strategy === null ? { ...group, strategy: 'sequential' } : group;
+}
+
+/**
  * Validates the `sipline:*` config values (keys without the namespace) and returns them typed.
  * Throws a ConfigError listing every bad key with its value; passwords are never echoed.
  */
@@ -195,10 +243,10 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
         users.push(u as UserConfig); // reported by the directory check, at its own index
         return;
       }
-      const { username, number, password } = u as Record<string, unknown>;
+      const { username, number, password, noAnswer } = u as Record<string, unknown>;
       for (const extra of Object.keys(u).filter((k) => !USER_KEYS.includes(k))) {
         const meant = closestName(extra, USER_KEYS);
-        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number and password)`);
+        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number, password and noAnswer)`);
       }
       if (password !== undefined && password !== null) {
         // The Credential provider's own rule (Twilio's policy), named after the config key.
@@ -216,9 +264,13 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
         username: username as string,
         ...(number === undefined || number === null ? {} : { number: number as string }),
         ...(typeof password === 'string' ? { password } : {}),
+        ...(noAnswer === undefined || noAnswer === null ? {} : { noAnswer: withSeconds(noAnswer) as NoAnswer }),
       });
     });
   }
+
+  const rawGroups = values.groups === undefined || values.groups === null || values.groups === '' ? [] : (asList('groups', values.groups, problems, []) as unknown[]);
+  const groups = rawGroups.map(groupOf) as DirectoryGroup[];
 
   const edge = optionalString(values.edge);
   if (edge !== undefined && !SIP_EDGES.includes(edge as SipEdge)) {
@@ -241,6 +293,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   const emergencyCalling = flag('emergencyCalling', false);
   const secureSip = flag('secureSip', true);
   const manageDialingPermissions = flag('manageDialingPermissions', false);
+  const enhancedSip = flag('enhancedSip', false);
 
   const config: SiplineConfig = {
     domainName,
@@ -252,6 +305,8 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     secureSip,
     manageDialingPermissions,
     users,
+    groups,
+    enhancedSip,
     ...(edge === undefined ? {} : { edge: edge as SipEdge }),
     ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),
   };
@@ -305,10 +360,24 @@ export function routerDirectoryFrom(config: SiplineConfig): RouterDirectory {
     ...(config.defaultCallerId === undefined ? {} : { defaultCallerId: config.defaultCallerId }),
     allowedCountries: config.allowedCountries,
     emergency: { enabled: config.emergencyCalling },
+    ...(config.enhancedSip ? { enhancedSip: true } : {}),
     users: Array.isArray(config.users)
-      ? config.users.map((u) => (u && typeof u === 'object' ? { username: u.username, ...(u.number === undefined ? {} : { number: u.number }) } : u))
+      ? config.users.map((u) =>
+          u && typeof u === 'object'
+            ? { username: u.username, ...(u.number === undefined ? {} : { number: u.number }), ...(u.noAnswer === undefined ? {} : { noAnswer: u.noAnswer }) }
+            : u,
+        )
       : config.users,
+    ...(config.groups.length > 0 ? { groups: config.groups } : {}),
   };
+}
+
+/**
+ * Every number the stack points at the router: users' (bound numbers and E.164 usernames) and
+ * hunt groups'. Each gets the inbound voice URL and the status callback.
+ */
+export function boundNumbers(config: SiplineConfig): string[] {
+  return [...config.users.map(numberOf), ...config.groups.map((g) => g.number)].filter((n): n is string => n !== undefined);
 }
 
 /** `Pulumi.<stack>.yaml` at the project's root, wherever the caller runs from (the Pulumi CLI runs

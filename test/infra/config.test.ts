@@ -68,7 +68,7 @@ const CASES: Array<[string, Record<string, unknown>, string]> = [
   ['a password YAML read as a number', { users: user({ username: 'bob', password: 123456789012 }) }, 'sipline:users[1].password (user "bob") is a number in YAML: it must be a string, best encrypted: pulumi config set --secret --path \'users[1].password\' (it prompts for the value, which then stays out of your shell history)'],
   ['a user with no username', { users: user({ number: '+14155550188' }) }, 'sipline:users[1] has no username: every user needs one'],
   ['a user written as a bare name', { users: ['alice', { username: 'bob' }] }, 'sipline:users[0]: "alice" must be an object with a username: write it as - username: "alice"'],
-  ['a mistyped user key', { users: user({ username: 'bob', nubmer: '+14155550188' }) }, 'sipline:users[1].nubmer: unknown key (did you mean number? a user has username, number and password)'],
+  ['a mistyped user key', { users: user({ username: 'bob', nubmer: '+14155550188' }) }, 'sipline:users[1].nubmer: unknown key (did you mean number? a user has username, number, password and noAnswer)'],
   ['an unknown edge', { edge: 'mars' }, 'sipline:edge: "mars" is not a Twilio edge'],
   ['an alarm address that is no email address', { alarmEmail: 'ops at example' }, 'sipline:alarmEmail: "ops at example" is not an email address'],
   ['more users than a credential list holds', { users: Array.from({ length: 1001 }, (_, i) => ({ username: `u${i}` })) }, 'sipline:users: "1001 users" exceeds Twilio\'s limit of 1000'],

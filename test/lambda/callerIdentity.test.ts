@@ -29,7 +29,7 @@ describe('a From naming another user than SipUsername', () => {
   it('shows the authenticated user as the caller of a SIP call', async () => {
     const { dial, flow } = await call(outboundCall('bob', '+14155550100', { From: ALICE_FROM }));
     expect(flow).toBe('sip-user');
-    expect(dial).toEqual({ attrs: { answerOnBridge: 'true', callerId: 'bob' }, noun: 'Sip', target: 'sip:+14155550100@acme.sip.twilio.com' });
+    expect(dial).toMatchObject({ attrs: { answerOnBridge: 'true', callerId: 'bob' }, noun: 'Sip', target: 'sip:+14155550100@acme.sip.twilio.com' });
   });
 
   it('gives an emergency call the authenticated user\'s call-back number, not the address of the user From names', async () => {
