@@ -10,24 +10,42 @@ import * as path from 'node:path';
 import leven from 'leven';
 import { parseDocument } from 'yaml';
 import {
+  DirectoryError,
   numberOf,
   validateDirectory,
+  type DirectoryGroup,
   type DirectoryProblem,
+  type NoAnswer,
   type RouterDirectory,
 } from '../lambda/directory';
-import { parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
+import { isKnownCountry, normalizeNumber, parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
+import { SIP_EDGES } from '../lambda/sipUri';
 import { validatePassword } from './twilio/validate';
 
 export const CONFIG_NAMESPACE = 'sipline';
 
 /** Every `sipline:*` key the program reads. Any other is reported by configKeyWarnings. */
-export const CONFIG_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'manageDialingPermissions', 'users', 'twilioAuthToken', 'edge', 'alarmEmail'] as const;
+export const CONFIG_KEYS = [
+  'domainName',
+  'defaultCountry',
+  'defaultCallerId',
+  'allowedCountries',
+  'emergencyCalling',
+  'secureSip',
+  'manageDialingPermissions',
+  'users',
+  'groups',
+  'enhancedSip',
+  'twilioAuthToken',
+  'edge',
+  'alarmEmail',
+] as const;
 
 /** The keys of one `sipline:users` entry. */
-const USER_KEYS = ['username', 'number', 'password'];
+const USER_KEYS = ['username', 'number', 'password', 'noAnswer'];
 
-/** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`), from Twilio's edge list. */
-export const SIP_EDGES = ['ashburn', 'dublin', 'frankfurt', 'sao-paulo', 'singapore', 'sydney', 'tokyo', 'umatilla'] as const;
+/** Edges where phones can register (`DOMAIN.sip.EDGE.twilio.com`): the router's list (lambda/sipUri.ts). */
+export { SIP_EDGES };
 export type SipEdge = (typeof SIP_EDGES)[number];
 
 export interface UserConfig {
@@ -35,6 +53,8 @@ export interface UserConfig {
   number?: string;
   /** Plain text here; the Pulumi program wraps it in `pulumi.secret` at once. Absent: generated. */
   password?: string;
+  /** What an unanswered call does (lambda/directory.ts NoAnswer). */
+  noAnswer?: NoAnswer;
 }
 
 export interface SiplineConfig {
@@ -54,6 +74,10 @@ export interface SiplineConfig {
   /** Whether the stack sets the account's Voice dialing permissions to allowedCountries (account-wide). */
   manageDialingPermissions: boolean;
   users: UserConfig[];
+  /** Hunt groups (lambda/directory.ts DirectoryGroup); none: []. */
+  groups: DirectoryGroup[];
+  /** Whether the Twilio account has Enhanced Programmable SIP Features (simultaneous groups need them). */
+  enhancedSip: boolean;
   edge?: SipEdge;
   alarmEmail?: string;
 }
@@ -69,7 +93,9 @@ const CONFIG_KEY_OF: Record<string, string> = {
   defaultCallerId: 'defaultCallerId',
   allowedCountries: 'allowedCountries',
   'emergency.enabled': 'emergencyCalling',
+  enhancedSip: 'enhancedSip',
   users: 'users',
+  groups: 'groups',
 };
 
 function configKey(directoryPath: string): string {
@@ -77,7 +103,7 @@ function configKey(directoryPath: string): string {
   return `${CONFIG_NAMESPACE}:${CONFIG_KEY_OF[head] ?? head}${rest ?? ''}`;
 }
 
-function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string {
+function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown, defaultCountry: unknown): string {
   if (p.path === 'domain' && (rawDomain === undefined || rawDomain === null || rawDomain === '')) {
     return `${CONFIG_NAMESPACE}:domainName is required: the SIP domain's label (acme for acme.sip.twilio.com), unique across Twilio`;
   }
@@ -85,9 +111,17 @@ function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string 
     return `${CONFIG_NAMESPACE}:domainName: ${JSON.stringify(rawDomain)} must be lower-case letters, digits and "-" (acme for acme.sip.twilio.com)`;
   }
   const key = configKey(p.path);
-  if (typeof p.value === 'number' || typeof p.value === 'boolean') return notTextInYaml(key, p.value);
+  if (p.known !== undefined) {
+    const name = p.path.slice(p.path.lastIndexOf('.') + 1);
+    const meant = closestName(name, p.known);
+    return `${key}: unknown key (${meant ? `did you mean ${meant}? ` : ''}${p.message.replace(/^is not a setting of .*? \((.*)\)$/, '$1')})`;
+  }
+  if (p.expects === undefined && (typeof p.value === 'number' || typeof p.value === 'boolean')) return notTextInYaml(key, p.value, defaultCountry);
   if (/^users\[\d+\]\.username$/.test(p.path) && (p.value === undefined || p.value === null)) {
     return `${key.replace(/\.username$/, '')} has no username: every user needs one, a name (username: alice) or an E.164 number (username: "+14155550100")`;
+  }
+  if (/^groups\[\d+\]\.name$/.test(p.path) && (p.value === undefined || p.value === null)) {
+    return `${key.replace(/\.name$/, '')} has no name: every group needs one, which phones dial like a username (name: sales)`;
   }
   if (/^users\[\d+\]$/.test(p.path) && typeof p.value === 'string') {
     return `${key}: ${JSON.stringify(p.value)} must be an object with a username: write it as - username: ${JSON.stringify(p.value)}`;
@@ -96,6 +130,8 @@ function describeConfigProblem(p: DirectoryProblem, rawDomain: unknown): string 
   if (plusLost) {
     return `${key}: ${JSON.stringify(p.value)} has no "+" (written unquoted, ${plusLost} is a number in YAML, which drops the "+"): quote it, "${plusLost}"`;
   }
+  const national = typeof p.value === 'string' && p.message.startsWith('is not a valid E.164') ? nationalNumber(p.value, defaultCountry) : undefined;
+  if (national) return `${key}: ${JSON.stringify(p.value)} is a national number of ${defaultCountry} (the default country), not E.164: write it "${national}"`;
   return `${key}: ${JSON.stringify(p.value)} ${p.message}`;
 }
 
@@ -104,16 +140,25 @@ function lostPlus(digits: string): string | undefined {
   return /^\d+$/.test(digits) && parseE164(`+${digits}`) !== undefined ? `+${digits}` : undefined;
 }
 
+/** The E.164 form of digits that are a valid national number of the default country (`4155550199`, US: +14155550199). */
+function nationalNumber(digits: string, defaultCountry: unknown): string | undefined {
+  if (!/^\d+$/.test(digits) || typeof defaultCountry !== 'string' || !isKnownCountry(defaultCountry)) return undefined;
+  return normalizeNumber(digits, defaultCountry)?.e164;
+}
+
 /**
  * A value YAML read as a number or a boolean where sipline wants text: `username: 1001`, or
  * `username: +14155550100`, which YAML reads as the number 14155550100 (the "+" is a sign).
  * Pulumi hands lists to the program as JSON, so `pulumi preview` sees the same number as a
  * local read of the file, and says the same.
  */
-function notTextInYaml(key: string, value: number | boolean): string {
+function notTextInYaml(key: string, value: number | boolean, defaultCountry: unknown): string {
   const kind = typeof value === 'number' ? 'a number' : 'a boolean';
   const withPlus = typeof value === 'number' ? lostPlus(String(value)) : undefined;
   if (withPlus) return `${key}: ${value} is ${kind} in YAML (the "+" was lost): quote it, "${withPlus}"`;
+  // Quoted as it is, a national number would be refused next: say the E.164 form at once.
+  const national = typeof value === 'number' ? nationalNumber(String(value), defaultCountry) : undefined;
+  if (national) return `${key}: ${value} is ${kind} in YAML, and a national number of ${defaultCountry} (the default country): write it in E.164, quoted, "${national}"`;
   return `${key}: ${value} is ${kind} in YAML: quote it, "${value}"`;
 }
 
@@ -159,6 +204,22 @@ function optionalString(value: unknown): unknown {
 }
 
 /**
+ * An object of the config with its `ringSeconds` read as a number when it was written as one in
+ * quotes (`ringSeconds: "30"`); anything else is left for the directory's check to report.
+ */
+function withSeconds(value: unknown): unknown {
+  if (!isMap(value) || typeof value.ringSeconds !== 'string' || !/^\d{1,4}$/.test(value.ringSeconds)) return value;
+  return { ...value, ringSeconds: Number(value.ringSeconds) };
+}
+
+/** A group as the directory keeps it: `strategy` defaults to sequential (no Enhanced SIP needed). */
+function groupOf(value: unknown): unknown {
+  if (!isMap(value)) return value;
+  const group = withSeconds(value) as Record<string, unknown>;
+  return group.strategy === undefined || group.strategy === null ? { ...group, strategy: 'sequential' } : group;
+}
+
+/**
  * Validates the `sipline:*` config values (keys without the namespace) and returns them typed.
  * Throws a ConfigError listing every bad key with its value; passwords are never echoed.
  */
@@ -182,10 +243,10 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
         users.push(u as UserConfig); // reported by the directory check, at its own index
         return;
       }
-      const { username, number, password } = u as Record<string, unknown>;
+      const { username, number, password, noAnswer } = u as Record<string, unknown>;
       for (const extra of Object.keys(u).filter((k) => !USER_KEYS.includes(k))) {
         const meant = closestName(extra, USER_KEYS);
-        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number and password)`);
+        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number, password and noAnswer)`);
       }
       if (password !== undefined && password !== null) {
         // The Credential provider's own rule (Twilio's policy), named after the config key.
@@ -196,16 +257,20 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
         } else {
           // Never the value, even a number: it is a password.
           const kind = typeof password === 'number' ? 'is a number in YAML' : 'is not text';
-          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' <password>`);
+          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
         }
       }
       users.push({
         username: username as string,
         ...(number === undefined || number === null ? {} : { number: number as string }),
         ...(typeof password === 'string' ? { password } : {}),
+        ...(noAnswer === undefined || noAnswer === null ? {} : { noAnswer: withSeconds(noAnswer) as NoAnswer }),
       });
     });
   }
+
+  const rawGroups = values.groups === undefined || values.groups === null || values.groups === '' ? [] : (asList('groups', values.groups, problems, []) as unknown[]);
+  const groups = rawGroups.map(groupOf) as DirectoryGroup[];
 
   const edge = optionalString(values.edge);
   if (edge !== undefined && !SIP_EDGES.includes(edge as SipEdge)) {
@@ -228,6 +293,7 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   const emergencyCalling = flag('emergencyCalling', false);
   const secureSip = flag('secureSip', true);
   const manageDialingPermissions = flag('manageDialingPermissions', false);
+  const enhancedSip = flag('enhancedSip', false);
 
   const config: SiplineConfig = {
     domainName,
@@ -239,6 +305,8 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     secureSip,
     manageDialingPermissions,
     users,
+    groups,
+    enhancedSip,
     ...(edge === undefined ? {} : { edge: edge as SipEdge }),
     ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),
   };
@@ -247,10 +315,12 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
 
   // The routing rules (countries, numbers, usernames, duplicates) live with the directory schema.
   try {
-    validateDirectory(routerDirectoryFrom(config), { describe: (p) => describeConfigProblem(p, rawDomain) });
+    validateDirectory(routerDirectoryFrom(config), { describe: (p) => describeConfigProblem(p, rawDomain, defaultCountry) });
   } catch (e) {
-    const message = (e as Error).message;
-    problems.push(...message.split('\n').slice(1).map((line) => line.replace(/^\s*-\s*/, '')));
+    if (!(e instanceof DirectoryError)) throw e;
+    // Left out, allowedCountries is [defaultCountry]: a bad default country is reported once, as itself.
+    const written = e.problems.filter((p) => rawCountries !== undefined || !p.path.startsWith('allowedCountries'));
+    problems.push(...written.map((p) => describeConfigProblem(p, rawDomain, defaultCountry)));
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid stack configuration:\n${[...new Set(problems)].map((p) => `  - ${p}`).join('\n')}`);
@@ -290,10 +360,24 @@ export function routerDirectoryFrom(config: SiplineConfig): RouterDirectory {
     ...(config.defaultCallerId === undefined ? {} : { defaultCallerId: config.defaultCallerId }),
     allowedCountries: config.allowedCountries,
     emergency: { enabled: config.emergencyCalling },
+    ...(config.enhancedSip ? { enhancedSip: true } : {}),
     users: Array.isArray(config.users)
-      ? config.users.map((u) => (u && typeof u === 'object' ? { username: u.username, ...(u.number === undefined ? {} : { number: u.number }) } : u))
+      ? config.users.map((u) =>
+          u && typeof u === 'object'
+            ? { username: u.username, ...(u.number === undefined ? {} : { number: u.number }), ...(u.noAnswer === undefined ? {} : { noAnswer: u.noAnswer }) }
+            : u,
+        )
       : config.users,
+    ...(config.groups.length > 0 ? { groups: config.groups } : {}),
   };
+}
+
+/**
+ * Every number the stack points at the router: users' (bound numbers and E.164 usernames) and
+ * hunt groups'. Each gets the inbound voice URL and the status callback.
+ */
+export function boundNumbers(config: SiplineConfig): string[] {
+  return [...config.users.map(numberOf), ...config.groups.map((g) => g.number)].filter((n): n is string => n !== undefined);
 }
 
 /** `Pulumi.<stack>.yaml` at the project's root, wherever the caller runs from (the Pulumi CLI runs
@@ -418,14 +502,14 @@ export function clearTextSecretWarnings(stack: StackFile): string[] {
   const warnings: string[] = [];
   const token = stack.config[`${CONFIG_NAMESPACE}:twilioAuthToken`];
   if (token !== undefined && !isEncrypted(token)) {
-    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${stack.name}: pulumi config set --secret twilioAuthToken <token>`);
+    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${stack.name}: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)`);
   }
   const users = stack.config[`${CONFIG_NAMESPACE}:users`];
   if (Array.isArray(users)) {
     users.forEach((u: unknown, i) => {
       const password = (u as Record<string, unknown> | null)?.password;
       if (password !== undefined && password !== null && !isEncrypted(password)) {
-        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${stack.name}: pulumi config set --secret --path 'users[${i}].password' <password>`);
+        warnings.push(`${CONFIG_NAMESPACE}:users[${i}].password is in clear text in ${stack.name}: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
       }
     });
   }

@@ -6,6 +6,13 @@
  * (secret), routerFunctionName, routerLogGroup, fallbackLogGroup, alarmTopicArn. Tests, `npm run plan` and
  * `npm run bench` call the very same function under mocks (infra/mocks.ts).
  */
+import { RunError } from '@pulumi/pulumi';
 import { main } from './program';
+import { OLD_CLI_MESSAGE, startedAsPlugin } from './pulumiCli';
+
+// Pulumi CLI 3.139 and 3.140 run this program where they mean to start the provider plugin
+// (pulumiCli.ts): say so, instead of whatever the program would fail on without the engine. A
+// RunError is printed without a stack (@pulumi/pulumi/cmd/run-plugin/run.js uncaughtHandler).
+if (startedAsPlugin()) throw new RunError(OLD_CLI_MESSAGE);
 
 export = main;

@@ -229,6 +229,13 @@ export interface RunOptions {
   project?: string;
   /** Evaluate as `pulumi preview` (unknown outputs) instead of `pulumi up`. */
   preview?: boolean;
+  /**
+   * Receives what the program logs with pulumi.log.warn. Without an engine (as under mocks) the
+   * SDK prints those to the console itself, as `warning: [runtime] ...` (@pulumi/pulumi
+   * log/index.js warn), a prefix `pulumi preview` never shows; a caller that shows warnings to a
+   * user (npm run plan) words them as the CLI does.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export interface RunResult {
@@ -270,6 +277,11 @@ export async function runSipline(options: RunOptions): Promise<RunResult> {
   // The entry point, not a copy: Pulumi.yaml's `main`.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const main = require('./index') as () => Promise<SiplineOutputs>;
+  // The program calls pulumi.log.warn through the SDK's log module, looked up at each call.
+  const log = pulumi.log as { warn: typeof pulumi.log.warn };
+  const sdkWarn = log.warn;
+  const { onWarning } = options;
+  if (onWarning) log.warn = async (message: string) => onWarning(message);
   const keys = new WeakMap<pulumi.Resource, string>();
   let outputs: SiplineOutputs | undefined;
   let failure: { error: unknown } | undefined;
@@ -299,6 +311,7 @@ export async function runSipline(options: RunOptions): Promise<RunResult> {
   } finally {
     // Every registration has reached the mocks once the RPC queue drains.
     await pulumi.runtime.disconnect();
+    log.warn = sdkWarn;
   }
   if (failure) throw failure.error;
   if (outputs === undefined) throw new Error('the program returned no outputs');

@@ -28,7 +28,7 @@ import {
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
-const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'manageDialingPermissions', 'edge', 'alarmEmail'] as const;
+const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'enhancedSip', 'manageDialingPermissions', 'edge', 'alarmEmail'] as const;
 
 export interface StackInputs {
   config: SiplineConfig;
@@ -50,6 +50,8 @@ export function readStackInputs(): StackInputs {
   // re-enables it, warn about reading a secret in the clear); each password is wrapped in
   // pulumi.secret below, before any resource sees it, and the rest is not secret.
   raw.users = pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:users`);
+  // Hunt groups (a list of objects, like users; nothing secret in them).
+  raw.groups = pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:groups`);
 
   for (const warning of configKeyWarnings(Object.keys(pulumi.runtime.allConfig()))) pulumi.log.warn(warning);
 
@@ -73,7 +75,7 @@ export function readStackInputs(): StackInputs {
   try {
     twilioAuthToken = cfg.requireSecret('twilioAuthToken');
   } catch {
-    throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:twilioAuthToken is not set: pulumi config set --secret twilioAuthToken <token>`);
+    throw new pulumi.RunError(`Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:twilioAuthToken is not set: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)`);
   }
   try {
     // The router would refuse a malformed token on every call (503): fail the preview instead.

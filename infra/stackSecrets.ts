@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { isEncrypted, readStackFile, stackConfigPath, type StackFile } from './config';
+import { ConfigError, isEncrypted, readStackFile, stackConfigPath, type StackFile } from './config';
 
 export interface ProjectConfigDeclaration {
   type?: string;
@@ -77,11 +77,29 @@ export function checkStackSecrets(stack: string, file: StackFile, project: Proje
 }
 
 /**
+ * The stack's name (the last part of `name`, `org/name` or `org/project/name`, as Pulumi takes
+ * them), refusing a name with an empty part. The workflows build `${{ vars.PULUMI_ORG }}/<stack>`,
+ * and an unset variable expands to nothing: `/dev` would otherwise pass here and fail later in
+ * `pulumi`, or pick the CLI's default organization, so it is refused naming the variable.
+ */
+export function stackNameOf(stack: string): string {
+  const parts = stack.split('/');
+  if (parts.length > 3) throw new ConfigError(`"${stack}" is not a stack name: write it as <stack>, <org>/<stack> or <org>/<project>/<stack>`);
+  if (parts.length > 1 && parts[0] === '') {
+    throw new ConfigError(
+      `"${stack}" names no Pulumi organization: the workflows write it as <PULUMI_ORG>/<stack>, and the variable PULUMI_ORG is unset or empty. Set PULUMI_ORG (Settings > Secrets and variables > Actions > Variables, or on the job's environment) to the organization that owns the stacks`,
+    );
+  }
+  if (parts.some((p) => p === '')) throw new ConfigError(`"${stack}" has an empty part: write it as <stack>, <org>/<stack> or <org>/<project>/<stack>`);
+  return parts[parts.length - 1];
+}
+
+/**
  * Reads Pulumi.<stack>.yaml (the last part of `org/project/stack`) and checks it. Pulumi merges
  * the config of the ESC environments a stack file lists under `environment:` into the stack's.
  */
 export function checkStackFile(stack: string, project = readProjectFile()): SecretsCheck {
-  const file = stackConfigPath(stack.split('/').pop()!);
+  const file = stackConfigPath(stackNameOf(stack));
   const stackFile = readStackFile(file);
   const missing = requiredSecretKeys(project).some((key) => stackFile.config[key] === undefined);
   // Read again only then: readStackFile keeps the `config:` map alone.

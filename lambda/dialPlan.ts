@@ -5,19 +5,19 @@
  * per call there are only map look-ups and, for digits that are no registered number, one
  * libphonenumber parse.
  */
-import { numberOf, type DirectoryUser, type RouterDirectory } from './directory';
+import { numberOf, type DirectoryGroup, type DirectoryUser, type NoAnswer, type RouterDirectory } from './directory';
 import {
-  DIALABLE_NUMBER_TYPES,
   countryOfGlobalDigits,
-  SATELLITE_CALLING_CODES,
   TWILIO_EMERGENCY_NUMBERS,
   emergencyCodesFor,
   isKnownCountry,
   normalizeNumber,
   parseDialed,
+  pstnRefusalOf,
   type CountryCode,
+  type PstnRefusal,
 } from './phone';
-import { dialedAddressOf, globalPrefixOf } from './sipUri';
+import { dialedAddressOf, globalPrefixOf, sipDomainHostPattern } from './sipUri';
 
 /** Why a call was not connected; each is logged as `refused:<reason>` and has a spoken message (messages.ts). */
 export type RefusalReason =
@@ -31,13 +31,13 @@ export type RefusalReason =
   | 'malformed-destination'
   | 'unknown-user'
   | 'invalid-number'
-  | 'country-not-allowed'
-  | 'number-type-not-allowed'
-  | 'satellite'
+  | PstnRefusal
   | 'no-caller-id'
   | 'emergency-disabled'
   | 'emergency-no-callback-number'
   | 'emergency-unsupported-country'
+  /** A phone's transfer button aimed at an emergency number: emergency calls are placed, never transferred. */
+  | 'emergency-transfer'
   | 'not-in-service';
 
 export type Decision =
@@ -45,14 +45,18 @@ export type Decision =
   | { flow: 'pstn'; number: string; callerId: string }
   /** A registered user dialed another registered user, by name or by number: 2 legs, no PSTN. */
   | { flow: 'sip-user'; username: string; callerId: string }
+  /** A hunt group was called: by name or number from a phone (callerId: the caller), or from the PSTN. */
+  | { flow: 'group'; group: string; callerId?: string }
   /** An emergency code: Twilio's emergency number for the call-back number's country. */
   | { flow: 'emergency'; number: string; callerId: string }
   /** A PSTN caller reached one of the account's numbers, which rings its user. */
   | { flow: 'inbound'; username: string }
   | { flow: 'refused'; reason: RefusalReason };
 
-/** A registered user with what routing needs about it, derived once. */
-interface IndexedUser {
+export type Flow = Decision['flow'];
+
+/** Who places a call, with what routing needs about it, derived once: a user, or a group transferring a call. */
+interface Caller {
   username: string;
   /** Caller ID on the PSTN: the user's number, else the directory's default caller ID. */
   pstnCallerId?: string;
@@ -64,6 +68,9 @@ interface IndexedUser {
   /** The user's own number, whose country's emergency codes the user may dial. */
   ownNumber?: string;
 }
+
+/** What a name phones dial rings: one user's phones, or a hunt group's members. */
+export type RingTarget = { kind: 'user'; user: DirectoryUser } | { kind: 'group'; group: DirectoryGroup };
 
 /**
  * What the router reads of a call placed by a registered phone (the SIP domain's voice URL).
@@ -86,10 +93,14 @@ const DIAL_STRING = /^\+?[0-9]+$/;
 export class DialPlan {
   readonly domain: string;
   readonly defaultCountry: CountryCode;
+  readonly defaultCallerId: string | undefined;
   /** The directory's domain as a phone may reach it: acme.sip.twilio.com, or via an edge. */
   private readonly domainHosts: RegExp;
-  private readonly users = new Map<string, IndexedUser>();
-  private readonly usersByNumber = new Map<string, string>();
+  private readonly users = new Map<string, Caller>();
+  /** Users and groups by name (one namespace: the schema keeps them apart). */
+  private readonly targets = new Map<string, RingTarget>();
+  /** The user or group each number rings, by name. */
+  private readonly namesByNumber = new Map<string, string>();
   private readonly allowedCountries: ReadonlySet<string>;
   private readonly emergencyEnabled: boolean;
   private readonly emergencyCodes = new Map<string, ReadonlySet<string>>();
@@ -98,11 +109,16 @@ export class DialPlan {
 
   constructor(directory: RouterDirectory) {
     this.domain = directory.domain;
-    this.domainHosts = domainHostsOf(directory.domain);
+    this.domainHosts = sipDomainHostPattern(directory.domain);
     this.defaultCountry = directory.defaultCountry as CountryCode;
+    this.defaultCallerId = directory.defaultCallerId;
     this.allowedCountries = new Set(directory.allowedCountries ?? [directory.defaultCountry]);
     this.emergencyEnabled = directory.emergency.enabled;
     for (const user of directory.users) this.index(user, directory.defaultCallerId);
+    for (const group of directory.groups ?? []) {
+      this.targets.set(group.name, { kind: 'group', group });
+      if (group.number) this.namesByNumber.set(group.number, group.name);
+    }
   }
 
   private index(user: DirectoryUser, defaultCallerId: string | undefined): void {
@@ -115,8 +131,31 @@ export class DialPlan {
       emergencyCallerId: own ?? defaultCallerId,
       ownNumber: own,
     });
-    if (own) this.usersByNumber.set(own, user.username);
-    if (user.number && user.username.startsWith('+')) this.usersByNumber.set(user.username, user.username);
+    this.targets.set(user.username, { kind: 'user', user });
+    if (own) this.namesByNumber.set(own, user.username);
+    if (user.number && user.username.startsWith('+')) this.namesByNumber.set(user.username, user.username);
+  }
+
+  /** The user or group a name rings (a username, or a group's name). */
+  ringTarget(name: string): RingTarget | undefined {
+    return this.targets.get(name);
+  }
+
+  /** What happens when `name` (a user or group) does not answer, as the directory says. */
+  noAnswerOf(name: string): Omit<NoAnswer, 'ringSeconds'> | undefined {
+    const target = this.targets.get(name);
+    return target?.kind === 'user' ? target.user.noAnswer : target?.group.noAnswer;
+  }
+
+  /** Whether a number is valid in its numbering plan (a caller's number before it becomes a caller ID). */
+  isValidNumber(e164: string): boolean {
+    return normalizeNumber(e164, this.defaultCountry) !== undefined;
+  }
+
+  /** The number of a user or a group: the caller ID that stands for it on the PSTN. */
+  numberOf(name: string): string | undefined {
+    const target = this.targets.get(name);
+    return target?.kind === 'user' ? numberOf(target.user) : target?.group.number;
   }
 
   /** The request's default country: `?defaultCountry=GB` when it is a known country. */
@@ -141,7 +180,7 @@ export class DialPlan {
    * Short codes only (up to 5 digits): the request's country's, the phone-context's country's
    * when the phone said where it dialed, and the caller's home country's.
    */
-  private isEmergency(digits: string, caller: IndexedUser, country: CountryCode, contextCountry: CountryCode | undefined): boolean {
+  private isEmergency(digits: string, caller: Caller, country: CountryCode, contextCountry: CountryCode | undefined): boolean {
     if (digits.length > 5) return false;
     if (this.emergencyCodesOf(country).has(digits)) return true;
     if (contextCountry !== undefined && this.emergencyCodesOf(contextCountry).has(digits)) return true;
@@ -157,7 +196,37 @@ export class DialPlan {
     if (!call.sipUsername) return refused('no-sip-username');
     const caller = this.users.get(call.sipUsername);
     if (!caller) return refused('unknown-caller');
-    const { to } = call;
+    return this.route(caller, call.to, country);
+  }
+
+  /**
+   * Where a phone's transfer button sends the call it holds (`ReferTransferTarget`, the REFER's
+   * Refer-To): through the same dial plan as a call `by` placed, so the toll-fraud guard and
+   * `by`'s caller ID apply. `by` is the transferring user, or the group whose call it was.
+   * The Refer-To's host is not read: a phone writes whatever proxy it knows, and only this
+   * directory's users or the PSTN are ever dialed. Emergency codes are refused: a call for
+   * help is placed by whoever needs it, so the dispatcher gets their call-back number.
+   */
+  transfer(by: string | undefined, referTo: string | undefined, country: CountryCode = this.defaultCountry): Decision {
+    const caller = by === undefined ? undefined : (this.users.get(by) ?? this.groupCaller(by));
+    if (!caller) return refused('unknown-caller');
+    const target = referTargetOf(referTo);
+    if (target === undefined) return refused('malformed-destination');
+    const decision = this.route(caller, target, country);
+    return decision.flow === 'emergency' || (decision.flow === 'refused' && decision.reason.startsWith('emergency-')) ? refused('emergency-transfer') : decision;
+  }
+
+  /** A group as the caller of a transfer: its number stands for it on the PSTN. */
+  private groupCaller(name: string): Caller | undefined {
+    const target = this.targets.get(name);
+    if (target?.kind !== 'group') return undefined;
+    const own = target.group.number;
+    const callerId = own ?? this.defaultCallerId;
+    return { username: name, pstnCallerId: callerId, emergencyCallerId: callerId, ownNumber: own };
+  }
+
+  /** A call from a user (or group) of the directory to what it dialed. */
+  private route(caller: Caller, to: string | undefined, country: CountryCode): Decision {
     if (to === undefined) return refused('malformed-request');
     const destination = destinationOf(to);
     if (!destination) return refused('malformed-destination');
@@ -171,26 +240,29 @@ export class DialPlan {
       if (!emergencyNumber) return refused('emergency-unsupported-country');
       return { flow: 'emergency', number: emergencyNumber, callerId: caller.emergencyCallerId };
     }
-    if (this.users.has(target)) return { flow: 'sip-user', username: target, callerId: caller.username };
+    if (this.targets.has(target)) return this.ring(target, caller.username);
     const digits = target.replace(SEPARATORS, '');
     if (!DIAL_STRING.test(digits)) {
       return refused(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(target) ? 'unknown-user' : 'malformed-destination');
     }
 
-    // A registered number is dialed as its user over SIP: 2 legs, never through the PSTN.
-    const exact = this.usersByNumber.get(digits);
-    if (exact) return { flow: 'sip-user', username: exact, callerId: caller.username };
+    // A registered number is dialed as its user (or group) over SIP: 2 legs, never through the PSTN.
+    const exact = this.namesByNumber.get(digits);
+    if (exact) return this.ring(exact, caller.username);
     const dialed = parseDialed(digits, country);
-    const registered = dialed && this.usersByNumber.get(dialed.e164);
-    if (registered) return { flow: 'sip-user', username: registered, callerId: caller.username };
+    const registered = dialed && this.namesByNumber.get(dialed.e164);
+    if (registered) return this.ring(registered, caller.username);
     const number = dialed?.classify();
     if (!number) return refused('invalid-number');
-
-    if (SATELLITE_CALLING_CODES.has(number.callingCode)) return refused('satellite');
-    if (!number.country || !this.allowedCountries.has(number.country)) return refused('country-not-allowed');
-    if (!number.type || !DIALABLE_NUMBER_TYPES.has(number.type)) return refused('number-type-not-allowed');
+    const guarded = pstnRefusalOf(number, this.allowedCountries);
+    if (guarded) return refused(guarded);
     if (!caller.pstnCallerId) return refused('no-caller-id');
     return { flow: 'pstn', number: number.e164, callerId: caller.pstnCallerId };
+  }
+
+  /** Ringing a name of the directory from a phone: its user, or its group. */
+  private ring(name: string, callerId: string): Decision {
+    return this.targets.get(name)?.kind === 'group' ? { flow: 'group', group: name, callerId } : { flow: 'sip-user', username: name, callerId };
   }
 
   /** A call to one of the account's numbers (the numbers' voice URL). */
@@ -198,9 +270,34 @@ export class DialPlan {
     const destination = destinationOf(to);
     if (!destination) return refused('malformed-request');
     const digits = destination.target.replace(SEPARATORS, '');
-    const username = this.usersByNumber.get(digits) ?? (DIAL_STRING.test(digits) ? this.usersByNumber.get(parseDialed(digits, country)?.e164 ?? '') : undefined);
-    return username ? { flow: 'inbound', username } : refused('not-in-service');
+    const name = this.namesByNumber.get(digits) ?? (DIAL_STRING.test(digits) ? this.namesByNumber.get(parseDialed(digits, country)?.e164 ?? '') : undefined);
+    if (!name) return refused('not-in-service');
+    return this.targets.get(name)?.kind === 'group' ? { flow: 'group', group: name } : { flow: 'inbound', username: name };
   }
+
+  /**
+   * The toll-fraud guard on a number the directory forwards calls to: the stack checked it at
+   * deploy time, and it is checked again per call, so a hand-edited directory cannot forward
+   * to a premium-rate number either.
+   */
+  forwardRefusal(e164: string): RefusalReason | undefined {
+    const number = parseDialed(e164, this.defaultCountry)?.classify();
+    return number ? pstnRefusalOf(number, this.allowedCountries) : 'invalid-number';
+  }
+}
+
+/**
+ * The address a REFER's Refer-To names: `<sip:bob@acme.sip.twilio.com>`, with or without the
+ * angle brackets and a display name, `tel:+14155551234`, and URI headers (`?X-Info=...`, which
+ * phones may add) dropped.
+ */
+function referTargetOf(referTo: string | undefined): string | undefined {
+  if (referTo === undefined) return undefined;
+  const trimmed = referTo.trim();
+  const bracketed = /<([^<>]*)>/.exec(trimmed);
+  const uri = bracketed ? bracketed[1] : trimmed;
+  const withoutHeaders = uri.split('?', 1)[0];
+  return withoutHeaders === '' ? undefined : withoutHeaders;
 }
 
 /** What was dialed, once an RFC 3966 phone-context is applied. */
@@ -229,18 +326,6 @@ function destinationOf(address: string | undefined): Destination | undefined {
   const prefix = globalPrefixOf(dialed.phoneContext);
   if (prefix === undefined || !/^[0-9]+$/.test(digits)) return undefined;
   return { target: `+${prefix}${digits}`, local: digits, contextCountry: countryOfGlobalDigits(prefix) };
-}
-
-/**
- * The host names of a SIP domain: its own (acme.sip.twilio.com) and the ones phones use to
- * reach it through an edge location or a legacy region (acme.sip.dublin.twilio.com,
- * acme.sip.us1.twilio.com: twilio.com/docs/voice/api/sip-registration), in any case. The
- * label is unique across Twilio, so each of these names this directory's domain and no other.
- */
-function domainHostsOf(domain: string): RegExp {
-  const label = /^([a-z0-9-]+)\.sip\.twilio\.com$/i.exec(domain)?.[1];
-  // The directory's schema allows no other shape; a domain that slipped past it matches nothing.
-  return label ? new RegExp(`^${label}\\.sip(?:\\.[a-z0-9-]+){0,2}\\.twilio\\.com$`, 'i') : /(?!)/;
 }
 
 function refused(reason: RefusalReason): Decision {

@@ -1,24 +1,25 @@
 /**
  * The webhook handler: API Gateway HTTP API (payload 2.0) event in, TwiML out.
  *
- * Thin by design: check route and method, check Twilio's signature, ask the DialPlan, render.
- * A signed request always gets 200 and TwiML, even when the call cannot be completed (the caller
- * hears why); a forged one gets 403, a body larger than Twilio ever sends 413. Nothing a request
- * contains can produce a 5xx: the only 503 is for the token being unavailable, an outage of
- * ours, which lets Twilio use the fallback URL.
+ * Thin by design: check route and method, check Twilio's signature, then hand the parameters
+ * to the route (lambda/callRoutes.ts answers with TwiML, lambda/eventRoutes.ts records
+ * callbacks). Every route of lambda/routes.ts goes through the same checks. A signed request
+ * always gets 2xx, even when the call cannot be completed (the caller hears why); a forged one
+ * gets 403, a body larger than Twilio ever sends 413. Nothing a request contains can produce a
+ * 5xx: the only 503 is for the token being unavailable, an outage of ours, which lets Twilio
+ * use the fallback URL.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { getSignatureAlgorithm, HMAC_SHA1, HMAC_SHA256, validateRequest } from 'twilio/lib/webhooks/webhooks';
-import type { Decision, DialPlan } from './dialPlan';
-import { userPartOf } from './sipUri';
-import { apologyTwiml, renderTwiml } from './twiml';
+import { callRoute } from './callRoutes';
+import type { DialPlan } from './dialPlan';
+import { eventRoute } from './eventRoutes';
+import { clip } from './params';
+import type { MetricsSink } from './routerMetrics';
+import { routeOf, type RouteName } from './routes';
+import { apologyTwiml } from './twiml';
+import type { VoicemailQueue } from './voicemailQueue';
 import { decodedBodyBytes, parseWebhookForm, WEBHOOK_BODY_LIMITS, type FormParams } from './webhookForm';
-
-export const ROUTES = {
-  '/voice/outbound': 'outbound',
-  '/voice/inbound': 'inbound',
-} as const;
-type Route = (typeof ROUTES)[keyof typeof ROUTES];
 
 export interface RouterDeps {
   plan: DialPlan;
@@ -27,41 +28,48 @@ export interface RouterDeps {
   /** What Twilio was told, without a trailing slash; default `https://` + the request's host. */
   publicBaseUrl?: string;
   logger: RouterLogger;
+  /** Where metrics go (lambda/routerMetrics.ts); none: not counted. */
+  metrics?: MetricsSink;
+  /** Where voicemail jobs go (lambda/voicemailQueue.ts); none: each voicemail is logged as not queued. */
+  voicemailQueue?: VoicemailQueue;
+  /** The clock (when a recording started, if Twilio does not say). */
+  now?: () => Date;
 }
 
-/** What the handler needs of a logger; Powertools' Logger is one. */
+/** A log line's fields: flat values (undefined, null and "" are left out of the line). */
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+/** What the handler needs of a logger: lambda/routerLog.ts writes the lines Powertools Logger would. */
 export interface RouterLogger {
-  info(message: string, fields: Record<string, unknown>): void;
-  warn(message: string, fields: Record<string, unknown>): void;
-  error(message: string, fields: Record<string, unknown>): void;
+  info(message: string, fields: LogFields): void;
+  warn(message: string, fields: LogFields): void;
+  error(message: string, fields: LogFields): void;
+}
+
+/** A signed request, as a route sees it. */
+export interface RouteRequest {
+  route: RouteName;
+  params: FormParams;
+  /** The query string exactly as sent (and signed): what the router wrote into its TwiML. */
+  rawQuery: string;
+  /** Lambda's request id, which ties a log line to Lambda's own START/REPORT lines. */
+  requestId?: string;
 }
 
 export type RouterHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export function createHandler(deps: RouterDeps): RouterHandler {
-  const { plan, logger } = deps;
+  const { logger } = deps;
   const baseUrl = deps.publicBaseUrl?.replace(/\/+$/, '');
 
   /** 413: more than Twilio ever sends; refused unparsed, and logged without its content. */
-  const tooLarge = (route: Route, bytes: number, exceeded: keyof typeof WEBHOOK_BODY_LIMITS) => {
+  const tooLarge = (route: RouteName, bytes: number, exceeded: keyof typeof WEBHOOK_BODY_LIMITS) => {
     logger.warn('rejected oversized request', { route, bytes, exceeded, limit: WEBHOOK_BODY_LIMITS[exceeded] });
     return text(413, 'Payload Too Large');
   };
 
-  /**
-   * The caller is SipUsername, whatever From says; a From naming someone else is routed as
-   * SipUsername all the same (desk phones may put a display number there), but an admin
-   * should see it: it is also what a stolen credential dressed as another user looks like.
-   */
-  const warnOfAnotherFrom = (route: Route, sipUsername: string | undefined, from: string | undefined, callSid: string | string[] | undefined) => {
-    if (sipUsername === undefined || from === undefined) return;
-    const fromUser = userPartOf(from);
-    if (fromUser === sipUsername) return;
-    logger.warn('From names another user than SipUsername; routed as SipUsername', { route, callSid: clip(callSid), sipUsername: clip(sipUsername), fromUser: clip(fromUser ?? from) });
-  };
-
   return async function handler(event, context) {
-    const route: Route | undefined = ROUTES[event.rawPath as keyof typeof ROUTES];
+    const route = routeOf(event.rawPath);
     if (!route) return text(404, 'Not Found');
     if (event.requestContext?.http?.method !== 'POST') return { ...text(405, 'Method Not Allowed'), headers: { 'content-type': 'text/plain', allow: 'POST' } };
 
@@ -87,47 +95,26 @@ export function createHandler(deps: RouterDeps): RouterHandler {
     const form = !event.body ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     const params = parseWebhookForm(form);
     if (params === 'too-many-params') return tooLarge(route, bytes, 'maxParams');
-    const url = `${baseUrl ?? `https://${event.requestContext.domainName}`}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+    const rawQuery = event.rawQueryString ?? '';
+    const url = `${baseUrl ?? `https://${event.requestContext.domainName}`}${event.rawPath}${rawQuery ? `?${rawQuery}` : ''}`;
     if (!isSignedByTwilio(token, signature, url, params, headers['x-twilio-webhooks-signature-settings'])) {
       logger.warn('rejected unsigned or forged request', { route, signed: true });
       return text(403, 'Forbidden: invalid X-Twilio-Signature');
     }
 
-    let decision: Decision;
-    let twiml: string;
+    const request: RouteRequest = { route, params, rawQuery, ...(context ? { requestId: context.awsRequestId } : {}) };
+    if (route === 'status' || route === 'recording') {
+      const { flow } = await eventRoute(deps, request);
+      return { statusCode: 204, headers: { 'x-sipline-flow': flow }, body: '' };
+    }
     try {
-      const override = event.rawQueryString ? (new URLSearchParams(event.rawQueryString).get('defaultCountry') ?? undefined) : undefined;
-      const country = plan.countryFor(override);
-      if (override && override !== country) {
-        logger.warn('ignored an unknown defaultCountry on the webhook URL', { route, defaultCountry: clip(override) });
-      }
-      if (route === 'outbound') {
-        const sipUsername = single(params.SipUsername);
-        warnOfAnotherFrom(route, sipUsername, single(params.From), params.CallSid);
-        decision = plan.outbound({ sipUsername, sipDomain: single(params.SipDomain), to: single(params.To) }, country);
-      } else {
-        decision = plan.inbound(single(params.To), country);
-      }
-      twiml = renderTwiml(decision, plan.domain);
+      const answer = callRoute(deps, request);
+      return twimlResponse(answer.twiml, answer.flow);
     } catch (err) {
       // A bug of ours, not the caller's: apologise on the line and log it; never a 5xx.
       logger.error('routing failed', { route, callSid: clip(params.CallSid), error: (err as Error).message });
       return twimlResponse(apologyTwiml(), 'error');
     }
-    const flow = decision.flow === 'refused' ? `refused:${decision.reason}` : decision.flow;
-    logger.info('call routed', {
-      route,
-      flow,
-      callSid: clip(params.CallSid),
-      // Ties the line to Lambda's own START/REPORT lines (duration, cold start) for this call.
-      ...(context ? { requestId: context.awsRequestId } : {}),
-      ...(route === 'outbound' ? { caller: clip(params.SipUsername) } : {}),
-      from: clip(params.From),
-      to: clip(params.To),
-      ...('number' in decision ? { dialed: decision.number } : {}),
-      ...('username' in decision ? { user: decision.username } : {}),
-    });
-    return twimlResponse(twiml, flow);
   };
 }
 
@@ -145,16 +132,6 @@ function isSignedByTwilio(token: string, signature: string, url: string, params:
   } catch {
     return false;
   }
-}
-
-/** A parameter Twilio sends once; a repeated one is as good as malformed. */
-function single(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** Log fields are capped so a hostile request cannot flood the logs. */
-function clip(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value.slice(0, 80) : undefined;
 }
 
 function twimlResponse(body: string, flow: string): APIGatewayProxyStructuredResultV2 {

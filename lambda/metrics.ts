@@ -1,13 +1,17 @@
 /**
- * The one source of sipline's CloudWatch metric names: the functions that emit them (through
- * Powertools Metrics, as EMF log lines: no API call) and the stack's dashboard and alarms that
+ * The one source of sipline's CloudWatch metric names: the functions that emit them (as EMF log
+ * lines, no API call: the voicemail worker through Powertools Metrics, the router with its own
+ * writer of the same lines, lambda/routerMetrics.ts) and the stack's dashboard and alarms that
  * read them both import from here, so a widget can never name a metric nobody emits.
  *
  * Dependency-free on purpose: the Pulumi program imports it without loading Powertools.
  *
  * A metric's identity in CloudWatch is namespace + name + the exact set of dimensions, so the
  * dimensions are fixed here too: every sipline metric carries `service` (which function) and
- * `stack` (which Pulumi stack: several stacks may share one account and region), nothing else.
+ * `stack` (which Pulumi stack: several stacks may share one account and region), and some of
+ * the router's one more, named in ROUTER_METRIC_DIMENSIONS, whose values are a closed set
+ * listed here (a routing flow, a refusal reason, a dial status...): never a number, a name or
+ * anything a caller chooses, so the number of series stays bounded.
  */
 
 export const METRICS_NAMESPACE = 'sipline';
@@ -19,6 +23,7 @@ export const STACK_DIMENSION = 'stack';
 
 /** The `service` dimension's value per function (also its Powertools service name). */
 export const METRIC_SERVICES = {
+  router: 'sipline-router',
   voicemail: 'sipline-voicemail',
 } as const;
 
@@ -43,3 +48,54 @@ export const VOICEMAIL_METRICS = {
 } as const;
 
 export type VoicemailMetricName = (typeof VOICEMAIL_METRICS)[keyof typeof VOICEMAIL_METRICS];
+
+/**
+ * The call router's metrics. Counted where the router learns them, and never on the path of
+ * a phone that is still ringing: calls and refusals at the status callback, once a call is over
+ * (Twilio sends it after the call, so no caller waits on it); a dial's outcome and what followed
+ * at the after-dial route; transfers at the refer route; voicemails at the recording callback.
+ */
+export const ROUTER_METRICS = {
+  /** Finished calls (one per status callback of a finished call), by `Flow`. */
+  calls: 'Calls',
+  /** How long finished calls lasted, in seconds, by `Flow` (CallDuration: from answer to hangup). */
+  callDuration: 'CallDuration',
+  /** Finished calls the router refused (spoken reason, hangup), by `Reason`. */
+  refusals: 'Refusals',
+  /** Dials that connected no one, by `DialStatus` (busy, no-answer, failed, canceled). */
+  failedDials: 'FailedDials',
+  /** What an unanswered call of a user or group did next, by `Action` (next-member, forward, voicemail, goodbye). */
+  noAnswerActions: 'NoAnswerActions',
+  /** Transfers from a phone's button (SIP REFER), by `Outcome` (user, group, pstn, refused). */
+  transfers: 'Transfers',
+  /** Voicemails recorded (completed recordings), whether or not they are emailed. */
+  voicemails: 'Voicemails',
+  /** Voicemails whose job could not be queued for email: the audio stays in Twilio, alarm on it. */
+  voicemailEnqueueFailures: 'VoicemailEnqueueFailures',
+} as const;
+
+export type RouterMetricName = (typeof ROUTER_METRICS)[keyof typeof ROUTER_METRICS];
+
+/** The routing flows a finished call is counted under (lambda/dialPlan.ts `Flow`). */
+export const CALL_FLOWS = ['pstn', 'sip-user', 'group', 'emergency', 'inbound', 'refused'] as const;
+/** What a dial that connected no one reported (`DialCallStatus`). */
+export const FAILED_DIAL_STATUSES = ['busy', 'no-answer', 'failed', 'canceled'] as const;
+/** What an unanswered call did next. */
+export const NO_ANSWER_ACTIONS = ['next-member', 'forward', 'voicemail', 'goodbye'] as const;
+/** Where a transfer went. */
+export const TRANSFER_OUTCOMES = ['user', 'group', 'pstn', 'refused'] as const;
+
+/**
+ * The one extra dimension of each router metric that has one; its values are the closed sets
+ * above (`Reason`: the RefusalReason of lambda/dialPlan.ts).
+ */
+export const ROUTER_METRIC_DIMENSIONS = {
+  [ROUTER_METRICS.calls]: 'Flow',
+  [ROUTER_METRICS.callDuration]: 'Flow',
+  [ROUTER_METRICS.refusals]: 'Reason',
+  [ROUTER_METRICS.failedDials]: 'DialStatus',
+  [ROUTER_METRICS.noAnswerActions]: 'Action',
+  [ROUTER_METRICS.transfers]: 'Outcome',
+} as const satisfies Partial<Record<RouterMetricName, string>>;
+
+export type RouterMetricDimension = (typeof ROUTER_METRIC_DIMENSIONS)[keyof typeof ROUTER_METRIC_DIMENSIONS];

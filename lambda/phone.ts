@@ -132,6 +132,21 @@ export const DIALABLE_NUMBER_TYPES: ReadonlySet<NumberType> = new Set<NumberType
   'UAN',
 ]);
 
+/** Why the toll-fraud guard refuses a valid number (the rest of the reasons are lambda/dialPlan.ts's). */
+export type PstnRefusal = 'satellite' | 'country-not-allowed' | 'number-type-not-allowed';
+
+/**
+ * The toll-fraud guard on a valid number: satellite services never, only the allowed
+ * countries, only the dialable number types. One rule for what phones dial and for the
+ * numbers the stack forwards unanswered calls to (checked at deploy time and per call).
+ */
+export function pstnRefusalOf(number: NormalizedNumber, allowedCountries: ReadonlySet<string>): PstnRefusal | undefined {
+  if (SATELLITE_CALLING_CODES.has(number.callingCode)) return 'satellite';
+  if (!number.country || !allowedCountries.has(number.country)) return 'country-not-allowed';
+  if (!number.type || !DIALABLE_NUMBER_TYPES.has(number.type)) return 'number-type-not-allowed';
+  return undefined;
+}
+
 /**
  * The emergency number Twilio routes to a PSAP, by the country of the caller ID (the call-back
  * number) of the call. Twilio's emergency calling for SIP domains covers these countries only,

@@ -3,16 +3,31 @@
  * escaping is never hand-written. Every <Dial> has answerOnBridge, so the caller hears ringing
  * until the callee answers instead of an answered silence.
  *
- * renderShapes() builds the documents that do not depend on the call (refusals, the apology)
- * and the <Dial> documents with placeholders for the values that do: twiml.ts fills them in.
- * The bundle runs it at build time (lambda/build.ts), so the Lambda loads neither xmlbuilder
- * nor VoiceResponse at cold start.
+ * renderShapes() builds the documents that do not depend on the call (refusals, goodbyes, the
+ * apology) whole, and the others (the dials, the voicemail) with a `{{name}}` placeholder for
+ * each value that does: twiml.ts fills them in, with values that need no escaping. The bundle
+ * runs it at build time (lambda/build.ts), so the Lambda loads neither xmlbuilder nor
+ * VoiceResponse at cold start.
  */
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { AFTER_DIAL_PARAMS, RECORDING_PARAMS, REFER_PARAMS } from './callbackUrls';
 import type { RefusalReason } from './dialPlan';
-import { APOLOGY, SPOKEN_REASONS } from './messages';
+import {
+  APOLOGY,
+  defaultGreeting,
+  SPOKEN_REASONS,
+  TRANSFER_REASONS,
+  TRANSFER_REFUSED,
+  UNANSWERED_GOODBYES,
+  VOICEMAIL_NOTHING_RECORDED,
+  VOICEMAIL_THANKS,
+  type UnansweredStatus,
+} from './messages';
+import { relativeUrlOf, type RouteName } from './routes';
+import { placeholder, targetSlot } from './twimlSlots';
 
-export type DialNoun = 'number' | 'sip';
+/** A voicemail records at most two minutes (`<Record maxLength>`). */
+export const VOICEMAIL_MAX_SECONDS = 120;
 
 /** A spoken message and a hangup. */
 export function sayAndHangUp(message: string): string {
@@ -22,47 +37,130 @@ export function sayAndHangUp(message: string): string {
   return response.toString();
 }
 
-/** A <Dial> with one noun; `callerId` is omitted when undefined. */
-export function renderDial(noun: DialNoun, target: string, callerId: string | undefined): string {
+/** Just a hangup: the call is over (the dial was answered, or the caller is gone). */
+export function hangUp(): string {
   const response = new VoiceResponse();
-  const dial = response.dial(callerId === undefined ? { answerOnBridge: true } : { answerOnBridge: true, callerId });
-  if (noun === 'number') dial.number(target);
-  else dial.sip(target);
+  response.hangup();
+  return response.toString();
+}
+
+/** A <Dial>: one <Number>, or one <Sip> per target (several only for a simultaneous group). */
+export interface DialSpec {
+  noun: 'number' | 'sip';
+  targets: string[];
+  callerId?: string;
+  /** Seconds to ring (`timeout`); Twilio's 30 when absent. */
+  timeout?: string;
+  /** `<Dial action>`: always set, so every dial's outcome reaches the after-dial route. */
+  action: string;
+  /** `<Dial referUrl>`: where a phone's transfer button (SIP REFER) is answered; absent for emergency calls. */
+  referUrl?: string;
+}
+
+export function renderDial(spec: DialSpec): string {
+  const response = new VoiceResponse();
+  const dial = response.dial({
+    answerOnBridge: true,
+    ...(spec.callerId === undefined ? {} : { callerId: spec.callerId }),
+    ...(spec.timeout === undefined ? {} : { timeout: spec.timeout as unknown as number }),
+    action: spec.action,
+    ...(spec.referUrl === undefined ? {} : { referUrl: spec.referUrl }),
+  });
+  for (const target of spec.targets) {
+    if (spec.noun === 'number') dial.number(target);
+    else dial.sip(target);
+  }
+  return response.toString();
+}
+
+/**
+ * The voicemail: the greeting, then <Record> (a beep first, up to two minutes, any key or 5 s
+ * of silence ends it); its action thanks the caller, and its recording status callback, once
+ * the audio is stored, enqueues the email. Twilio goes on past <Record> only when nothing
+ * was recorded.
+ */
+export function renderVoicemail(greeting: string, action: string, recordingStatusCallback: string): string {
+  const response = new VoiceResponse();
+  response.say(greeting);
+  response.record({ action, maxLength: VOICEMAIL_MAX_SECONDS, recordingStatusCallback });
+  response.say(VOICEMAIL_NOTHING_RECORDED);
+  response.hangup();
   return response.toString();
 }
 
 /** A document split around its placeholders: parts[0] slot[0] parts[1] slot[1] ... */
 export interface Template {
   parts: string[];
-  slots: Array<'caller' | 'target'>;
+  slots: string[];
 }
 
 export interface TwimlShapes {
-  /** Keyed `${noun}:${withCallerId}`. */
+  /** Keyed `number` (with referUrl), `emergency` (without), and `sip:<1 or 2 targets>:<with callerId>`. */
   dials: Record<string, Template>;
+  /** A voicemail with the mailbox's own greeting; `voicemailDefault` says the default one, naming the mailbox. */
+  voicemail: Template;
+  voicemailDefault: Template;
   refusals: Record<RefusalReason, string>;
+  /** Heard by the party being transferred when the transfer's target is refused. */
+  transferRefusals: Record<RefusalReason, string>;
+  goodbyes: Record<UnansweredStatus, string>;
+  hangup: string;
+  voicemailThanks: string;
   apology: string;
 }
 
-// Placeholders no filled-in value can contain (twiml.ts only fills letters, digits and +._@:-).
-export const CALLER_SLOT = '{{caller}}';
-export const TARGET_SLOT = '{{target}}';
+const PLACEHOLDER = /(\{\{[A-Za-z0-9]+\}\})/;
 
-function templateOf(noun: DialNoun, withCallerId: boolean): Template {
-  const pieces = renderDial(noun, TARGET_SLOT, withCallerId ? CALLER_SLOT : undefined).split(/(\{\{caller\}\}|\{\{target\}\})/);
+/** A route's relative URL with one placeholder per query parameter. */
+export function urlWithSlots(route: RouteName, params: readonly string[]): string {
+  return params.length === 0 ? relativeUrlOf(route) : `${relativeUrlOf(route)}?${params.map((p) => `${p}=${placeholder(p)}`).join('&')}`;
+}
+
+function templateOf(document: string): Template {
+  const pieces = document.split(PLACEHOLDER);
   return {
     parts: pieces.filter((_, i) => i % 2 === 0),
-    slots: pieces.filter((_, i) => i % 2 === 1).map((slot) => (slot === CALLER_SLOT ? 'caller' : 'target')),
+    slots: pieces.filter((_, i) => i % 2 === 1).map((p) => p.slice(2, -2)),
   };
 }
 
-export function renderShapes(): TwimlShapes {
-  const dials: Record<string, Template> = {};
-  for (const noun of ['number', 'sip'] as const) {
-    for (const withCallerId of [true, false]) dials[`${noun}:${withCallerId}`] = templateOf(noun, withCallerId);
+/** The dial shapes: a key per kind, every value a placeholder. */
+export function dialSpecs(): Record<string, DialSpec> {
+  const afterPstn = relativeUrlOf('afterDial');
+  const refer = urlWithSlots('refer', REFER_PARAMS);
+  const specs: Record<string, DialSpec> = {
+    number: { noun: 'number', targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId'), action: afterPstn, referUrl: refer },
+    emergency: { noun: 'number', targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId'), action: afterPstn },
+  };
+  // One and two <Sip> nouns: a group's third to tenth repeat what lies between the first two
+  // (lambda/twiml.ts), which keeps 16 near-identical documents out of the bundle.
+  for (let count = 1; count <= 2; count++) {
+    for (const withCallerId of [true, false]) {
+      specs[`sip:${count}:${withCallerId}`] = {
+        noun: 'sip',
+        targets: Array.from({ length: count }, (_, i) => placeholder(targetSlot(i))),
+        ...(withCallerId ? { callerId: placeholder('callerId') } : {}),
+        timeout: placeholder('timeout'),
+        action: urlWithSlots('afterDial', AFTER_DIAL_PARAMS),
+        referUrl: refer,
+      };
+    }
   }
-  const refusals = Object.fromEntries(
-    (Object.keys(SPOKEN_REASONS) as RefusalReason[]).map((reason) => [reason, sayAndHangUp(SPOKEN_REASONS[reason])]),
-  ) as Record<RefusalReason, string>;
-  return { dials, refusals, apology: sayAndHangUp(APOLOGY) };
+  return specs;
+}
+
+export function renderShapes(): TwimlShapes {
+  const dials = Object.fromEntries(Object.entries(dialSpecs()).map(([key, spec]) => [key, templateOf(renderDial(spec))]));
+  const reasons = Object.keys(SPOKEN_REASONS) as RefusalReason[];
+  return {
+    dials,
+    voicemail: templateOf(renderVoicemail(placeholder('greeting'), relativeUrlOf('voicemailDone'), urlWithSlots('recording', RECORDING_PARAMS))),
+    voicemailDefault: templateOf(renderVoicemail(defaultGreeting(placeholder('name')), relativeUrlOf('voicemailDone'), urlWithSlots('recording', RECORDING_PARAMS))),
+    refusals: Object.fromEntries(reasons.map((reason) => [reason, sayAndHangUp(SPOKEN_REASONS[reason])])) as Record<RefusalReason, string>,
+    transferRefusals: Object.fromEntries(reasons.map((reason) => [reason, sayAndHangUp(`${TRANSFER_REFUSED} ${TRANSFER_REASONS[reason]}`)])) as Record<RefusalReason, string>,
+    goodbyes: Object.fromEntries((Object.keys(UNANSWERED_GOODBYES) as UnansweredStatus[]).map((s) => [s, sayAndHangUp(UNANSWERED_GOODBYES[s])])) as Record<UnansweredStatus, string>,
+    hangup: hangUp(),
+    voicemailThanks: sayAndHangUp(VOICEMAIL_THANKS),
+    apology: sayAndHangUp(APOLOGY),
+  };
 }

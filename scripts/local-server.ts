@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { writeFileAtomically } from '../lambda/build';
+import { ROUTE_PURPOSES, ROUTES, type RouteName } from '../lambda/routes';
 import { serveHandler, type PayloadV2Handler } from './localAdapter';
 import { portFrom, stackFrom, UsageError } from './cli';
 import { loadBundledRouter, localAuthToken, localState, sampleCalls, stackDirectory } from './localRouter';
@@ -56,23 +57,32 @@ async function main(): Promise<void> {
   if (generated) writeFileAtomically(state.token, token, 0o600);
   ready(
     await loadBundledRouter(
-      { TWILIO_AUTH_TOKEN: token, PUBLIC_BASE_URL: baseUrl, ROUTER_CONFIG_FILE: state.directory, POWERTOOLS_SERVICE_NAME: 'sipline-router' },
+      {
+        TWILIO_AUTH_TOKEN: token,
+        PUBLIC_BASE_URL: baseUrl,
+        ROUTER_CONFIG_FILE: state.directory,
+        POWERTOOLS_SERVICE_NAME: 'sipline-router',
+        // No SQS here: voicemail jobs are written as files, and the metrics' stack is the served one.
+        VOICEMAIL_SPOOL_DIR: state.voicemail,
+        SIPLINE_STACK: stack,
+      },
       state.bundle,
     ),
   );
 
   console.log(`sipline router listening on ${baseUrl}  (stack: ${stack}, domain: ${directory.domain}, directory: ${path.relative(process.cwd(), state.directory)})`);
-  console.log(`  POST ${baseUrl}/voice/outbound   calls placed by registered phones`);
-  console.log(`  POST ${baseUrl}/voice/inbound    calls to the account's numbers`);
+  const width = Math.max(...Object.values(ROUTES).map((route) => route.length));
+  for (const [name, route] of Object.entries(ROUTES)) console.log(`  POST ${baseUrl}${route.padEnd(width)}   ${ROUTE_PURPOSES[name as RouteName]}`);
+  console.log(`  voicemail jobs are written to ${path.relative(process.cwd(), state.voicemail)}/ (no queue here)`);
   console.log(
     generated
       ? `  local auth token: ${token}  (set TWILIO_AUTH_TOKEN to choose your own)`
       : '  auth token: TWILIO_AUTH_TOKEN from the environment (not printed; set the same for npm run call)',
   );
   const samples = [...sampleCalls(directory, actualPort), { command: 'npm run call -- --help', shows: 'what FROM and TO can be, and options' }];
-  const width = Math.max(...samples.map((s) => s.command.length));
+  const commandWidth = Math.max(...samples.map((s) => s.command.length));
   console.log('Place a simulated call from another terminal:');
-  for (const { command, shows } of samples) console.log(`  ${command.padEnd(width)}   # ${shows}`);
+  for (const { command, shows } of samples) console.log(`  ${command.padEnd(commandWidth)}   # ${shows}`);
 }
 
 main().catch((err: unknown) => {

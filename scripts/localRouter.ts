@@ -34,9 +34,16 @@ export const DIRECTORY_PATH = path.join(path.dirname(BUNDLE_PATH), 'router-confi
 export const LOCAL_STATE_ROOT = path.join(PROJECT_ROOT, 'dist', 'local');
 
 /** One local server's files, by port. */
-export function localState(port: number): { dir: string; bundle: string; directory: string; token: string } {
+export function localState(port: number): { dir: string; bundle: string; directory: string; token: string; voicemail: string } {
   const dir = path.join(LOCAL_STATE_ROOT, String(port));
-  return { dir, bundle: path.join(dir, 'index.js'), directory: path.join(dir, 'router-config.json'), token: path.join(dir, 'auth-token') };
+  return {
+    dir,
+    bundle: path.join(dir, 'index.js'),
+    directory: path.join(dir, 'router-config.json'),
+    token: path.join(dir, 'auth-token'),
+    // Voicemail jobs, one JSON file each, where the router would queue them for email.
+    voicemail: path.join(dir, 'voicemail'),
+  };
 }
 
 /** Ports that have a local server's state (possibly stale: a killed server leaves its own). */
@@ -56,7 +63,13 @@ export function localStatePorts(): number[] {
 export function stackDirectory(stack: string): { directory: RouterDirectory; warnings: string[] } {
   const file = readStackFile(stackConfigPath(stack));
   const warnings = [...configKeyWarnings(Object.keys(file.config)), ...clearTextSecretWarnings(file)];
-  return { directory: routerDirectoryFrom(parseStackConfig(siplineValues(file))), warnings };
+  try {
+    return { directory: routerDirectoryFrom(parseStackConfig(siplineValues(file))), warnings };
+  } catch (e) {
+    // A mistyped key often explains the error (`domainNme` leaves domainName unset): say it first.
+    for (const warning of warnings) console.warn(`warning: ${warning}`);
+    throw e;
+  }
 }
 
 /** Writes the dev stack's directory where `npm run build`'s bundle looks for it (the end-to-end tests). */
@@ -122,6 +135,13 @@ export function sampleCalls(directory: RouterDirectory, port: number): Array<{ c
   const bound = users.find((u) => u.number !== undefined) ?? users.find((u) => numberOf(u) !== undefined);
   if (bound && mobile && !numbers.has(mobile.number)) {
     samples.push({ command: run(mobile.number, numberOf(bound) as string), shows: `the PSTN calls ${numberOf(bound)}, which rings ${bound.username}` });
+  }
+
+  // What an unanswered call does, where the stack says: the first user with a number and a noAnswer.
+  const diverting = users.find((u) => numberOf(u) !== undefined && (u.noAnswer?.voicemail !== undefined || u.noAnswer?.forwardTo !== undefined));
+  if (diverting && mobile && !numbers.has(mobile.number)) {
+    const next = diverting.noAnswer?.voicemail !== undefined ? `${diverting.username}'s voicemail` : `forwarded to ${diverting.noAnswer?.forwardTo}`;
+    samples.push({ command: `${run(mobile.number, numberOf(diverting) as string)} --status no-answer`, shows: `nobody answers: ${next}` });
   }
   return samples;
 }

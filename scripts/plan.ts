@@ -171,7 +171,8 @@ export async function renderPlan(result: RunResult, placeholders: string[] = [])
 export async function planStack(stack: string): Promise<string> {
   const { values, placeholders } = readPlanConfig(stackConfigPath(stack));
   const { runSipline } = await import('../infra/mocks');
-  const result = await runSipline({ config: values, secretKeys: ['twilioAuthToken', 'users'], stack });
+  // Worded as `pulumi preview` words a program's warning, without the SDK's engine-less `[runtime]`.
+  const result = await runSipline({ config: values, secretKeys: ['twilioAuthToken', 'users'], stack, onWarning: (message) => console.warn(`warning: ${message}`) });
   return renderPlan(result, placeholders);
 }
 

@@ -2,7 +2,8 @@
  * Simulated Twilio voice webhooks, with the parameters Twilio sends and signed as Twilio signs
  * them: what `npm run call` sends, and what the tests and the bench send (test/lambda/fixtures.ts).
  *
- * The parameter sets are Twilio's documented ones, checked against captured webhooks:
+ * The parameter sets are Twilio's documented ones, checked against the parameter tables of the
+ * pages below (there is no Twilio account here, so no real webhook was captured to compare):
  * - a SIP domain's voice URL (twilio.com/docs/api/twilio-sip/sip-twiml): the call's own parameters,
  *   `Caller`/`Called` (the same SIP URIs as From/To), `SipDomain`, `SipDomainSid`, `SipCallId`,
  *   `SipSourceIp`, and `SipUsername`, the username that passed the credential challenge;
@@ -11,7 +12,22 @@
  *   `Caller`/`Called`, the geographic ones (`FromCity`... `ToCountry`, and the same as
  *   `Caller*`/`Called*`), `CallToken` and `StirVerstat` (the caller ID's STIR/SHAKEN
  *   verification).
- * Captured SIP-domain webhooks carry no geographic parameters, CallToken or StirVerstat.
+ * The SIP page lists no geographic parameter, CallToken or StirVerstat for a SIP domain's
+ * webhook, so none is sent with one.
+ *
+ * And what follows, on the URLs the router wrote into its answer (each one is the call's own
+ * parameters, as above, plus those of the request, from Twilio's reference pages):
+ * - `<Dial action>` (twilio.com/docs/voice/twiml/dial#action): DialCallStatus, DialCallSid,
+ *   DialCallDuration, DialBridged;
+ * - `<Dial referUrl>` (twilio.com/docs/voice/twiml/dial#referurl, /docs/voice/api/refer-to-twilio):
+ *   ReferTransferTarget, the REFER's Refer-To header as the phone wrote it;
+ * - `<Record action>` (twilio.com/docs/voice/twiml/record#attributes-action): RecordingUrl,
+ *   RecordingDuration, Digits;
+ * - `<Record recordingStatusCallback>` (twilio.com/docs/voice/twiml/record, and the Call
+ *   resource's RecordingStatusCallback for RecordingStartTime): only the recording's parameters;
+ * - a status callback (twilio.com/docs/voice/api/call-resource#statuscallback): CallStatus,
+ *   CallDuration, Duration, SipResponseCode, Timestamp, CallbackSource, SequenceNumber. Twilio
+ *   documents no SIP parameters for it, so none are sent (the router copes without them).
  */
 import { randomBytes } from 'node:crypto';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
@@ -29,6 +45,10 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 export function randomCallIds(): CallIds {
   return { callSid: `CA${hex(16)}`, accountSid: `AC${hex(16)}` };
+}
+
+export function randomSid(prefix: 'CA' | 'RE'): string {
+  return `${prefix}${hex(16)}`;
 }
 
 function callParams(ids: CallIds, from: string, to: string): WebhookParams {
@@ -140,16 +160,124 @@ export interface CallResult {
   body: string;
 }
 
-/** Signs and POSTs a call to a running router; `query` is appended to the signed URL. */
-export async function placeCall(baseUrl: string, token: string, call: SimulatedCall, query = ''): Promise<CallResult> {
-  const url = `${baseUrl}${call.path}${query ? `?${query}` : ''}`;
+/** Signs and POSTs webhook parameters to a URL, as Twilio does. */
+export async function postWebhook(url: string, token: string, params: WebhookParams): Promise<CallResult> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': getExpectedTwilioSignature(token, url, call.params),
+      'x-twilio-signature': getExpectedTwilioSignature(token, url, params),
     },
-    body: new URLSearchParams(call.params).toString(),
+    body: new URLSearchParams(params).toString(),
   });
   return { status: response.status, flow: response.headers.get('x-sipline-flow'), body: await response.text() };
+}
+
+/** Signs and POSTs a call to a running router; `query` is appended to the signed URL. */
+export function placeCall(baseUrl: string, token: string, call: SimulatedCall, query = ''): Promise<CallResult> {
+  return postWebhook(`${baseUrl}${call.path}${query ? `?${query}` : ''}`, token, call.params);
+}
+
+/** How a `<Dial>` ended, as Twilio reports it in `DialCallStatus`. */
+export const DIAL_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
+export type DialStatus = (typeof DIAL_STATUSES)[number];
+
+/**
+ * What Twilio POSTs to `<Dial action>` when the dial ends: the call's own parameters and the
+ * dial's outcome. With answerOnBridge, the caller's leg is answered only once the dial is, so
+ * until then the call is still `ringing`.
+ */
+export function dialActionParams(call: WebhookParams, status: DialStatus, seconds = 42): WebhookParams {
+  const answered = status === 'completed';
+  return {
+    ...call,
+    CallStatus: answered ? 'in-progress' : 'ringing',
+    DialCallStatus: status,
+    DialCallSid: randomSid('CA'),
+    DialCallDuration: String(answered ? seconds : 0),
+    DialBridged: String(answered),
+  };
+}
+
+/**
+ * What Twilio POSTs to `<Dial referUrl>` when a phone on the call sends a REFER (its transfer
+ * button): the call's own parameters and the Refer-To header. `target` without a scheme is
+ * written as a phone writes it, `<sip:TARGET@domain>`.
+ */
+export function referParams(call: WebhookParams, target: string, domain: string): WebhookParams {
+  const referTo = /^(sips?|tel):|^</i.test(target) ? target : `<sip:${target}@${domain}>`;
+  return { ...call, CallStatus: 'in-progress', ReferTransferTarget: referTo };
+}
+
+/** What Twilio POSTs to `<Record action>` once the caller finished speaking (hung up, here). */
+export function recordActionParams(call: WebhookParams, recording: { recordingSid: string; seconds: number }): WebhookParams {
+  return {
+    ...call,
+    CallStatus: 'in-progress',
+    RecordingUrl: recordingUrl(call.AccountSid, recording.recordingSid),
+    RecordingDuration: String(recording.seconds),
+    Digits: 'hangup',
+  };
+}
+
+function recordingUrl(accountSid: string, recordingSid: string): string {
+  return `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Recordings/${recordingSid}`;
+}
+
+/** An RFC 2822 date, as Twilio writes its timestamps: `Tue, 03 Jun 2025 14:05:09 +0000`. */
+export function rfc2822(date: Date): string {
+  return date.toUTCString().replace('GMT', '+0000');
+}
+
+/** What Twilio POSTs to `<Record recordingStatusCallback>` once the recording is stored. */
+export function recordingCallbackParams(
+  call: WebhookParams,
+  recording: { recordingSid: string; seconds: number; startedAt: Date; status?: 'completed' | 'absent' | 'failed' },
+): WebhookParams {
+  return {
+    AccountSid: call.AccountSid,
+    CallSid: call.CallSid,
+    RecordingSid: recording.recordingSid,
+    RecordingUrl: recordingUrl(call.AccountSid, recording.recordingSid),
+    RecordingStatus: recording.status ?? 'completed',
+    RecordingDuration: String(recording.seconds),
+    RecordingChannels: '1',
+    RecordingStartTime: rfc2822(recording.startedAt),
+    RecordingSource: 'RecordVerb',
+  };
+}
+
+/** The call's parameters without the SIP ones, which Twilio documents for no status callback. */
+function withoutSipParams(call: WebhookParams): WebhookParams {
+  return Object.fromEntries(Object.entries(call).filter(([name]) => !name.startsWith('Sip')));
+}
+
+/** What Twilio POSTs to a status callback when the call is over (the `completed` event). */
+export function statusCallbackParams(
+  call: WebhookParams,
+  end: { status: 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled'; seconds: number; sipResponseCode: string; at: Date; sequenceNumber?: number },
+): WebhookParams {
+  return {
+    ...withoutSipParams(call),
+    CallStatus: end.status,
+    CallDuration: String(end.seconds),
+    ...(end.status === 'completed' ? { Duration: String(Math.ceil(end.seconds / 60)) } : {}),
+    SipResponseCode: end.sipResponseCode,
+    Timestamp: rfc2822(end.at),
+    CallbackSource: 'call-progress-events',
+    SequenceNumber: String(end.sequenceNumber ?? 0),
+  };
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** An attribute of the first `<element>` of a TwiML answer that has it, unescaped as an XML parser would. */
+export function twimlAttribute(twiml: string, element: string, attribute: string): string | undefined {
+  const tag = new RegExp(`<${element}\\s[^>]*?\\b${attribute}="([^"]*)"`).exec(twiml);
+  return tag?.[1].replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => XML_ENTITIES[name]);
+}
+
+/** A URL of a TwiML answer, resolved as Twilio resolves it: against the URL of the request it answered. */
+export function resolveTwimlUrl(relative: string, requestUrl: string): string {
+  return new URL(relative, requestUrl).toString();
 }

@@ -16,16 +16,14 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import type { RouterDirectory } from '../../lambda/directory';
+import { ROUTES } from '../../lambda/routes';
 import { sayAndHangUp } from '../../lambda/voiceResponse';
 import { lambdaFunctionName } from '../naming';
 import { countAlarm, type AlarmMetric } from './alarms';
 import { lambdaFunction, type LambdaFunction, type LambdaFunctionArgs } from './lambdaFunction';
 
-/** The router's routes (the router contract, lambda/handler.ts). */
-export const ROUTES = {
-  outbound: '/voice/outbound',
-  inbound: '/voice/inbound',
-} as const;
+/** The router's routes: the one list, lambda/routes.ts (each an ANY route to the router). */
+export { ROUTES };
 
 /** An HTTP API route key's method: one method, or ANY. */
 export type RouteMethod = 'ANY' | 'POST';

@@ -23,6 +23,8 @@ export interface Diff {
   /** Every property that changes. */
   diffs: string[];
   deleteBeforeReplace: boolean;
+  /** Output-only properties among `diffs` that the change takes away (a trunk to detach). */
+  removes?: string[];
 }
 
 export interface Read<O> {
@@ -35,6 +37,8 @@ export interface Read<O> {
 export interface ResourceType<I extends Props, O extends Props> {
   /** `sipline-twilio:index:<Name>`. */
   token: string;
+  /** The id's form: the sid prefix of each `/`-separated part (`['CL', 'CR']` for CL.../CR...). */
+  idParts: readonly string[];
   /** How messages name the Twilio object: its identity, else the id. */
   identity(props: Partial<I> | undefined, id?: string): string;
   /** Output/input properties that are always secret (the schema marks them too). */
@@ -77,6 +81,47 @@ export function diffFields(
   return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: replaces.length > 0 };
 }
 
+/**
+ * Which top-level properties a resource's `ignoreChanges` covers whole, in Pulumi's property-path
+ * syntax (sdk/go/common/resource/properties_path.go parsePropertyPath): `voiceUrl`,
+ * `["voiceUrl"]`, or `*` for every property (PropertyPath.Reset treats a `*` key as a wildcard).
+ * The engine already gives each ignored input its old value in the inputs it sends
+ * (step_generator.go processIgnoreChanges), but `diff` compares them with the outputs, which a
+ * refresh may have changed since (a console edit): so the engine also sends the list
+ * (DiffRequest.ignoreChanges), and such a property must not show as a change. A path into a
+ * property (`allowedCountries[0]`) covers part of it only: the engine's reset of that part is
+ * all it asks.
+ */
+export function ignoredBy(paths: readonly string[]): (key: string) => boolean {
+  const whole = new Set<string>();
+  for (const path of paths) {
+    const quoted = /^\["((?:[^"\\]|\\")*)"\]$/.exec(path);
+    if (quoted) whole.add(quoted[1].replace(/\\"/g, '"'));
+    else if (/^[^.[\]]+$/.test(path)) whole.add(path);
+  }
+  return (key) => whole.has('*') || whole.has(key);
+}
+
+const unset = (v: unknown) => v === undefined || v === null || v === '';
+
+/**
+ * How each changed property changes, for the engine's detailed diff (pulumirpc.PropertyDiff,
+ * which `pulumi preview --diff` shows as +, - or ~): `ADD` when it had no value (Twilio's "not
+ * set", an imported credential's password) and gets one, `DELETE` when the change takes it
+ * away (Diff.removes: the inputs never remove one, since an input left unset is not managed),
+ * `UPDATE` otherwise, each with `_REPLACE` when it replaces the object. `inputDiff`: whether the
+ * program gives the property (compared on the inputs) or only Twilio reports it (a trunk found
+ * by refresh, the permissions Twilio reports: compared on the outputs).
+ */
+export function detailedDiff(olds: Props, news: Props, diff: Diff): Record<string, { kind: string; inputDiff: boolean }> {
+  const out: Record<string, { kind: string; inputDiff: boolean }> = {};
+  for (const key of diff.diffs) {
+    const change = diff.removes?.includes(key) ? 'DELETE' : unset(olds[key]) ? 'ADD' : 'UPDATE';
+    out[key] = { kind: diff.replaces.includes(key) ? `${change}_REPLACE` : change, inputDiff: key in news };
+  }
+  return out;
+}
+
 /** Drops undefined, null and "" values: Twilio's "not set" is null or "", Pulumi's an absent key. */
 export function compact<T extends Props>(obj: T): T {
   const out: Props = {};
@@ -91,14 +136,19 @@ export function pickDefined<T extends object, K extends keyof T>(obj: T, keys: r
   return out;
 }
 
-/** Splits a composite id (`CL.../CR...`), checking each part's sid prefix. */
-export function splitId(token: string, id: string, prefixes: readonly string[]): string[] {
+/** What is wrong with an id that is not of the form `prefixes` gives (`SD...`, `CL.../CR...`). */
+export function idProblem(token: string, id: string, prefixes: readonly string[]): string | undefined {
   const parts = id.split('/');
   const ok = parts.length === prefixes.length && parts.every((p, i) => new RegExp(`^${prefixes[i]}[0-9a-fA-F]{32}$`).test(p));
-  if (!ok) {
-    throw new Error(`${token} id "${id}" is not ${prefixes.map((p) => `${p}...`).join('/')} (${prefixes.map((p) => `${p} followed by 32 hex digits`).join(', then ')})`);
-  }
-  return parts;
+  if (ok) return undefined;
+  return `${token} id "${id}" is not ${prefixes.map((p) => `${p}...`).join('/')} (${prefixes.map((p) => `${p} followed by 32 hex digits`).join(', then ')})`;
+}
+
+/** Splits a composite id (`CL.../CR...`), checking each part's sid prefix. */
+export function splitId(token: string, id: string, prefixes: readonly string[]): string[] {
+  const problem = idProblem(token, id, prefixes);
+  if (problem) throw new Error(problem);
+  return id.split('/');
 }
 
 /** Twilio answered that the object exists: 409, or 400 with one of these error codes. */

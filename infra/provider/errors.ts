@@ -63,3 +63,34 @@ export function describeFailure(what: string, err: unknown): TwilioFailure {
   const text = status === undefined && typeof e.code === 'string' ? `${message} [${e.code}]` : message;
   return new TwilioFailure(`Twilio ${verb} ${what}: ${text}${detail ? ` (${detail})` : ''}`, status, twilioCode);
 }
+
+/**
+ * A create or update that failed after it had changed something in Twilio. The engine must
+ * record what was applied, or the next `pulumi up` works from a state that is no longer true
+ * and `pulumi destroy` cannot undo it:
+ * - the provider SDK's server sends an error that has an `id` as
+ *   pulumirpc.ErrorResourceInitFailed{id, properties, reasons} (@pulumi/pulumi/provider/server.js
+ *   grpcResponseFromError, for create and update only; every other error loses its properties);
+ * - the engine's parseError (sdk/go/common/resource/plugin/provider_plugin.go) turns that into
+ *   StatusPartialFailure with `properties` as the live outputs, CreateStep.Apply and
+ *   UpdateStep.Apply (pkg/resource/deploy/step.go) keep them in the state with the reasons as
+ *   the resource's init errors, and the next `pulumi up` updates a resource that has init errors
+ *   even when its diff is empty (step_generator.go, hasInitErrors);
+ * - the user reads the reasons (plugin.InitError's message), not the gRPC message: the one
+ *   reason is the whole message.
+ * `properties` must be in the engine's wire form (secrets wrapped, no undefined).
+ */
+export class PartialFailure extends Error {
+  override name = 'PartialFailure';
+  readonly reasons: string[];
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: Record<string, unknown>,
+    /** What stopped the operation (a Twilio answer), for the provider to word. */
+    readonly failure?: unknown,
+  ) {
+    super(message);
+    this.reasons = [message];
+  }
+}

@@ -51,10 +51,20 @@ function resolve(given: Partial<Record<ConfigKey, unknown>>, env: NodeJS.Process
   return out;
 }
 
+const HOW_TO = `set ${source('accountSid')} with ${source('authToken')}, or with ${source('apiKey')} and ${source('apiSecret')}`;
+
 /**
- * Every problem with the configuration, each naming the key and its environment variable;
- * never a secret's value. Used by CheckConfig (so `pulumi preview` fails before any request)
- * and by Configure.
+ * Every malformed setting, each naming the key and its environment variable; never a secret's
+ * value. Used by CheckConfig and Configure, so `pulumi preview` fails on a bad value before any
+ * request.
+ *
+ * MISSING credentials are not a failure here: the engine runs CheckConfig and Configure on the
+ * default provider during `pulumi preview` too (pulumi/pulumi
+ * pkg/resource/deploy/providers/registry.go: Check calls CheckConfig, Create configures the
+ * provider "if we are running a preview"), and a preview calls only Check and Diff, which need no
+ * API. So a preview runs with no Twilio credential at all (CI's pull-request preview gets none),
+ * and the first operation that needs the API says what is missing (missingCredentials). Half of
+ * an API key is a mistake, not an absence, and fails here.
  */
 export function configFailures(given: Partial<Record<ConfigKey, unknown>>, env: NodeJS.ProcessEnv = process.env): ConfigFailure[] {
   const failures: ConfigFailure[] = [];
@@ -63,16 +73,13 @@ export function configFailures(given: Partial<Record<ConfigKey, unknown>>, env: 
     if (value !== undefined && typeof value !== 'string') failures.push({ property: key, reason: `${keyName(key)} must be a string` });
   }
   const c = resolve(given, env);
-  const howTo = `set ${source('accountSid')} with ${source('authToken')}, or with ${source('apiKey')} and ${source('apiSecret')}`;
-  if (!c.accountSid) failures.push({ property: 'accountSid', reason: `${keyName('accountSid')} is not set: ${howTo}` });
-  else {
+  if (c.accountSid) {
     // Not a secret: naming it helps spot an API key sid in the wrong place.
     const bad = validateSid(c.accountSid, 'AC', keyName('accountSid'));
     if (bad) failures.push({ property: 'accountSid', reason: bad });
   }
   if (c.apiKey && !c.apiSecret) failures.push({ property: 'apiSecret', reason: `${keyName('apiKey')} is set but ${source('apiSecret')} is not` });
   else if (c.apiSecret && !c.apiKey) failures.push({ property: 'apiKey', reason: `${keyName('apiSecret')} is set but ${source('apiKey')} is not` });
-  else if (!c.apiKey && !c.authToken) failures.push({ property: 'authToken', reason: `no Twilio credential: ${howTo}` });
   if (c.apiBaseUrl) {
     let url: URL | undefined;
     try {
@@ -87,15 +94,31 @@ export function configFailures(given: Partial<Record<ConfigKey, unknown>>, env: 
   return failures;
 }
 
-/** The configuration the provider runs with; throws one error listing every problem. */
-export function resolveConfig(given: Partial<Record<ConfigKey, unknown>>, env: NodeJS.ProcessEnv = process.env): TwilioConfig {
+/** What is missing for an API request (the account, or any credential), and what to set; undefined when nothing is. */
+function missingCredentials(c: Partial<Record<ConfigKey, string>>): string | undefined {
+  const missing = [...(c.accountSid ? [] : [keyName('accountSid')]), ...(c.apiKey || c.authToken ? [] : ['a credential'])];
+  return missing.length ? `no Twilio credentials (${missing.join(' and ')} not set): ${HOW_TO}` : undefined;
+}
+
+/**
+ * What Configure leaves the provider with: the credentials, or the reason there are none (a
+ * preview needs none; Read, Create, Update and Delete report it).
+ */
+export type ProviderSettings = { credentials: TwilioConfig } | { missing: string };
+
+/** The configuration the provider runs with; throws one error listing every malformed setting. */
+export function resolveConfig(given: Partial<Record<ConfigKey, unknown>>, env: NodeJS.ProcessEnv = process.env): ProviderSettings {
   const failures = configFailures(given, env);
   if (failures.length) throw new Error(`Invalid ${PACKAGE} configuration: ${failures.map((f) => f.reason).join('; ')}`);
   const c = resolve(given, env);
+  const missing = missingCredentials(c);
+  if (missing) return { missing };
   return {
-    accountSid: c.accountSid!,
-    ...(c.apiKey ? { apiKey: c.apiKey, apiSecret: c.apiSecret } : { authToken: c.authToken }),
-    ...(c.apiBaseUrl ? { apiBaseUrl: c.apiBaseUrl } : {}),
+    credentials: {
+      accountSid: c.accountSid!,
+      ...(c.apiKey ? { apiKey: c.apiKey, apiSecret: c.apiSecret } : { authToken: c.authToken }),
+      ...(c.apiBaseUrl ? { apiBaseUrl: c.apiBaseUrl } : {}),
+    },
   };
 }
 

@@ -9,8 +9,9 @@
  * Its Server class is not exported, so this module wraps the implementation object that `main`
  * registers with grpc-js, during that one call: `main` builds the server and calls
  * `addService(ResourceProviderService, new Server(...))` synchronously, before its first await.
- * The wrapper keeps every SDK method and replaces checkConfig, diffConfig, configure, and diff
- * (to report which properties change, which the SDK's leaves out).
+ * The wrapper keeps every SDK method and replaces checkConfig, diffConfig, configure, diff
+ * (to report which properties change, which the SDK's leaves out), and create and update for
+ * previews (which the SDK's would run for real).
  */
 import * as path from 'node:path';
 import { main } from '@pulumi/pulumi/provider';
@@ -20,6 +21,7 @@ import * as provrpc from '@pulumi/pulumi/proto/provider_grpc_pb';
 import * as engproto from '@pulumi/pulumi/proto/engine_pb';
 import * as engrpc from '@pulumi/pulumi/proto/engine_grpc_pb';
 import { CONFIG_KEYS, configFailures, fromVariables, resolveConfig, SECRET_CONFIG_KEYS, type ConfigKey } from './providerConfig';
+import { detailedDiff } from './common';
 import type { LogSeverity, TwilioProvider } from './provider';
 import { unwrap, wrap } from './secrets';
 
@@ -70,9 +72,16 @@ export function engineLogger(address: string | undefined): (severity: LogSeverit
 
 const toJs = (s: structproto.Struct | undefined): Record<string, unknown> => (s ? (s.toJavaScript() as Record<string, unknown>) : {});
 
-function configOverrides(provider: TwilioProvider) {
+/** The SDK's method for a gRPC method name (its Server instance, `this` kept by the call). */
+type SdkServer = Record<string, (call: unknown, callback: unknown) => void>;
+
+function configOverrides(provider: TwilioProvider, sdk: SdkServer) {
   return {
-    /** Validates the stack's `sipline-twilio:*` config (with the environment's fallback); secrets come back secret. */
+    /**
+     * Validates the stack's `sipline-twilio:*` config (with the environment's fallback); secrets
+     * come back secret. Malformed values fail; missing credentials do not (a preview needs none,
+     * providerConfig.ts configFailures), and are reported by the first API operation.
+     */
     checkConfig(call: Call<provproto.CheckRequest>, callback: Callback<provproto.CheckResponse>) {
       const news = unwrap(toJs(call.request.getNews()));
       const resp = new provproto.CheckResponse();
@@ -100,7 +109,7 @@ function configOverrides(provider: TwilioProvider) {
       callback(null, resp);
     },
 
-    /** Resolves the configuration (args, else the deprecated variables, else the environment). */
+    /** Resolves the configuration (args, else the deprecated variables, else the environment), credentials or not. */
     configure(call: Call<provproto.ConfigureRequest>, callback: Callback<provproto.ConfigureResponse>) {
       try {
         const args = call.request.getArgs();
@@ -119,11 +128,47 @@ function configOverrides(provider: TwilioProvider) {
       callback(null, resp);
     },
 
-    /** Like the SDK's diff, plus which properties change, so previews say what changes. */
+    /**
+     * A Create or Update marked `preview` changes nothing: it is answered with the inputs as the
+     * outputs, the answer the engine itself gives for a provider that does not support previews
+     * (provider_plugin.go Create/Update: `!protocol.supportsPreview` returns req.Properties /
+     * req.NewInputs), and the SDK's server would otherwise run it for real (its create and
+     * update never look at the flag).
+     *
+     * supportsPreview must stay false (ConfigureResponse: neither the SDK's configure nor ours
+     * sets it): the engine then answers preview Creates and Updates itself and never sends them
+     * here, so no preview depends on this guard. Claiming support would gain nothing (this
+     * provider has no preview outputs better than its inputs: a sid, `previous`, the
+     * permissions Twilio reports are only known from Twilio) and would leave this guard alone
+     * between every preview and Twilio. It is here for the engine's other route: it takes a
+     * provider that answers Handshake to support previews (provider_plugin.go handshake:
+     * supportsPreview: true), so an SDK that starts answering Handshake would send every
+     * preview Create and Update to this plugin, and none may reach Twilio.
+     */
+    create(call: Call<provproto.CreateRequest>, callback: Callback<provproto.CreateResponse>) {
+      if (!call.request.getPreview()) return sdk.create(call, callback);
+      const resp = new provproto.CreateResponse();
+      resp.setId('');
+      resp.setProperties(call.request.getProperties());
+      callback(null, resp);
+    },
+
+    update(call: Call<provproto.UpdateRequest>, callback: Callback<provproto.UpdateResponse>) {
+      if (!call.request.getPreview()) return sdk.update(call, callback);
+      const resp = new provproto.UpdateResponse();
+      resp.setProperties(call.request.getNews());
+      callback(null, resp);
+    },
+
+    /**
+     * Like the SDK's diff, plus which properties change, so previews say what changes, and
+     * without the properties the resource's ignoreChanges lists (which the SDK drops).
+     */
     diff(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>) {
       const req = call.request;
+      const olds = toJs(req.getOlds());
       const news = toJs(req.getNews());
-      provider.diff(req.getId(), req.getUrn(), toJs(req.getOlds()), news).then(
+      provider.diff(req.getId(), req.getUrn(), olds, news, req.getIgnorechangesList()).then(
         (result) => {
           const resp = new provproto.DiffResponse();
           resp.setChanges(result.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
@@ -131,12 +176,10 @@ function configOverrides(provider: TwilioProvider) {
           resp.setDeletebeforereplace(result.deleteBeforeReplace);
           resp.setDiffsList(result.diffs);
           const detailed = resp.getDetaileddiffMap();
-          for (const key of result.diffs) {
+          for (const [key, { kind, inputDiff }] of Object.entries(detailedDiff(olds, news, result))) {
             const d = new provproto.PropertyDiff();
-            d.setKind(result.replaces.includes(key) ? provproto.PropertyDiff.Kind.UPDATE_REPLACE : provproto.PropertyDiff.Kind.UPDATE);
-            // An output-only property (a trunk found by refresh, the permissions Twilio reports)
-            // is compared on the outputs, the others on the inputs.
-            d.setInputdiff(key in news);
+            d.setKind(provproto.PropertyDiff.Kind[kind as keyof typeof provproto.PropertyDiff.Kind]);
+            d.setInputdiff(inputDiff);
             detailed.set(key, d);
           }
           resp.setHasdetaileddiff(true);
@@ -158,7 +201,7 @@ export async function serve(provider: TwilioProvider, args: string[]): Promise<v
   grpc.Server.prototype.addService = function (this: unknown, service: unknown, implementation: Record<string, unknown>) {
     if (service === provrpc.ResourceProviderService) {
       // The SDK's methods stay reachable (and keep their `this`) through the prototype.
-      implementation = Object.assign(Object.create(implementation), configOverrides(provider));
+      implementation = Object.assign(Object.create(implementation), configOverrides(provider, implementation as SdkServer));
       wrapped = true;
     }
     return addService.call(this, service as never, implementation as never);

@@ -50,10 +50,10 @@ export class VoicemailJobError extends Error {
 const SID = { accountSid: /^AC[0-9a-fA-F]{32}$/, callSid: /^CA[0-9a-fA-F]{32}$/, recordingSid: /^RE[0-9a-fA-F]{32}$/ } as const;
 const SID_NAMES = { accountSid: 'an account sid', callSid: 'a call sid', recordingSid: 'a recording sid' } as const;
 // A directory username (lambda/directory.ts): E.164, or letters, digits, ".", "_", "-"; up to 32.
-const MAILBOX = /^(?:\+[1-9]\d{1,14}|[A-Za-z0-9][A-Za-z0-9._-]{0,31})$/;
+export const MAILBOX = /^(?:\+[1-9]\d{1,14}|[A-Za-z0-9][A-Za-z0-9._-]{0,31})$/;
 // What a caller can be: E.164, a SIP username, or a word such as "anonymous". No spaces,
 // quotes, angle brackets or line breaks: it goes into a subject line.
-const CALLER = /^\+?[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const CALLER = /^\+?[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 // SES takes only 7-bit ASCII addresses (no SMTPUTF8); no display name, no comments.
 export const EMAIL_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;

@@ -91,6 +91,16 @@ describe('npm run check-stack-secrets, as the workflows run it', () => {
     }
   });
 
+  // `${{ vars.PULUMI_ORG }}/dev` with the variable unset is `/dev`.
+  it('refuses a stack with no organization, naming PULUMI_ORG, and any other empty part', async () => {
+    const noOrg = await run('/dev');
+    expect(noOrg).toMatchObject({ code: 1, stdout: '' });
+    expect(noOrg.stderr).toContain('error: "/dev" names no Pulumi organization: the workflows write it as <PULUMI_ORG>/<stack>, and the variable PULUMI_ORG is unset or empty. Set PULUMI_ORG');
+    expect(await run('/t6')).toMatchObject({ code: 1, stderr: expect.stringContaining('"/t6" names no Pulumi organization') });
+    expect(await run('acme/')).toMatchObject({ code: 1, stderr: expect.stringContaining('error: "acme/" has an empty part') });
+    expect(await run('a/b/c/dev')).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a stack name') });
+  });
+
   it('fails on a stack that has no file, naming the file', async () => {
     const { code, stderr } = await run('acme/nope');
     expect({ code, stderr }).toEqual({ code: 1, stderr: expect.stringContaining('Pulumi.nope.yaml not found') });

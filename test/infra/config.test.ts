@@ -43,7 +43,12 @@ const CASES: Array<[string, Record<string, unknown>, string]> = [
   ['a domain label with capitals and punctuation', { domainName: 'Acme!' }, 'sipline:domainName: "Acme!" must be lower-case letters'],
   ['no domain at all', { domainName: undefined }, 'sipline:domainName is required'],
   ['an unknown default country', { defaultCountry: 'XX' }, 'sipline:defaultCountry: "XX" is not an ISO 3166'],
-  ['a caller ID that is not E.164', { defaultCallerId: '4155550123' }, 'sipline:defaultCallerId: "4155550123" is not a valid E.164'],
+  ['a caller ID that is not E.164', { defaultCallerId: '555-0123' }, 'sipline:defaultCallerId: "555-0123" is not a valid E.164'],
+  ['a caller ID written as a national number', { defaultCallerId: '4155550123' }, 'sipline:defaultCallerId: "4155550123" is a national number of US (the default country), not E.164: write it "+14155550123"'],
+  ['a bound number YAML read as a national number', { users: user({ username: 'bob', number: 4155550188 }) }, 'sipline:users[1].number: 4155550188 is a number in YAML, and a national number of US (the default country): write it in E.164, quoted, "+14155550188"'],
+  ['a national number of the default country', { defaultCountry: 'GB', allowedCountries: ['GB'], defaultCallerId: undefined, users: user({ username: 'bob', number: 2079460000 }) }, 'sipline:users[1].number: 2079460000 is a number in YAML, and a national number of GB (the default country): write it in E.164, quoted, "+442079460000"'],
+  ['the United Kingdom as UK', { defaultCountry: 'UK' }, 'sipline:defaultCountry: "UK" is not an ISO 3166 alpha-2 country code: did you mean GB? (ISO 3166 only reserves UK)'],
+  ['an allowed country written uk', { allowedCountries: ['US', 'uk'] }, 'sipline:allowedCountries[1]: "uk" is not an ISO 3166 alpha-2 country code: did you mean GB?'],
   ['an unknown allowed country', { allowedCountries: ['US', 'ZZ'] }, 'sipline:allowedCountries[1]: "ZZ" is not an ISO 3166'],
   ['allowed countries that are not a list', { allowedCountries: 'US, CA' }, 'sipline:allowedCountries: "US, CA" must be a list'],
   ['an empty allowed-country list', { allowedCountries: [] }, 'sipline:allowedCountries: [] must be a non-empty list'],
@@ -60,10 +65,10 @@ const CASES: Array<[string, Record<string, unknown>, string]> = [
   ['a password without a digit', { users: user({ username: 'bob', password: 'NoDigitsAtAllHere' }) }, 'sipline:users[1].password (user "bob") breaks Twilio\'s password policy: it needs at least one digit'],
   ['a password without upper case', { users: user({ username: 'bob', password: 'lowercase-only-123' }) }, 'sipline:users[1].password (user "bob") breaks Twilio\'s password policy: it needs at least one upper case letter'],
   ['a password without lower case', { users: user({ username: 'bob', password: 'UPPERCASE-ONLY-123' }) }, 'sipline:users[1].password (user "bob") breaks Twilio\'s password policy: it needs at least one lower case letter'],
-  ['a password YAML read as a number', { users: user({ username: 'bob', password: 123456789012 }) }, 'sipline:users[1].password (user "bob") is a number in YAML: it must be a string, best encrypted: pulumi config set --secret --path \'users[1].password\' <password>'],
+  ['a password YAML read as a number', { users: user({ username: 'bob', password: 123456789012 }) }, 'sipline:users[1].password (user "bob") is a number in YAML: it must be a string, best encrypted: pulumi config set --secret --path \'users[1].password\' (it prompts for the value, which then stays out of your shell history)'],
   ['a user with no username', { users: user({ number: '+14155550188' }) }, 'sipline:users[1] has no username: every user needs one'],
   ['a user written as a bare name', { users: ['alice', { username: 'bob' }] }, 'sipline:users[0]: "alice" must be an object with a username: write it as - username: "alice"'],
-  ['a mistyped user key', { users: user({ username: 'bob', nubmer: '+14155550188' }) }, 'sipline:users[1].nubmer: unknown key (did you mean number? a user has username, number and password)'],
+  ['a mistyped user key', { users: user({ username: 'bob', nubmer: '+14155550188' }) }, 'sipline:users[1].nubmer: unknown key (did you mean number? a user has username, number, password and noAnswer)'],
   ['an unknown edge', { edge: 'mars' }, 'sipline:edge: "mars" is not a Twilio edge'],
   ['an alarm address that is no email address', { alarmEmail: 'ops at example' }, 'sipline:alarmEmail: "ops at example" is not an email address'],
   ['more users than a credential list holds', { users: Array.from({ length: 1001 }, (_, i) => ({ username: `u${i}` })) }, 'sipline:users: "1001 users" exceeds Twilio\'s limit of 1000'],
@@ -81,6 +86,12 @@ describe('bad stack config fails the preview with the key and the value', () => 
   it('never echoes a password', async () => {
     const error = await failure({ users: user({ username: 'bob', password: 'lowercase-only-123' }) });
     expect(error.message).not.toContain('lowercase-only-123');
+  });
+
+  it('reports a bad default country once, not again as the allowedCountries it stands for when they are left out', () => {
+    expect(parseMessage({ defaultCountry: 'UK', allowedCountries: undefined })).toBe(
+      'Invalid stack configuration:\n  - sipline:defaultCountry: "UK" is not an ISO 3166 alpha-2 country code: did you mean GB? (ISO 3166 only reserves UK)',
+    );
   });
 
   it('lists every bad key at once', async () => {

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundleRouter } from '../../lambda/build';
 import { sayAndHangUp } from '../../lambda/voiceResponse';
-import { fallbackArchiveFiles, FALLBACK_MESSAGE } from '../../infra/components/router';
+import { fallbackArchiveFiles, FALLBACK_MESSAGE, ROUTES } from '../../infra/components/router';
 import { parseStackConfig, routerDirectoryFrom } from '../../infra/config';
 import { validatePassword } from '../../infra/twilio/validate';
 import { MOCK_API_ENDPOINT, MOCK_EXECUTION_ARN, runSipline, SiplineMocks, type RecordedResource, type RunResult } from '../../infra/mocks';
@@ -73,10 +73,8 @@ describe('the sipline program with the demo config', () => {
           `${TYPES.rolePolicy}::sipline-router-policy`,
           `${TYPES.lambda}::sipline-router-function`,
           `${TYPES.integration}::sipline-router-integration`,
-          `${TYPES.route}::sipline-router-route-outbound`,
-          `${TYPES.route}::sipline-router-route-inbound`,
-          `${TYPES.permission}::sipline-router-invoke-outbound`,
-          `${TYPES.permission}::sipline-router-invoke-inbound`,
+          // a route and a permission for each route of lambda/routes.ts
+          ...Object.keys(ROUTES).flatMap((key) => [`${TYPES.route}::sipline-router-route-${key}`, `${TYPES.permission}::sipline-router-invoke-${key}`]),
           // the fallback Lambda
           `${TYPES.logGroup}::sipline-router-fallback-logs`,
           `${TYPES.role}::sipline-router-fallback-role`,
@@ -383,10 +381,10 @@ describe('the sipline program with the demo config', () => {
       expect(all(TYPES.integration)).toHaveLength(2);
       const targets = Object.fromEntries(all(TYPES.route).map((r) => [r.inputs.routeKey, r.inputs.target]));
       expect(targets).toEqual({
-        'ANY /voice/outbound': `integrations/${integration.id}`,
-        'ANY /voice/inbound': `integrations/${integration.id}`,
+        ...Object.fromEntries(Object.values(ROUTES).map((path) => [`ANY ${path}`, `integrations/${integration.id}`])),
         'POST /voice/fallback': `integrations/${fallbackIntegration.id}`,
       });
+      expect(Object.values(ROUTES)).toEqual(expect.arrayContaining(['/voice/outbound', '/voice/inbound', '/voice/after-dial', '/voice/refer', '/voice/status']));
       expect(one(TYPES.api).inputs.protocolType).toBe('HTTP');
     });
 
@@ -400,8 +398,7 @@ describe('the sipline program with the demo config', () => {
       const permissions = all(TYPES.permission);
       expect(Object.fromEntries(permissions.map((p) => [p.inputs.sourceArn, p.inputs.function]))).toEqual({
         // Any stage, any method (the routes are ANY), this path.
-        [`${MOCK_EXECUTION_ARN}/*/*/voice/inbound`]: router,
-        [`${MOCK_EXECUTION_ARN}/*/*/voice/outbound`]: router,
+        ...Object.fromEntries(Object.values(ROUTES).map((path) => [`${MOCK_EXECUTION_ARN}/*/*${path}`, router])),
         // Any stage, POST only, this path.
         [`${MOCK_EXECUTION_ARN}/*/POST/voice/fallback`]: fallback,
       });

@@ -31,7 +31,7 @@ describe('Pulumi.yaml', () => {
     // `allowedCountries` (optional, a list with no sensible default) would become required.
     const declared = Object.keys(project.config).sort();
     expect(declared).toEqual(
-      ['alarmEmail', 'defaultCallerId', 'defaultCountry', 'domainName', 'edge', 'emergencyCalling', 'manageDialingPermissions', 'secureSip', 'twilioAuthToken'].map((k) => `sipline:${k}`),
+      ['alarmEmail', 'defaultCallerId', 'defaultCountry', 'domainName', 'edge', 'emergencyCalling', 'enhancedSip', 'manageDialingPermissions', 'secureSip', 'twilioAuthToken'].map((k) => `sipline:${k}`),
     );
     expect(project.config['sipline:twilioAuthToken'].secret).toBe(true);
   });
@@ -40,6 +40,11 @@ describe('Pulumi.yaml', () => {
   // on unless a stack turns them off.
   it('declares secureSip a boolean that defaults to true', () => {
     expect(project.config['sipline:secureSip']).toMatchObject({ type: 'boolean', default: true });
+  });
+
+  // Off unless the account has Enhanced Programmable SIP Features: then simultaneous groups are refused at preview.
+  it('declares enhancedSip a boolean that defaults to false', () => {
+    expect(project.config['sipline:enhancedSip']).toMatchObject({ type: 'boolean', default: false });
   });
 
   it('uses only top-level config types Pulumi accepts', () => {

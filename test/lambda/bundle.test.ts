@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundleRouter } from '../../lambda/build';
-import { AUTH_TOKEN, demoDirectory, outboundCall, webhookEvent } from './fixtures';
+import { statusCallbackParams } from '../../scripts/simulatedCall';
+import { AUTH_TOKEN, demoDirectory, inboundCall, outboundCall, webhookEvent } from './fixtures';
 
 describe('the router bundle', () => {
   let code: string;
@@ -24,6 +25,31 @@ describe('the router bundle', () => {
     expect(code).not.toContain(path.resolve(__dirname, '../..'));
     expect(code).not.toContain('api.twilio.com');
     expect(code).not.toContain('xmlbuilder');
+  });
+
+  it('leaves the SQS client to the Lambda runtime (external), and writes EMF without Powertools Metrics', () => {
+    expect(code).toContain('require("@aws-sdk/client-sqs")');
+    expect(code).not.toContain('SendMessageCommand=');
+    expect(code).not.toContain('No application metrics to publish');
+  });
+
+  it('writes a finished call\'s log line and EMF metrics from a folder with no node_modules', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-bundle-'));
+    fs.writeFileSync(path.join(dir, 'index.js'), code);
+    fs.writeFileSync(path.join(dir, 'router-config.json'), JSON.stringify(demoDirectory()));
+    const event = webhookEvent(
+      statusCallbackParams(inboundCall('+12125550123', '+14155550199'), { status: 'completed', seconds: 42, sipResponseCode: '200', at: new Date('2025-06-03T14:06:00Z') }),
+      { path: '/voice/status' },
+    );
+    const script = `require('./index.js').handler(${JSON.stringify(event)}, {}).then(r => process.stderr.write(JSON.stringify(r)))`;
+    const child = spawnSync(process.execPath, ['-e', script], { cwd: dir, env: { PATH: process.env.PATH, TWILIO_AUTH_TOKEN: AUTH_TOKEN, SIPLINE_STACK: 'prod', NODE_PATH: '' }, encoding: 'utf8' });
+    expect(JSON.parse(child.stderr)).toMatchObject({ statusCode: 204 });
+    const lines = child.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toEqual([
+      expect.objectContaining({ _aws: expect.objectContaining({ CloudWatchMetrics: [expect.objectContaining({ Namespace: 'sipline', Dimensions: [['service', 'stack', 'Flow']] })] }), stack: 'prod', Flow: 'inbound', Calls: 1, CallDuration: 42 }),
+      expect.objectContaining({ level: 'INFO', message: 'call finished', flow: 'inbound', status: 'completed', durationSeconds: 42 }),
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs from a folder with no node_modules, reading router-config.json beside it, and logs one JSON line per call', () => {

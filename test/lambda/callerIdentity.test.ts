@@ -3,7 +3,9 @@
  * the `From` header the phone writes. Each call here is signed, as Twilio would sign it: a
  * holder of bob's password controls From, not SipUsername.
  */
+import { SIP_EDGES as CONFIG_SIP_EDGES } from '../../infra/config';
 import { SPOKEN_REASONS } from '../../lambda/messages';
+import { SIP_EDGES } from '../../lambda/sipUri';
 import { DOMAIN, demoDirectory, dialOf, outboundCall, routerFor, send, spokenOf, webhookEvent } from './fixtures';
 
 const ALICE_FROM = `sip:alice@${DOMAIN}`;
@@ -27,7 +29,7 @@ describe('a From naming another user than SipUsername', () => {
   it('shows the authenticated user as the caller of a SIP call', async () => {
     const { dial, flow } = await call(outboundCall('bob', '+14155550100', { From: ALICE_FROM }));
     expect(flow).toBe('sip-user');
-    expect(dial).toEqual({ attrs: { answerOnBridge: 'true', callerId: 'bob' }, noun: 'Sip', target: 'sip:+14155550100@acme.sip.twilio.com' });
+    expect(dial).toMatchObject({ attrs: { answerOnBridge: 'true', callerId: 'bob' }, noun: 'Sip', target: 'sip:+14155550100@acme.sip.twilio.com' });
   });
 
   it('gives an emergency call the authenticated user\'s call-back number, not the address of the user From names', async () => {
@@ -122,10 +124,20 @@ describe('an outbound request that no credential of this domain vouches for', ()
 });
 
 describe('the directory\'s domain', () => {
-  it('is recognised in any case, and through an edge or legacy region, as phones reach it', async () => {
-    for (const sipDomain of ['ACME.SIP.TWILIO.COM', 'Acme.sip.twilio.com', 'acme.sip.dublin.twilio.com', 'acme.sip.us1.twilio.com', 'acme.sip.ashburn.us1.twilio.com']) {
-      const { flow } = await call(outboundCall('alice', '4155551234', { SipDomain: sipDomain }));
-      expect(flow).toBe('pstn');
-    }
+  const flowFrom = async (sipDomain: string) => (await call(outboundCall('alice', '4155551234', { SipDomain: sipDomain }))).flow;
+
+  // Twilio's Localized URIs pages: SIP URIs (edges, legacy regions) and Interconnect SIP URIs.
+  it('is recognised in any case, and through a documented edge, legacy region or Interconnect edge, as phones reach it', async () => {
+    const hosts = ['ACME.SIP.TWILIO.COM', 'Acme.sip.twilio.com', ...SIP_EDGES.map((edge) => `acme.sip.${edge}.twilio.com`), 'acme.sip.us1.twilio.com', 'ACME.SIP.IE1.TWILIO.COM', 'acme.sip.au1.twilio.com', 'acme.sip.london-ix.twilio.com', 'acme.sip.us1-ix.twilio.com'];
+    for (const sipDomain of hosts) expect({ sipDomain, flow: await flowFrom(sipDomain) }).toEqual({ sipDomain, flow: 'pstn' });
+  });
+
+  it('is not any other name ending in .twilio.com: extra or undocumented labels are another domain', async () => {
+    const hosts = ['acme.sip.sip.twilio.com', 'acme.sip.evil.twilio.com', 'acme.sip.x.y.twilio.com', 'acme.sip.ashburn.us1.twilio.com', 'acme.sip.dublin-ix.twilio.com', 'x.acme.sip.twilio.com', 'other.sip.dublin.twilio.com', 'acme.sip.twilio.com.evil.example'];
+    for (const sipDomain of hosts) expect({ sipDomain, flow: await flowFrom(sipDomain) }).toEqual({ sipDomain, flow: 'refused:foreign-domain' });
+  });
+
+  it("uses the stack's own edge list: one list, for sipline:edge and for the router", () => {
+    expect(CONFIG_SIP_EDGES).toBe(SIP_EDGES);
   });
 });

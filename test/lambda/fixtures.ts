@@ -3,8 +3,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { DialPlan } from '../../lambda/dialPlan';
 import type { RouterDirectory } from '../../lambda/directory';
-import { createHandler, type RouterHandler } from '../../lambda/handler';
-import { pstnCallParams, sipDomainCallParams, type CallIds } from '../../scripts/simulatedCall';
+import { createHandler, type RouterDeps, type RouterHandler } from '../../lambda/handler';
+import type { MetricValue, MetricsSink } from '../../lambda/routerMetrics';
+import type { VoicemailQueue } from '../../lambda/voicemailQueue';
+import type { VoicemailJob } from '../../lambda/voicemail/job';
+import { dialActionParams, pstnCallParams, referParams, resolveTwimlUrl, sipDomainCallParams, twimlAttribute, type CallIds, type DialStatus } from '../../scripts/simulatedCall';
 
 /** A token of Twilio's shape: 32 hex characters (the router refuses anything else). */
 export const AUTH_TOKEN = '9c1f4e7a2b8d03f6a5e2c7b94d1a8f30';
@@ -33,6 +36,116 @@ export function demoDirectory(overrides: Partial<RouterDirectory> = {}): RouterD
   };
 }
 
+/**
+ * The demo directory with every kind of no-answer and a group of each strategy:
+ * +14155550100 forwards after 15 s, alice has voicemail emailed, bob voicemail with his own
+ * greeting and no email (kept in Twilio), carol forwards to Canada; sales rings alice, bob and
+ * carol in turn for 10 s each, then voicemail; support rings alice, bob and +14155550101 at once
+ * (Enhanced SIP), then forwards; desk (bob alone, no number) has no noAnswer.
+ */
+export function withNoAnswerAndGroups(): RouterDirectory {
+  return demoDirectory({
+    enhancedSip: true,
+    users: [
+      { username: '+14155550100', noAnswer: { ringSeconds: 15, forwardTo: '+14155551234' } },
+      { username: '+14155550101' },
+      { username: 'alice', number: '+14155550199', noAnswer: { voicemail: { email: 'alice@example.com' } } },
+      { username: 'bob', noAnswer: { ringSeconds: 30, voicemail: { greeting: "Bob here. I'm away: leave a message!" } } },
+      { username: '+442079460100' },
+      { username: 'carol', noAnswer: { forwardTo: '+16135550123' } },
+    ],
+    groups: [
+      { name: 'sales', number: '+14155550150', members: ['alice', 'bob', 'carol'], strategy: 'sequential', ringSeconds: 10, noAnswer: { voicemail: { email: 'sales@example.com' } } },
+      { name: 'support', number: '+14155550160', members: ['alice', 'bob', '+14155550101'], strategy: 'simultaneous', noAnswer: { forwardTo: '+16135550124' } },
+      { name: 'desk', members: ['bob'], strategy: 'sequential' },
+    ],
+  });
+}
+
+/** Metrics as the handler publishes them, one entry per EMF line it would write. */
+export function recordingMetrics(): MetricsSink & { lines: Array<{ metrics: readonly MetricValue[]; dimension?: string }>; totals(): Record<string, number> } {
+  const lines: Array<{ metrics: readonly MetricValue[]; dimension?: string }> = [];
+  return {
+    lines,
+    publish(metrics, dimension) {
+      lines.push({ metrics, ...(dimension === undefined ? {} : { dimension }) });
+    },
+    /** `Name` or `Name:dimension` → sum. */
+    totals() {
+      const totals: Record<string, number> = {};
+      for (const { metrics, dimension } of lines) {
+        for (const m of metrics) {
+          const key = dimension === undefined ? m.name : `${m.name}:${dimension}`;
+          totals[key] = (totals[key] ?? 0) + m.value;
+        }
+      }
+      return totals;
+    },
+  };
+}
+
+/** A queue that keeps what it is sent, or fails as SQS can. */
+export function recordingQueue(fail?: Error): VoicemailQueue & { sent: Array<{ job: VoicemailJob; body: string }> } {
+  const sent: Array<{ job: VoicemailJob; body: string }> = [];
+  return {
+    kind: 'sqs',
+    sent,
+    async send(job, body) {
+      if (fail) throw fail;
+      sent.push({ job, body });
+      return `msg-${sent.length}`;
+    },
+  };
+}
+
+/** An answer of the router, with what it answered (so its relative URLs resolve, as Twilio resolves them). */
+export interface Answered {
+  path: string;
+  query?: string;
+  body: string;
+  flow: string;
+  /** The parameters of the request: the call's own, which Twilio sends again to the URLs of the answer. */
+  params: Record<string, string>;
+}
+
+/**
+ * A router to place calls on and follow them as Twilio would: the call, then what Twilio posts
+ * to the URLs in the answers (`end` a dial with its DialCallStatus, press `transfer`).
+ */
+export function liveCalls(directory: RouterDirectory = withNoAnswerAndGroups()) {
+  const metrics = recordingMetrics();
+  const { handler, logger } = routerFor(directory, undefined, { metrics });
+  const post = async (params: Record<string, string>, path: string, query = ''): Promise<Answered> => {
+    const res = await send(handler, webhookEvent(params, { path, query }));
+    expect(res.statusCode).toBe(200);
+    return { path, query, body: res.body as string, flow: res.headers['x-sipline-flow'], params };
+  };
+  const follow = (answered: Answered, attribute: 'action' | 'referUrl') => {
+    const url = urlIn(answered.body, 'Dial', attribute, answered);
+    if (!url) throw new Error(`no <Dial ${attribute}> in ${answered.body}`);
+    return url;
+  };
+  return {
+    metrics,
+    logger,
+    post,
+    /** The PSTN calls one of the account's numbers. */
+    ring: (from: string, to: string) => post(inboundCall(from, to), '/voice/inbound'),
+    /** A registered phone dials. */
+    dial: (user: string, dialed: string) => post(outboundCall(user, dialed), '/voice/outbound'),
+    /** The dial in `answered` ends with `status`: Twilio posts to its action URL. */
+    end(answered: Answered, status: DialStatus, extra: Record<string, string> = {}): Promise<Answered> {
+      const action = follow(answered, 'action');
+      return post({ ...dialActionParams(answered.params, status), ...extra }, action.path, action.query);
+    },
+    /** A phone on the call in `answered` presses transfer to `target`: Twilio posts the REFER webhook to the referUrl. */
+    transfer(answered: Answered, target: string): Promise<Answered> {
+      const refer = follow(answered, 'referUrl');
+      return post(referParams(answered.params, target, DOMAIN), refer.path, refer.query);
+    },
+  };
+}
+
 export interface LogLine {
   level: 'info' | 'warn' | 'error';
   message: string;
@@ -48,10 +161,22 @@ export function recordingLogger() {
   return { lines, info: log('info'), warn: log('warn'), error: log('error') };
 }
 
-export function routerFor(directory: RouterDirectory = demoDirectory(), publicBaseUrl: string | undefined = BASE_URL) {
+export function routerFor(directory: RouterDirectory = demoDirectory(), publicBaseUrl: string | undefined = BASE_URL, deps: Partial<RouterDeps> = {}) {
   const logger = recordingLogger();
-  const handler = createHandler({ plan: new DialPlan(directory), authToken: async () => AUTH_TOKEN, publicBaseUrl, logger });
+  const handler = createHandler({ plan: new DialPlan(directory), authToken: async () => AUTH_TOKEN, publicBaseUrl, logger, ...deps });
   return { handler, logger };
+}
+
+/**
+ * The path and query of a URL in a TwiML answer (`<Dial action>`, `<Dial referUrl>`,
+ * `<Record recordingStatusCallback>`...), resolved as Twilio resolves it, against the URL of the
+ * request the answer was for; undefined when the answer has none.
+ */
+export function urlIn(twiml: string, element: string, attribute: string, answered: { path: string; query?: string }): { path: string; query: string } | undefined {
+  const relative = twimlAttribute(twiml, element, attribute);
+  if (relative === undefined) return undefined;
+  const url = new URL(resolveTwimlUrl(relative, `${BASE_URL}${answered.path}${answered.query ? `?${answered.query}` : ''}`));
+  return { path: url.pathname, query: url.search.slice(1) };
 }
 
 export interface EventOptions {

@@ -3,7 +3,7 @@
  * digits followed by the local ones; a domain context cannot be dialed. Never is such a
  * number dialed as a local number of the default country.
  */
-import { dialedAddressOf } from '../../lambda/sipUri';
+import { dialedAddressOf, globalPrefixOf, MAX_ADDRESS_LENGTH } from '../../lambda/sipUri';
 import { SPOKEN_REASONS } from '../../lambda/messages';
 import { DOMAIN, demoDirectory, dialOf, inboundCall, outboundCall, routerFor, send, spokenOf, webhookEvent } from './fixtures';
 
@@ -14,6 +14,14 @@ async function dialTo(to: string, { user = 'alice', directory = US_AND_GB } = {}
   const res = await send(handler, webhookEvent(outboundCall(user, 'x', { To: to, Called: to })));
   expect(res.statusCode).toBe(200);
   return { dial: dialOf(res.body as string), flow: res.headers['x-sipline-flow'], spoken: spokenOf(res.body as string) };
+}
+
+/** Refused with the malformed-destination apology, nothing dialed. */
+async function expectMalformed(to: string) {
+  const { dial, flow, spoken } = await dialTo(to);
+  expect(dial).toBeUndefined();
+  expect(flow).toBe('refused:malformed-destination');
+  expect(spoken).toBe(SPOKEN_REASONS['malformed-destination']);
 }
 
 describe('a local number in a global phone-context', () => {
@@ -69,10 +77,85 @@ describe('a phone-context that gives no number', () => {
     ['one on a name', `sip:alice;phone-context=+1@${DOMAIN}`],
     ['one on a star code', 'tel:*69;phone-context=+1'],
   ])('is refused as a malformed destination: %s', async (_what, to) => {
-    const { dial, flow, spoken } = await dialTo(to);
-    expect(dial).toBeUndefined();
-    expect(flow).toBe('refused:malformed-destination');
-    expect(spoken).toBe(SPOKEN_REASONS['malformed-destination']);
+    await expectMalformed(to);
+  });
+});
+
+describe('a phone-context written against RFC 3966', () => {
+  // Each of these dialed +1 207 946 0000 (the default country's reading of the local digits), or
+  // picked one of two contexts: a phone that writes them meant something else, unknown.
+  it.each([
+    ['a phone-context without a value', `sip:2079460000;phone-context@${DOMAIN};user=phone`],
+    ['a space before the parameter', `sip:2079460000; phone-context=+44@${DOMAIN};user=phone`],
+    ['a percent-escaped space before it', `sip:2079460000;%20phone-context=%2B44@${DOMAIN};user=phone`],
+    ['a space in the value', 'tel:2079460000;phone-context=+4 4'],
+    ['a space after the value', `sip:2079460000;phone-context=+44%20@${DOMAIN};user=phone`],
+    ['two phone-contexts', 'tel:2079460000;phone-context=+44;phone-context=+1'],
+    ['two phone-contexts in two cases', `sip:2079460000;phone-context=+1;PHONE-CONTEXT=+44@${DOMAIN};user=phone`],
+    ['an empty parameter', 'tel:2079460000;;phone-context=+44'],
+    ['a value that is neither a number nor a domain name', 'tel:2079460000;phone-context=-example.com'],
+  ])('is refused as a malformed destination: %s', async (_what, to) => {
+    await expectMalformed(to);
+  });
+
+  it('still reads other parameters, with or without a value', async () => {
+    expect((await dialTo('tel:2079460000;isub=1;x-flag;phone-context=+44')).dial?.target).toBe('+442079460000');
+  });
+});
+
+describe('a hostile address', () => {
+  // The audit's address: a local number in a context of 30,000 ones and an x.
+  const hostile = (n: number) => `sip:1;phone-context=+${'1'.repeat(n)}x@${DOMAIN}`;
+
+  it(`is refused as malformed when longer than ${MAX_ADDRESS_LENGTH} characters, before any parsing`, async () => {
+    const at = (length: number) => `sip:4155551234@${DOMAIN};x=${'a'.repeat(length - `sip:4155551234@${DOMAIN};x=`.length)}`;
+    expect(at(MAX_ADDRESS_LENGTH)).toHaveLength(MAX_ADDRESS_LENGTH);
+    expect((await dialTo(at(MAX_ADDRESS_LENGTH))).flow).toBe('pstn');
+    expect((await dialTo(at(MAX_ADDRESS_LENGTH + 1))).flow).toBe('refused:malformed-destination');
+    // As To and Called, within the body's 32 KiB cap: signed, parsed, and refused.
+    expect((await dialTo(hostile(15000))).flow).toBe('refused:malformed-destination');
+  });
+
+  /** The characters every regular expression is handed while `fn` runs (exec underlies test, match, replace and split). */
+  function charactersMatched(fn: () => void): number {
+    const { exec } = RegExp.prototype;
+    let characters = 0;
+    RegExp.prototype.exec = function (this: RegExp, input: string) {
+      characters += String(input).length;
+      return exec.call(this, input);
+    };
+    try {
+      fn();
+    } finally {
+      RegExp.prototype.exec = exec;
+    }
+    return characters;
+  }
+
+  it('costs the same at 30,000 and 60,000 characters: none is handed to a pattern', () => {
+    expect(charactersMatched(() => dialedAddressOf(hostile(30000)))).toBe(0);
+    expect(charactersMatched(() => dialedAddressOf(hostile(60000)))).toBe(0);
+    // The counter counts: a short address is read.
+    expect(charactersMatched(() => dialedAddressOf(hostile(10)))).toBeGreaterThan(0);
+  });
+
+  // The pattern itself, uncapped: `^\+[0-9().-]*[0-9][0-9().-]*$` took ~690 ms of CPU for 30,000
+  // ones and 4 times that for twice as many. Compared on the best of 5 runs of each size, with
+  // 20 ms of slack for a noisy machine: linear work is a few microseconds either way.
+  it('reads a global phone-context in linear time (twice the size, about twice the CPU)', () => {
+    const cpu = (value: string) =>
+      Math.min(
+        ...Array.from({ length: 5 }, () => {
+          const start = process.cpuUsage();
+          expect(globalPrefixOf(value)).toBeUndefined();
+          const used = process.cpuUsage(start);
+          return (used.user + used.system) / 1000;
+        }),
+      );
+    const context = (n: number) => `+${'1'.repeat(n)}x`;
+    const [once, twice] = [cpu(context(30000)), cpu(context(60000))];
+    expect(twice).toBeLessThan(3 * once + 20);
+    expect(globalPrefixOf('+4-4')).toBe('44');
   });
 });
 

@@ -22,7 +22,7 @@ describe('calls from an E.164 user', () => {
   it('dials a PSTN number given in national format as E.164, with the user as caller ID', async () => {
     const { dial, flow } = await route('+14155550100', '4155551234');
     expect(flow).toBe('pstn');
-    expect(dial).toEqual({ attrs: { answerOnBridge: 'true', callerId: '+14155550100' }, noun: 'Number', target: '+14155551234' });
+    expect(dial).toMatchObject({ attrs: { answerOnBridge: 'true', callerId: '+14155550100' }, noun: 'Number', target: '+14155551234' });
   });
 
   it('dials a PSTN number given in E.164, with separators, or with the 1 prefix', async () => {
@@ -34,7 +34,7 @@ describe('calls from an E.164 user', () => {
   it('dials another E.164 user reached by national digits directly over SIP, never through the PSTN', async () => {
     const { dial, flow } = await route('+14155550100', '4155550101');
     expect(flow).toBe('sip-user');
-    expect(dial).toEqual({ attrs: { answerOnBridge: 'true', callerId: '+14155550100' }, noun: 'Sip', target: 'sip:+14155550101@acme.sip.twilio.com' });
+    expect(dial).toMatchObject({ attrs: { answerOnBridge: 'true', callerId: '+14155550100' }, noun: 'Sip', target: 'sip:+14155550101@acme.sip.twilio.com' });
   });
 
   it('dials a user reached by its bound number over SIP', async () => {
@@ -45,7 +45,7 @@ describe('calls from an E.164 user', () => {
   it('dials an alphanumeric user over SIP', async () => {
     const { dial, flow } = await route('+14155550100', 'alice');
     expect(flow).toBe('sip-user');
-    expect(dial).toEqual({ attrs: { answerOnBridge: 'true', callerId: '+14155550100' }, noun: 'Sip', target: 'sip:alice@acme.sip.twilio.com' });
+    expect(dial).toMatchObject({ attrs: { answerOnBridge: 'true', callerId: '+14155550100' }, noun: 'Sip', target: 'sip:alice@acme.sip.twilio.com' });
   });
 
   it('dials an E.164 user dialed with its full username over SIP', async () => {
@@ -74,12 +74,12 @@ describe('calls from an alphanumeric user', () => {
 
   it('dials an E.164 user over SIP with the caller\'s username as caller ID', async () => {
     const { dial } = await route('bob', '+14155550100');
-    expect(dial).toEqual({ attrs: { answerOnBridge: 'true', callerId: 'bob' }, noun: 'Sip', target: 'sip:+14155550100@acme.sip.twilio.com' });
+    expect(dial).toMatchObject({ attrs: { answerOnBridge: 'true', callerId: 'bob' }, noun: 'Sip', target: 'sip:+14155550100@acme.sip.twilio.com' });
   });
 
   it('dials another alphanumeric user over SIP with the caller\'s username as caller ID', async () => {
     const { dial } = await route('bob', 'alice');
-    expect(dial).toEqual({ attrs: { answerOnBridge: 'true', callerId: 'bob' }, noun: 'Sip', target: 'sip:alice@acme.sip.twilio.com' });
+    expect(dial).toMatchObject({ attrs: { answerOnBridge: 'true', callerId: 'bob' }, noun: 'Sip', target: 'sip:alice@acme.sip.twilio.com' });
   });
 });
 
@@ -87,7 +87,9 @@ describe('calls to the account\'s numbers', () => {
   it('ring the user bound to the number', async () => {
     const { dial, flow } = await ring('+12125550123', '+14155550199');
     expect(flow).toBe('inbound');
-    expect(dial).toEqual({ attrs: { answerOnBridge: 'true' }, noun: 'Sip', target: 'sip:alice@acme.sip.twilio.com' });
+    expect(dial).toMatchObject({ attrs: { answerOnBridge: 'true' }, noun: 'Sip', target: 'sip:alice@acme.sip.twilio.com' });
+    // The PSTN caller's own number stays what alice's phone shows.
+    expect(dial?.attrs.callerId).toBeUndefined();
   });
 
   it('ring an E.164 user on its own number', async () => {
@@ -204,7 +206,10 @@ describe('emergency numbers', () => {
     const directory = demoDirectory({ emergency: { enabled: true } });
     const { dial, flow } = await route('alice', '911', { directory });
     expect(flow).toBe('emergency');
-    expect(dial).toEqual({ attrs: { answerOnBridge: 'true', callerId: '+14155550199' }, noun: 'Number', target: '911' });
+    expect(dial).toMatchObject({ attrs: { answerOnBridge: 'true', callerId: '+14155550199' }, noun: 'Number', target: '911' });
+    // Its outcome is counted (after-dial), but no transfer button can hand it over: no referUrl.
+    expect(dial?.attrs.action).toBe('after-dial');
+    expect(dial?.attrs.referUrl).toBeUndefined();
   });
 
   it('knows the caller\'s country\'s codes: 999 for a UK user', async () => {

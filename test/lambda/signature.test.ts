@@ -167,3 +167,49 @@ describe('signature algorithms', () => {
   });
 });
 
+
+describe('every route of lambda/routes.ts', () => {
+  const { ROUTES } = require('../../lambda/routes') as typeof import('../../lambda/routes');
+  const { WEBHOOK_BODY_LIMITS } = require('../../lambda/webhookForm') as typeof import('../../lambda/webhookForm');
+  const paths = Object.values(ROUTES);
+  // What each route is sent (its parameters hardly matter: every check comes before them).
+  const params = { ...outboundCall('alice', '4155551234'), DialCallStatus: 'no-answer', ReferTransferTarget: '<sip:bob@acme.sip.twilio.com>', RecordingStatus: 'completed' };
+
+  it.each(paths)('%s answers a request signed as Twilio signs it, 200 or 204', async (path) => {
+    const { handler } = routerFor();
+    expect([200, 204]).toContain((await send(handler, webhookEvent(params, { path, query: 'to=alice&by=alice&mailbox=alice&from=bob' }))).statusCode);
+  });
+
+  it.each(paths)('%s answers 403 to no signature, a forged one, and one for another route or query', async (path) => {
+    const { handler, logger } = routerFor();
+    for (const opts of [{ signature: null }, { signWith: OTHER_TOKEN }, { signedUrl: `${BASE_URL}/voice/inbound?x=1` }, { query: 'to=alice', signedUrl: `${BASE_URL}${path}?to=bob` }]) {
+      expect((await send(handler, webhookEvent(params, { path, ...opts }))).statusCode).toBe(403);
+    }
+    expect(logger.lines.every((l) => l.message === 'rejected unsigned or forged request')).toBe(true);
+  });
+
+  it.each(paths)('%s answers 405 with Allow: POST to any other method', async (path) => {
+    const { handler } = routerFor();
+    for (const method of ['GET', 'PUT', 'HEAD']) {
+      const res = await send(handler, webhookEvent(params, { path, method }));
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.allow).toBe('POST');
+    }
+  });
+
+  it.each(paths)('%s answers 413, unparsed, to more bytes or parameters than Twilio ever sends', async (path) => {
+    const { handler } = routerFor();
+    const event = webhookEvent(params, { path });
+    const big = { ...event, body: Buffer.from('a'.repeat(WEBHOOK_BODY_LIMITS.maxBytes + 1)).toString('base64') };
+    expect((await send(handler, big)).statusCode).toBe(413);
+    const many = { ...event, body: Buffer.from(Array.from({ length: WEBHOOK_BODY_LIMITS.maxParams + 1 }, (_, i) => `p${i}=1`).join('&')).toString('base64') };
+    expect((await send(handler, many)).statusCode).toBe(413);
+  });
+
+  it('are all the router serves: any other path is 404, the fallback\'s included', async () => {
+    const { handler } = routerFor();
+    for (const path of ['/voice/fallback', '/voice/after-dial/', '/voice/Status', '/voice']) {
+      expect((await send(handler, webhookEvent(params, { path }))).statusCode).toBe(404);
+    }
+  });
+});

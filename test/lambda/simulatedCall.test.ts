@@ -1,5 +1,14 @@
 /** What `npm run call` sends: the addresses people type, and Twilio's full parameter sets. */
-import { simulatedCall } from '../../scripts/simulatedCall';
+import {
+  dialActionParams,
+  recordActionParams,
+  recordingCallbackParams,
+  referParams,
+  resolveTwimlUrl,
+  simulatedCall,
+  statusCallbackParams,
+  twimlAttribute,
+} from '../../scripts/simulatedCall';
 import { DOMAIN, routerFor, send, webhookEvent } from './fixtures';
 
 /** Documented for a SIP domain's voice URL (twilio.com/docs/api/twilio-sip/sip-twiml), as captured webhooks carry them. */
@@ -58,5 +67,54 @@ describe('a simulated call from the PSTN', () => {
     expect(path).toBe('/voice/inbound');
     expect(Object.keys(params).sort()).toEqual([...PSTN_PARAMS].sort());
     expect(params).toMatchObject({ From: '+12125550123', Caller: '+12125550123', To: '+14155550199', Called: '+14155550199' });
+  });
+});
+
+describe('what follows a simulated call, on the URLs of its answer', () => {
+  const call = simulatedCall('+12125550123', '+14155550199', DOMAIN).params;
+  const STANDARD = Object.keys(call).sort();
+
+  it('posts to <Dial action> the call\'s parameters and the four Twilio documents for it', () => {
+    const params = dialActionParams(call, 'no-answer');
+    expect(Object.keys(params).sort()).toEqual([...STANDARD, 'DialBridged', 'DialCallDuration', 'DialCallSid', 'DialCallStatus'].sort());
+    expect(params).toMatchObject({ DialCallStatus: 'no-answer', DialBridged: 'false', DialCallDuration: '0', CallStatus: 'ringing' });
+    expect(params.DialCallSid).toMatch(/^CA[0-9a-f]{32}$/);
+    expect(dialActionParams(call, 'completed')).toMatchObject({ DialBridged: 'true', CallStatus: 'in-progress', DialCallDuration: '42' });
+  });
+
+  it('posts to <Dial referUrl> the call\'s parameters and the Refer-To, as a phone writes it', () => {
+    expect(Object.keys(referParams(call, 'bob', DOMAIN)).sort()).toEqual([...STANDARD, 'ReferTransferTarget'].sort());
+    expect(referParams(call, 'bob', DOMAIN).ReferTransferTarget).toBe('<sip:bob@acme.sip.twilio.com>');
+    expect(referParams(call, 'tel:+14155551234', DOMAIN).ReferTransferTarget).toBe('tel:+14155551234');
+    expect(referParams(call, '<sip:bob@x>', DOMAIN).ReferTransferTarget).toBe('<sip:bob@x>');
+  });
+
+  it('posts to <Record action> the call\'s parameters and the recording\'s URL, duration and ending key', () => {
+    const params = recordActionParams(call, { recordingSid: 'RE3c1b9f7e5d4c2b0a9f8e7d6c5b4a3f2e', seconds: 17 });
+    expect(Object.keys(params).sort()).toEqual([...STANDARD, 'Digits', 'RecordingDuration', 'RecordingUrl'].sort());
+  });
+
+  it('posts to the recording status callback only the recording\'s parameters', () => {
+    const params = recordingCallbackParams(call, { recordingSid: 'RE3c1b9f7e5d4c2b0a9f8e7d6c5b4a3f2e', seconds: 17, startedAt: new Date('2025-06-03T14:05:09Z') });
+    expect(Object.keys(params).sort()).toEqual(
+      ['AccountSid', 'CallSid', 'RecordingChannels', 'RecordingDuration', 'RecordingSid', 'RecordingSource', 'RecordingStartTime', 'RecordingStatus', 'RecordingUrl'].sort(),
+    );
+    expect(params).toMatchObject({ RecordingStartTime: 'Tue, 03 Jun 2025 14:05:09 +0000', RecordingSource: 'RecordVerb', RecordingChannels: '1', RecordingStatus: 'completed' });
+    expect(params.RecordingUrl).toBe(`https://api.twilio.com/2010-04-01/Accounts/${call.AccountSid}/Recordings/RE3c1b9f7e5d4c2b0a9f8e7d6c5b4a3f2e`);
+  });
+
+  it('posts to a status callback the call\'s parameters (no SIP ones) and the documented status ones', () => {
+    const sip = simulatedCall('alice', 'bob', DOMAIN).params;
+    const params = statusCallbackParams(sip, { status: 'completed', seconds: 61, sipResponseCode: '200', at: new Date('2025-06-03T14:06:00Z') });
+    expect(Object.keys(params).filter((k) => k.startsWith('Sip'))).toEqual(['SipResponseCode']);
+    expect(params).toMatchObject({ CallStatus: 'completed', CallDuration: '61', Duration: '2', SipResponseCode: '200', CallbackSource: 'call-progress-events', SequenceNumber: '0', Timestamp: 'Tue, 03 Jun 2025 14:06:00 +0000' });
+    expect(statusCallbackParams(sip, { status: 'busy', seconds: 0, sipResponseCode: '486', at: new Date() })).not.toHaveProperty('Duration');
+  });
+
+  it('reads a URL of an answer as an XML parser would, and resolves it as Twilio does', () => {
+    const twiml = '<Response><Dial answerOnBridge="true" action="after-dial?to=alice&amp;member=0"><Sip>sip:alice@acme.sip.twilio.com</Sip></Dial></Response>';
+    expect(twimlAttribute(twiml, 'Dial', 'action')).toBe('after-dial?to=alice&member=0');
+    expect(twimlAttribute(twiml, 'Dial', 'referUrl')).toBeUndefined();
+    expect(resolveTwimlUrl('after-dial?to=alice', 'https://x.example/base/voice/inbound?a=1')).toBe('https://x.example/base/voice/after-dial?to=alice');
   });
 });

@@ -4,7 +4,7 @@
  */
 import { runScript, writeStackFile } from './run';
 
-const CALL_USAGE = 'usage: npm run call -- FROM TO [--country GB] [--url URL]';
+const CALL_USAGE = 'usage: npm run call -- FROM TO [--country GB] [--url URL] [--status S] [--refer TARGET] [--finished]';
 const PLAN_USAGE = 'usage: npm run plan -- [STACK]';
 
 describe('npm run call', () => {
@@ -20,6 +20,8 @@ describe('npm run call', () => {
     ['a third argument', ['alice', '415', '5551234'], 'unexpected "5551234" (quote a number with spaces)'],
     ['an unknown country', ['alice', '4155551234', '--country', 'XX'], '--country XX: not an ISO 3166 alpha-2 country code (like GB)'],
     ['a --url that is no http(s) URL', ['--url', 'ftp://example.com', 'alice', 'bob'], '--url ftp://example.com: not an http(s) URL (like https://abc123.execute-api.us-east-1.amazonaws.com)'],
+    ['a --status Twilio never sends', ['alice', 'bob', '--status', 'voicemail'], '--status voicemail: not a DialCallStatus; use one of completed, busy, no-answer, failed, canceled'],
+    ['a --refer without a target', ['alice', 'bob', '--refer', ' '], '--refer needs a TARGET: a username, a number, or a sip:/tel: URI'],
   ])('refuses %s with the usage, exit 2', async (_what, args, message) => {
     const result = await runScript('call', args);
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 2, stdout: '' });
@@ -87,8 +89,10 @@ describe('npm run plan', () => {
       );
       const result = await runScript('plan', [stack]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('warning: [runtime] sipline:defaultCallerID is not a sipline setting and is ignored: did you mean sipline:defaultCallerId?');
-      expect(result.stderr).toContain('warning: [runtime] Sipline:edge is not a sipline setting and is ignored: did you mean sipline:edge?');
+      // As `pulumi preview` words them: no `[runtime]`, the SDK's prefix when no engine runs it.
+      expect(result.stderr).toContain('warning: sipline:defaultCallerID is not a sipline setting and is ignored: did you mean sipline:defaultCallerId?');
+      expect(result.stderr).toContain('warning: Sipline:edge is not a sipline setting and is ignored: did you mean sipline:edge?');
+      expect(result.stderr).not.toContain('[runtime]');
       expect(result.stderr).toContain(
         [
           'Invalid stack configuration:',

@@ -18,6 +18,9 @@ const STACK_FILE = `config:
   sipline:users:
     - username: carol
       number: "+442079460123"
+      noAnswer:
+        voicemail:
+          email: carol@example.com
     - username: dave
 `;
 const TOKEN_FROM_ENV = '0123456789abcdef0123456789abcdef';
@@ -50,6 +53,7 @@ describe('npm start on a stack other than dev', () => {
       `PORT=${first.port} npm run call -- sip:carol@firsthour-test.sip.twilio.com 07400123456`,
       `PORT=${first.port} npm run call -- sip:dave@firsthour-test.sip.twilio.com carol`,
       `PORT=${first.port} npm run call -- +447400123456 +442079460123`,
+      `PORT=${first.port} npm run call -- +447400123456 +442079460123 --status no-answer`,
     ]);
     expect(first.stdout).toContain(`listening on http://127.0.0.1:${first.port}  (stack: ${STACK}, domain: firsthour-test.sip.twilio.com`);
     expect(first.stdout).not.toMatch(/acme|alice|127\.0\.0\.1:3000\b/);
@@ -59,8 +63,11 @@ describe('npm start on a stack other than dev', () => {
     const results = [];
     for (const command of sampleCommands(first.stdout)) results.push(await runShell(command));
     for (const result of results) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(results.map((r) => /flow: (\S+)/.exec(r.stdout)?.[1])).toEqual(['pstn', 'sip-user', 'inbound']);
-    expect(results[0].stdout).toContain('<Dial answerOnBridge="true" callerId="+442079460123"><Number>+447400123456</Number></Dial>');
+    expect(results.map((r) => /flow: (\S+)/.exec(r.stdout)?.[1])).toEqual(['pstn', 'sip-user', 'inbound', 'inbound']);
+    expect(results[3].stdout).toContain('flow: after-dial:voicemail');
+    expect(results[0].stdout).toContain(
+      '<Dial answerOnBridge="true" callerId="+442079460123" action="after-dial" referUrl="refer?by=carol&amp;party=%2B447400123456"><Number>+447400123456</Number></Dial>',
+    );
     expect(results[2].stdout).toContain('<Sip>sip:carol@firsthour-test.sip.twilio.com</Sip>');
   }, 60_000);
 
@@ -83,7 +90,8 @@ describe('a second npm start that fails leaves the running one alone', () => {
 
   it('on the port it uses: "in use", and its token, directory and bundle untouched', async () => {
     const before = stateOfFirst();
-    expect(Object.keys(before)).toEqual(['auth-token', 'index.js', 'router-config.json']);
+    // And the voicemail job of the suggested no-answer call, where the queue would be.
+    expect(Object.keys(before).filter((file) => !/^voicemail\/RE[0-9a-f]{32}\.json$/.test(file))).toEqual(['auth-token', 'index.js', 'router-config.json']);
     const second = await runScript('local-server', [], { PORT: String(first.port) });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`Port ${first.port} is in use (another npm start?): stop what runs there, or choose another port`);
@@ -99,6 +107,20 @@ describe('a second npm start that fails leaves the running one alone', () => {
     expect(stateOfFirst()).toEqual(before);
     await firstStillAnswers();
   }, 60_000);
+
+  it('with a stack file it refuses: the "did you mean" warnings first, then the error they explain', async () => {
+    const stack = `mistyped.${process.pid}`;
+    const remove = writeStackFile(stack, 'config:\n  sipline:domainNme: acme\n  sipline:users:\n    - username: alice\n');
+    try {
+      const second = await runScript('local-server', [], { SIPLINE_STACK: stack, PORT: '0' });
+      expect(second.code).toBe(1);
+      const warning = second.stderr.indexOf('warning: sipline:domainNme is not a sipline setting and is ignored: did you mean sipline:domainName?');
+      const error = second.stderr.indexOf('  - sipline:domainName is required');
+      expect({ warning: warning >= 0, error: error >= 0, warningFirst: warning < error }).toEqual({ warning: true, error: true, warningFirst: true });
+    } finally {
+      remove();
+    }
+  });
 
   it('with a stack name that is none: names SIPLINE_STACK and the value', async () => {
     const second = await runScript('local-server', [], { SIPLINE_STACK: '../etc/x' });
@@ -129,4 +151,41 @@ describe('a second npm start on another port', () => {
     // A stopped server removes its own state, and only its own.
     expect(() => snapshot(localState(second.port).dir)).toThrow(/ENOENT/);
   }, 90_000);
+});
+
+describe('npm run call follows the answer as Twilio would', () => {
+  const call = (args: string[]) => runScript('call', args, { PORT: String(first.port) });
+  /** The requests printed, in order (the call itself first): path, status and flow answered. */
+  const steps = (stdout: string) => [...stdout.matchAll(/^POST (\S+).*\nHTTP (\d{3})  flow: (\S+)/gm)].map((m) => `${m[1].split('?')[0]} ${m[2]} ${m[3]}`);
+
+  it('--status no-answer: the voicemail, its recording, and the job written where the queue would be, with the directory\'s address', async () => {
+    const result = await call(['+447400123456', '+442079460123', '--status', 'no-answer', '--finished']);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(steps(result.stdout)).toEqual([
+      '/voice/inbound 200 inbound',
+      '/voice/after-dial 200 after-dial:voicemail',
+      '/voice/voicemail-done 200 voicemail-done',
+      '/voice/recording 204 recording:queued',
+      '/voice/status 204 status:inbound',
+    ]);
+    expect(result.stdout).toContain('<Say>You have reached carol. Please leave a message after the beep.</Say>');
+    const job = /voicemail job written to (\S+) \(the email it asks for\):\n(.*)/.exec(result.stdout);
+    expect(job?.[1]).toMatch(new RegExp(`^dist/local/${first.port}/voicemail/RE[0-9a-f]{32}\\.json$`));
+    expect(JSON.parse(job![2])).toMatchObject({ version: 1, mailbox: 'carol', email: 'carol@example.com', caller: '+447400123456', durationSeconds: 17 });
+  }, 60_000);
+
+  it('--status busy on a user with no noAnswer: a goodbye', async () => {
+    const result = await call(['carol', 'dave', '--status', 'busy']);
+    expect(steps(result.stdout)).toEqual(['/voice/outbound 200 sip-user', '/voice/after-dial 200 after-dial:goodbye']);
+    expect(result.stdout).toContain('The person you called is busy.');
+  }, 60_000);
+
+  it('--refer: the REFER webhook on the referUrl of the answer, dialed through the dial plan', async () => {
+    const toUser = await call(['dave', 'carol', '--refer', 'dave']);
+    expect(steps(toUser.stdout)).toEqual(['/voice/outbound 200 sip-user', '/voice/refer 200 transfer:sip-user']);
+    expect(toUser.stdout).toContain('ReferTransferTarget=<sip:dave@firsthour-test.sip.twilio.com>');
+    const refused = await call(['dave', 'carol', '--refer', '+12125550123']);
+    expect(steps(refused.stdout)).toEqual(['/voice/outbound 200 sip-user', '/voice/refer 200 transfer:refused:country-not-allowed']);
+    expect(refused.stdout).toContain('Sorry, this call could not be transferred. Calls to that country are not allowed.');
+  }, 60_000);
 });

@@ -95,7 +95,12 @@ export function writeStackFile(stack: string, yaml: string): () => void {
   return () => fs.rmSync(file, { force: true });
 }
 
-/** The bytes of every file in a directory, by name. */
+/** The bytes of every file in a directory and its folders, by path (`voicemail/RE….json`). */
 export function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(dir).sort().map((name) => [name, fs.readFileSync(path.join(dir, name)).toString('base64')]));
+  return Object.fromEntries(
+    (fs.readdirSync(dir, { recursive: true }) as string[])
+      .filter((name) => fs.statSync(path.join(dir, name)).isFile())
+      .sort()
+      .map((name) => [name, fs.readFileSync(path.join(dir, name)).toString('base64')]),
+  );
 }

@@ -5,7 +5,8 @@
  * `srv.done()` fails on any other request and on any expected request not made.
  */
 import { ScriptedTwilio } from './scripted';
-import { plain, ProviderClient, secret, startPlugin, urnOf, type Plugin } from './plugin';
+import { getCountries } from 'libphonenumber-js';
+import { initFailure, plain, ProviderClient, secret, startPlugin, UNKNOWN, urnOf, type Plugin } from './plugin';
 
 const AC = 'AC' + '0123456789abcdef'.repeat(2);
 const API = `/2010-04-01/Accounts/${AC}`;
@@ -22,6 +23,7 @@ const URN = {
   registration: urnOf('sipline-twilio:index:RegistrationCredentialListMapping', 'sipline-registration-auth'),
   calls: urnOf('sipline-twilio:index:CallCredentialListMapping', 'sipline-call-auth'),
   number: urnOf('sipline-twilio:index:PhoneNumberVoiceConfig', 'sipline-number-14155550100'),
+  permissions: urnOf('sipline-twilio:index:VoiceDialingPermissions', 'sipline-dialing-permissions'),
 };
 
 let srv: ScriptedTwilio;
@@ -337,6 +339,28 @@ describe('PhoneNumberVoiceConfig never buys nor releases a number, and puts back
     srv.done(); // a DELETE (release) or any other field would be unexpected
   });
 
+  it('a create whose POST failed with a 5xx (which may have applied it) leaves the engine the settings to restore', async () => {
+    twilio()
+      .on('GET', `${API}/IncomingPhoneNumbers.json`, { query: { PhoneNumber: '+14155550100' } })
+      .reply(200, page('incoming_phone_numbers', [numberJson()]))
+      .on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`, { times: 5 })
+      .reply(503, error(503, 20503, 'Service unavailable'));
+    const failed = await c.create(URN.number, inputs).catch((e: unknown) => e);
+    srv.done();
+    expect(failed).toMatchObject({
+      details:
+        'Twilio failed on PhoneNumberVoiceConfig sipline-number-14155550100 (+14155550100): Service unavailable (Twilio error 20503, HTTP 503); ' +
+        'the number may have changed all the same: the state keeps the settings it had before, which pulumi destroy restores, and pulumi up sets the new ones again',
+    });
+    // Without it, the next up would read sipline's own URL as the one to restore.
+    const previous = { voiceUrl: 'https://old.example.com/voice', voiceMethod: 'GET', voiceFallbackUrl: '' };
+    const partial = initFailure(failed);
+    expect(partial).toMatchObject({ id: PN, properties: { sid: PN, phoneNumber: '+14155550100', voiceUrl: 'https://old.example.com/voice', previous } });
+    twilio().on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`, { body: { VoiceUrl: previous.voiceUrl, VoiceMethod: 'GET', VoiceFallbackUrl: '' } }).reply(200, numberJson());
+    await c.delete(URN.number, PN, partial!.properties);
+    srv.done();
+  });
+
   it('on delete of a number released meanwhile does nothing more', async () => {
     twilio().on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`).reply(404, error(404, 20404, 'Not found'));
     await c.delete(URN.number, PN, { ...inputs, sid: PN, previous: { voiceUrl: '' } });
@@ -385,6 +409,125 @@ describe('PhoneNumberVoiceConfig never buys nor releases a number, and puts back
     twilio().on('GET', `${API}/IncomingPhoneNumbers/${PN}.json`).reply(200, numberJson({ trunk_sid: TK }));
     await expect(c.update(URN.number, PN, read.outputs, inputs)).rejects.toMatchObject({ details: expect.stringContaining(`is routed by TrunkSid ${TK}`) });
     srv.done();
+  });
+});
+
+describe('VoiceDialingPermissions: a failure after some countries changed leaves the engine what it needs to put them all back', () => {
+  const VOICE = '/v1/DialingPermissions';
+  // Every country Twilio lists (about 245: three BulkCountryUpdates of at most 100), open to
+  // low-risk numbers as a new account is for its own region; the US also has high-risk special
+  // numbers on, GB everything, CA nothing. US and CA come last, in the third request.
+  const ISO = [...getCountries().filter((c) => c !== 'US' && c !== 'CA'), 'US', 'CA'];
+  const original: Record<string, string> = Object.fromEntries(ISO.map((iso) => [iso, ({ US: '110', GB: '111', CA: '000' } as Record<string, string>)[iso] ?? '100']));
+  const countryJson = (iso: string, flags: string) => ({
+    iso_code: iso,
+    name: iso,
+    continent: 'EUROPE',
+    country_codes: ['+1'],
+    low_risk_numbers_enabled: flags[0] === '1',
+    high_risk_special_numbers_enabled: flags[1] === '1',
+    high_risk_tollfraud_numbers_enabled: flags[2] === '1',
+    url: `https://voice.twilio.com${VOICE}/Countries/${iso}`,
+    links: {},
+  });
+  const countries = (flags: Record<string, string>) => ({
+    content: ISO.map((iso) => countryJson(iso, flags[iso])),
+    meta: { page: 0, page_size: 1000, first_page_url: '', previous_page_url: null, url: '', next_page_url: null, key: 'content' },
+  });
+  const accepted = (n: number) => ({ update_count: n, update_request: 'accepted' });
+  /** What each BulkCountryUpdates request set, as flags by country. */
+  const sent = () =>
+    srv.requests
+      .filter((r) => r.method === 'POST')
+      .map((r) =>
+        Object.fromEntries(
+          (JSON.parse(r.body.UpdateRequest) as Array<Record<string, string>>).map((u) => [
+            u.iso_code,
+            [u.low_risk_numbers_enabled, u.high_risk_special_numbers_enabled, u.high_risk_tollfraud_numbers_enabled].map((b) => (b === 'true' ? '1' : '0')).join(''),
+          ]),
+        ),
+      );
+  const inputs = { allowedCountries: ['US', 'CA'] };
+
+  it('create fails on its second request: the engine gets the account, the first 100 changes and the previous permissions of all; the next up and a destroy restore every country', async () => {
+    expect(ISO.length).toBeGreaterThan(200);
+    twilio()
+      .on('GET', `${VOICE}/Countries`, { query: ALL })
+      .reply(200, countries(original))
+      .on('POST', `${VOICE}/BulkCountryUpdates`)
+      .reply(201, accepted(100))
+      .on('POST', `${VOICE}/BulkCountryUpdates`, { times: 5 })
+      .reply(503, error(503, 20503, 'Service unavailable'));
+    const failed = await c.create(URN.permissions, inputs).catch((e: unknown) => e);
+    srv.done();
+    const [first, second] = sent();
+    expect(Object.keys(first)).toEqual(ISO.slice(0, 100));
+    expect(Object.keys(second)).toEqual(ISO.slice(100, 200));
+    const message =
+      'Twilio failed on VoiceDialingPermissions sipline-dialing-permissions (the account): Service unavailable (Twilio error 20503, HTTP 503); ' +
+      `Twilio had applied 100 of the ${ISO.length} country changes before it; the state keeps the previous permissions of every country this changes, so pulumi up applies the rest and pulumi destroy restores them all`;
+    expect(failed).toMatchObject({ code: 2, details: message });
+    // What the engine records (StatusPartialFailure): the id, the outputs as far as Twilio took
+    // them, and every country's permissions before the change, the ones not reached yet included.
+    const afterFirst = { ...original, ...first };
+    const where = (test: (f: string) => boolean) => ISO.filter((iso) => test(afterFirst[iso])).sort();
+    const partial = initFailure(failed);
+    expect(partial).toEqual({
+      id: AC,
+      properties: { allowedCountries: ['CA', 'US'], lowRiskCountries: where((f) => f[0] === '1'), highRiskCountries: where((f) => f[1] === '1' || f[2] === '1'), previous: original },
+      reasons: [message],
+    });
+
+    // The next `pulumi up` (an update: the diff shows what is left, and the init error forces
+    // one anyway) reads the countries as the first request left them and applies the rest; its
+    // own failure, after one more request, keeps the previous permissions recorded the first time.
+    srv.reset();
+    const state = partial!.properties;
+    expect(await c.diff(URN.permissions, AC, state, inputs)).toMatchObject({ changes: true, diffs: ['lowRiskCountries', 'highRiskCountries'] });
+    twilio()
+      .on('GET', `${VOICE}/Countries`, { query: ALL })
+      .reply(200, countries(afterFirst))
+      .on('POST', `${VOICE}/BulkCountryUpdates`)
+      .reply(201, accepted(100))
+      .on('POST', `${VOICE}/BulkCountryUpdates`)
+      .reply(400, error(400, 20001, 'Invalid UpdateRequest'));
+    const failedAgain = await c.update(URN.permissions, AC, state, inputs).catch((e: unknown) => e);
+    srv.done();
+    const [third] = sent();
+    expect(Object.keys(third)).toEqual(ISO.slice(100, 200));
+    expect(initFailure(failedAgain)).toMatchObject({ id: AC, properties: { previous: original } });
+
+    // `pulumi destroy` restores every country the stack changed, as it was.
+    srv.reset();
+    twilio().on('POST', `${VOICE}/BulkCountryUpdates`, { times: 3 }).reply(201, accepted(100));
+    await c.delete(URN.permissions, AC, initFailure(failedAgain)!.properties);
+    srv.done();
+    expect(sent().map((r) => Object.keys(r).length)).toEqual([100, 100, ISO.length - 200]);
+    expect(Object.assign({}, ...sent())).toEqual(original);
+  });
+
+  it('a first request refused (4xx) changed nothing: a plain failure, and the engine records no state', async () => {
+    twilio()
+      .on('GET', `${VOICE}/Countries`, { query: ALL })
+      .reply(200, countries(original))
+      .on('POST', `${VOICE}/BulkCountryUpdates`)
+      .reply(400, error(400, 20001, 'Invalid UpdateRequest'));
+    const failed = await c.create(URN.permissions, inputs).catch((e: unknown) => e);
+    srv.done();
+    expect(failed).toMatchObject({ code: 2, details: 'Twilio rejected VoiceDialingPermissions sipline-dialing-permissions (the account): Invalid UpdateRequest (Twilio error 20001, HTTP 400)' });
+    expect(initFailure(failed)).toBeUndefined();
+  });
+
+  it('a first request that failed with a 5xx may have been applied: the engine records the previous permissions', async () => {
+    twilio()
+      .on('GET', `${VOICE}/Countries`, { query: ALL })
+      .reply(200, countries(original))
+      .on('POST', `${VOICE}/BulkCountryUpdates`, { times: 5 })
+      .reply(500, error(500, 20500, 'Internal Server Error'));
+    const failed = await c.create(URN.permissions, inputs).catch((e: unknown) => e);
+    srv.done();
+    expect(failed).toMatchObject({ details: expect.stringContaining(`HTTP 500); the failed request may have applied some of the ${ISO.length} country changes; the state keeps`) });
+    expect(initFailure(failed)).toMatchObject({ id: AC, properties: { previous: original } });
   });
 });
 
@@ -491,6 +634,63 @@ describe('import: Read from the id alone returns the inputs, so a matching progr
   it('names the expected form of a malformed id', async () => {
     await expect(c.read(URN.credential, CR)).rejects.toMatchObject({ details: expect.stringContaining(`sipline-twilio:index:Credential id "${CR}" is not CL.../CR...`) });
     await expect(c.read(URN.calls, CL)).rejects.toMatchObject({ details: expect.stringContaining('is not SD.../CL...') });
+  });
+
+  it.each([
+    ['a domain name given as a SipDomain id', URN.domain, DOMAIN, `SipDomain sipline-domain (${DOMAIN}): sipline-twilio:index:SipDomain id "${DOMAIN}" is not SD... (SD followed by 32 hex digits)`],
+    ['a domain sid given as a CredentialList id', URN.list, SD, `CredentialList sipline-credentials (${SD}): sipline-twilio:index:CredentialList id "${SD}" is not CL... (CL followed by 32 hex digits)`],
+    ['a number given as a PhoneNumberVoiceConfig id', URN.number, '+14155550100', 'PhoneNumberVoiceConfig sipline-number-14155550100 (+14155550100): sipline-twilio:index:PhoneNumberVoiceConfig id "+14155550100" is not PN... (PN followed by 32 hex digits)'],
+    ['a truncated sid given as a VoiceDialingPermissions id', URN.permissions, AC.slice(0, 20), `VoiceDialingPermissions sipline-dialing-permissions (${AC.slice(0, 20)}): sipline-twilio:index:VoiceDialingPermissions id "${AC.slice(0, 20)}" is not AC... (AC followed by 32 hex digits)`],
+  ])('refuses %s before any request (any would be unexpected), naming the form', async (_what, urn, id, message) => {
+    await expect(c.read(urn, id)).rejects.toMatchObject({ details: message });
+    // Whatever put it in the state, update and delete refuse it as well.
+    await expect(c.delete(urn, id, { sid: id })).rejects.toMatchObject({ details: expect.stringContaining(message.split(': ')[1]) });
+    expect(srv.requests).toEqual([]);
+  });
+
+  it.each([
+    ['a domain', URN.domain, SD, 'SipDomain sipline-domain', 'SipDomain', `${API}/SIP/Domains/${SD}.json`],
+    ['a credential list', URN.list, CL, 'CredentialList sipline-credentials', 'CredentialList', `${API}/SIP/CredentialLists/${CL}.json`],
+    ['a credential', URN.credential, `${CL}/${CR}`, 'Credential sipline-cred-alice', 'Credential', `${API}/SIP/CredentialLists/${CL}/Credentials/${CR}.json`],
+    ['a call mapping', URN.calls, `${SD}/${CL}`, 'CallCredentialListMapping sipline-call-auth', 'CallCredentialListMapping', `${API}/SIP/Domains/${SD}/Auth/Calls/CredentialListMappings/${CL}.json`],
+    ['a registration mapping', URN.registration, `${SD}/${CL}`, 'RegistrationCredentialListMapping sipline-registration-auth', 'RegistrationCredentialListMapping', `${API}/SIP/Domains/${SD}/Auth/Registrations/CredentialListMappings/${CL}.json`],
+    ['a number', URN.number, PN, 'PhoneNumberVoiceConfig sipline-number-14155550100', 'PhoneNumberVoiceConfig', `${API}/IncomingPhoneNumbers/${PN}.json`],
+  ])('fails the import of %s Twilio does not have (404), naming the resource, the id and the account', async (_what, urn, id, resource, kind, path) => {
+    twilio().on('GET', path).reply(404, error(404, 20404, 'The requested resource was not found'));
+    // Answered "gone" (empty id), the engine would say "provider does not support importing
+    // resources; please try updating the 'sipline-twilio' plugin" (step.go ImportStep.Apply).
+    await expect(c.read(urn, id)).rejects.toMatchObject({
+      code: 2,
+      details: `${resource} (${id}): Twilio account ${AC} has no ${kind} ${id} (HTTP 404): check the id given to pulumi import, and that sipline-twilio's credentials are for the account that owns it`,
+    });
+    srv.done();
+  });
+
+  it("refuses another account's dialing permissions: the credentials reach only their own account's", async () => {
+    const other = 'AC' + 'f'.repeat(32);
+    const message = `VoiceDialingPermissions sipline-dialing-permissions (${other}): these are the voice dialing permissions of Twilio account ${other}, but sipline-twilio's credentials are for account ${AC}: configure sipline-twilio for ${other}, or (pulumi import) give ${AC} as the id`;
+    await expect(c.read(URN.permissions, other)).rejects.toMatchObject({ details: message });
+    // Nor would a destroy restore this account's countries under the other account's id.
+    await expect(c.delete(URN.permissions, other, { allowedCountries: ['US'], previous: { US: '000' } })).rejects.toMatchObject({ details: message });
+    expect(srv.requests).toEqual([]);
+  });
+});
+
+describe('a preview changes nothing in Twilio', () => {
+  // The engine sends `preview` Create and Update only to a provider that supports previews
+  // (provider_plugin.go Create/Update), which this one does not claim (protocol.test.ts); if it
+  // ever did, any request here would be unexpected.
+  it('answers Create with the inputs as the outputs and no id, without a request', async () => {
+    const inputs = { ...domainInputs, voiceUrl: UNKNOWN };
+    expect(await c.create(URN.domain, inputs, { preview: true })).toEqual({ id: '', outputs: inputs });
+    expect(await c.create(URN.credential, credInputs, { preview: true })).toEqual({ id: '', outputs: credInputs });
+    expect(srv.requests).toEqual([]);
+  });
+
+  it('answers Update with the new inputs, without a request', async () => {
+    const news = { ...domainInputs, domainName: 'acme-new.sip.twilio.com', voiceUrl: UNKNOWN };
+    expect(await c.update(URN.domain, SD, domainState, news, domainInputs, { preview: true })).toEqual(news);
+    expect(srv.requests).toEqual([]);
   });
 });
 

@@ -31,6 +31,7 @@ import * as provproto from '@pulumi/pulumi/proto/provider_pb';
 import * as provrpc from '@pulumi/pulumi/proto/provider_grpc_pb';
 import * as engproto from '@pulumi/pulumi/proto/engine_pb';
 import * as engrpc from '@pulumi/pulumi/proto/engine_grpc_pb';
+import * as statusproto from '@pulumi/pulumi/proto/status_pb';
 import { parse } from 'yaml';
 import * as fs from 'node:fs';
 import { programDirectory, project, ROOT } from '../pulumiHost';
@@ -84,6 +85,12 @@ export function projectPluginFolder(): string {
 export interface StartOptions {
   /** Extra environment for the `pulumi` process (e.g. TWILIO_* for the env fallback). */
   env?: Record<string, string>;
+  /**
+   * The `pulumi` process's own environment: this one's without any TWILIO_* variable (so a
+   * developer's shell never leaks into a test), or none at all (`empty`: only `env` and what the
+   * engine and language host add), as in a CI job given no Twilio secret.
+   */
+  environment?: 'inherit' | 'empty';
   /** The stack's `sipline-twilio:*` config, for PULUMI_CONFIG. */
   config?: Record<string, string>;
 }
@@ -109,8 +116,9 @@ export async function startPlugin(options: StartOptions = {}): Promise<Plugin> {
   const runPath = located.stdout.trim();
 
   const engine = await startEngine();
+  const inherited = options.environment === 'empty' ? {} : Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TWILIO_')));
   const env = {
-    ...process.env,
+    ...inherited,
     ...options.env,
     PULUMI_RUNTIME_TYPESCRIPT: 'true',
     PULUMI_PROJECT: 'sipline',
@@ -159,6 +167,24 @@ export async function startPlugin(options: StartOptions = {}): Promise<Plugin> {
       await engine.stop();
     },
   };
+}
+
+/**
+ * What the engine reads from a failed Create or Update besides its message
+ * (sdk/go/common/resource/plugin/provider_plugin.go parseError): a pulumirpc.ErrorResourceInitFailed
+ * among the google.rpc.Status details in the `grpc-status-details-bin` trailer. With one, the
+ * engine records `properties` as the resource's outputs under `id` (StatusPartialFailure) and
+ * shows `reasons`; without one, it records nothing.
+ */
+export function initFailure(err: unknown): { id: string; properties: Props; reasons: string[] } | undefined {
+  const [bin] = ((err as grpc.ServiceError).metadata?.get('grpc-status-details-bin') ?? []) as Buffer[];
+  if (!bin) return undefined;
+  for (const detail of statusproto.Status.deserializeBinary(new Uint8Array(bin)).getDetailsList()) {
+    if (detail.getTypeName() !== 'pulumirpc.ErrorResourceInitFailed') continue;
+    const f = provproto.ErrorResourceInitFailed.deserializeBinary(detail.getValue_asU8());
+    return { id: f.getId(), properties: js(f.getProperties()), reasons: f.getReasonsList() };
+  }
+  return undefined;
 }
 
 /** A gRPC call as a promise; a failure rejects with the grpc ServiceError (code + details). */
@@ -225,7 +251,7 @@ export class ProviderClient {
     for (const [k, v] of Object.entries(args)) vars.set(`sipline-twilio:config:${k}`, String(isSecret(v) ? v.value : v));
     if (!options.variablesOnly) req.setArgs(struct(args));
     const res = await call<provproto.ConfigureRequest, provproto.ConfigureResponse>(this.client, 'configure', req);
-    return { acceptSecrets: res.getAcceptsecrets() };
+    return { acceptSecrets: res.getAcceptsecrets(), supportsPreview: res.getSupportspreview() };
   }
 
   async check(urn: string, news: Props, olds: Props = {}) {
@@ -238,18 +264,20 @@ export class ProviderClient {
     return { inputs: js(res.getInputs()), failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
   }
 
-  private rawDiff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds) {
+  private rawDiff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds, ignoreChanges: string[] = []) {
     const req = new provproto.DiffRequest();
     req.setUrn(urn);
     req.setId(id);
     req.setOlds(struct(olds));
     req.setOldInputs(struct(oldInputs));
     req.setNews(struct(news));
+    req.setIgnorechangesList(ignoreChanges);
     return call<provproto.DiffRequest, provproto.DiffResponse>(this.client, 'diff', req);
   }
 
-  async diff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds) {
-    const res = await this.rawDiff(urn, id, olds, news, oldInputs);
+  /** `ignoreChanges`: the resource option's paths, which the engine sends as they are. */
+  async diff(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds, ignoreChanges: string[] = []) {
+    const res = await this.rawDiff(urn, id, olds, news, oldInputs, ignoreChanges);
     const D = provproto.DiffResponse.DiffChanges;
     return {
       changes: res.getChanges() === D.DIFF_SOME ? true : res.getChanges() === D.DIFF_NONE ? false : undefined,
@@ -268,10 +296,12 @@ export class ProviderClient {
     return { hasDetailedDiff: res.getHasdetaileddiff(), properties };
   }
 
-  async create(urn: string, properties: Props) {
+  /** `preview`: what the engine sends during `pulumi preview` to a provider that supports previews. */
+  async create(urn: string, properties: Props, options: { preview?: boolean } = {}) {
     const req = new provproto.CreateRequest();
     req.setUrn(urn);
     req.setProperties(struct(properties));
+    req.setPreview(options.preview ?? false);
     const res = await call<provproto.CreateRequest, provproto.CreateResponse>(this.client, 'create', req);
     return { id: res.getId(), outputs: js(res.getProperties()) };
   }
@@ -287,13 +317,14 @@ export class ProviderClient {
     return { id: res.getId(), outputs: js(res.getProperties()), inputs: res.hasInputs() ? js(res.getInputs()) : undefined };
   }
 
-  async update(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds) {
+  async update(urn: string, id: string, olds: Props, news: Props, oldInputs: Props = olds, options: { preview?: boolean } = {}) {
     const req = new provproto.UpdateRequest();
     req.setUrn(urn);
     req.setId(id);
     req.setOlds(struct(olds));
     req.setOldInputs(struct(oldInputs));
     req.setNews(struct(news));
+    req.setPreview(options.preview ?? false);
     const res = await call<provproto.UpdateRequest, provproto.UpdateResponse>(this.client, 'update', req);
     return js(res.getProperties());
   }

@@ -6,7 +6,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configFailures } from '../../infra/provider/providerConfig';
 import { ScriptedTwilio } from './scripted';
 import { ProviderClient, ROOT, secret, startPlugin, UNKNOWN, urnOf, type Plugin } from './plugin';
 
@@ -82,17 +81,6 @@ describe('provider configuration', () => {
     ]);
   });
 
-  it('without any credential (config or environment), says what to set', () => {
-    expect(configFailures({}, {})).toEqual([
-      {
-        property: 'accountSid',
-        reason:
-          'sipline-twilio:accountSid is not set: set sipline-twilio:accountSid (or TWILIO_ACCOUNT_SID) with sipline-twilio:authToken (or TWILIO_AUTH_TOKEN), or with sipline-twilio:apiKey (or TWILIO_API_KEY) and sipline-twilio:apiSecret (or TWILIO_API_SECRET)',
-      },
-      expect.objectContaining({ property: 'authToken', reason: expect.stringMatching(/^no Twilio credential: set/) }),
-    ]);
-  });
-
   it('DiffConfig reports the keys that changed and never replaces the provider', async () => {
     expect(await c.diffConfig({ authToken: 'a' }, { authToken: 'a' })).toEqual({ changes: 1, diffs: [] });
     expect(await c.diffConfig({ authToken: secret('a') }, { authToken: secret('b'), apiBaseUrl: 'https://x.example' })).toEqual({ changes: 2, diffs: ['authToken', 'apiBaseUrl'] });
@@ -106,7 +94,8 @@ describe('provider configuration', () => {
   const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
   it('falls back to TWILIO_* from the environment for what the stack config leaves out', async () => {
-    expect(await c.configure({})).toEqual({ acceptSecrets: true });
+    // supportsPreview stays false: the engine answers preview Create/Update itself (server.ts).
+    expect(await c.configure({})).toEqual({ acceptSecrets: true, supportsPreview: false });
     await fetchDomain(basic(AC, 'env-token'));
     srv.done();
   });
@@ -229,6 +218,25 @@ describe('Diff', () => {
     expect(await c.diff(URN.number, PN, { ...olds, voiceApplicationSid: 'AP' + '1'.repeat(32) }, inputs)).toEqual(UPDATE('voiceApplicationSid'));
   });
 
+  it('leaves out what ignoreChanges lists, though a refresh brought a console edit into the outputs', async () => {
+    // The engine has put the old input back in place of an ignored one (processIgnoreChanges),
+    // so the program's inputs are unchanged; the outputs hold what the refresh read.
+    const refreshed = { ...domain, sid: SD, voiceUrl: 'https://console.example/voice', friendlyName: 'Renamed in the console' };
+    expect(await c.diff(URN.domain, SD, refreshed, domain)).toEqual(UPDATE('friendlyName', 'voiceUrl'));
+    expect(await c.diff(URN.domain, SD, refreshed, domain, domain, ['voiceUrl'])).toEqual(UPDATE('friendlyName'));
+    expect(await c.diff(URN.domain, SD, refreshed, domain, domain, ['voiceUrl', '["friendlyName"]'])).toEqual(NONE);
+    expect(await c.diff(URN.domain, SD, refreshed, domain, domain, ['*'])).toEqual(NONE);
+    // A path into a property ignores part of it only: the property still compares.
+    expect(await c.diff(URN.domain, SD, refreshed, domain, domain, ['voiceUrl.x', 'friendlyName[0]'])).toEqual(UPDATE('friendlyName', 'voiceUrl'));
+    // A property that would replace is left out the same way, and nothing is deleted first.
+    const mapping = { domainSid: SD, credentialListSid: CL };
+    expect(await c.diff(URN.calls, `${SD}/${CL}`, { ...mapping, credentialListSid: 'CL' + '7'.repeat(32) }, mapping, mapping, ['credentialListSid'])).toEqual(NONE);
+    // A trunk found by refresh still shows when the only other change is ignored.
+    const number = { phoneNumber: '+14155550100', voiceUrl: 'https://a.example/in' };
+    const TK = 'TK' + '2'.repeat(32);
+    expect(await c.diff(URN.number, PN, { ...number, voiceUrl: 'https://console.example/in', sid: PN, trunkSid: TK, previous: {} }, number, number, ['voiceUrl'])).toEqual(UPDATE('trunkSid'));
+  });
+
   it('tells the engine which property changes and how, comparing output-only properties on the outputs', async () => {
     const cred = { credentialListSid: CL, username: 'alice', password: secret('Secret-Pass-1') };
     expect(await c.detailedDiff(URN.credential, `${CL}/${CR}`, { ...cred, sid: CR }, { ...cred, username: 'bob', password: secret('Other-Pass-22') })).toEqual({
@@ -236,9 +244,29 @@ describe('Diff', () => {
       properties: { username: { kind: 'UPDATE_REPLACE', inputDiff: true }, password: { kind: 'UPDATE', inputDiff: true } },
     });
     const number = { phoneNumber: '+14155550100', voiceUrl: 'https://a.example/in' };
+    // The trunk found by refresh is to go (the update fails until it is detached).
     expect(await c.detailedDiff(URN.number, PN, { ...number, sid: PN, trunkSid: 'TK' + '2'.repeat(32), previous: {} }, number)).toEqual({
       hasDetailedDiff: true,
-      properties: { trunkSid: { kind: 'UPDATE', inputDiff: false } },
+      properties: { trunkSid: { kind: 'DELETE', inputDiff: false } },
+    });
+  });
+
+  it('says ADD for a property that had no value: a fallback URL Twilio had unset, an imported credential\'s first password', async () => {
+    const number = { phoneNumber: '+14155550100', voiceUrl: 'https://a.example/in' };
+    // Twilio's "not set" ("" or null) never reaches the outputs (read compacts it away).
+    expect(await c.detailedDiff(URN.number, PN, { ...number, sid: PN, previous: {} }, { ...number, voiceUrl: 'https://a.example/v2', voiceFallbackUrl: 'https://a.example/fb' })).toEqual({
+      hasDetailedDiff: true,
+      properties: { voiceUrl: { kind: 'UPDATE', inputDiff: true }, voiceFallbackUrl: { kind: 'ADD', inputDiff: true } },
+    });
+    const cred = { credentialListSid: CL, username: 'alice' };
+    expect(await c.detailedDiff(URN.credential, `${CL}/${CR}`, { ...cred, sid: CR }, { ...cred, password: secret('Secret-Pass-1') })).toEqual({
+      hasDetailedDiff: true,
+      properties: { password: { kind: 'ADD', inputDiff: true } },
+    });
+    // A value still unknown during preview, where there was none, is added too.
+    expect(await c.detailedDiff(URN.domain, SD, { domainName: 'acme.sip.twilio.com', sid: SD }, { domainName: 'acme.sip.twilio.com', voiceUrl: UNKNOWN })).toEqual({
+      hasDetailedDiff: true,
+      properties: { voiceUrl: { kind: 'ADD', inputDiff: true } },
     });
   });
 

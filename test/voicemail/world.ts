@@ -6,12 +6,10 @@
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { API_KEY_SECRET_ARN, FROM_ADDRESS, lambdaContext } from './fixtures';
+import { captureLambdaOutput, type EmfLine } from '../lambdaOutput';
 import { ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio } from './scripted';
 
-export interface EmfLine {
-  _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
-  [key: string]: unknown;
-}
+export { metricTotals, type EmfLine } from '../lambdaOutput';
 
 export interface World {
   twilio: ScriptedHttp;
@@ -59,13 +57,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   }
 
   // Lambda ships both streams to CloudWatch Logs; Powertools writes errors to stderr.
-  const written: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
-  const restore = () => spies.forEach((spy) => spy.mockRestore());
+  const captured = captureLambdaOutput();
+  const restore = captured.restore;
 
   let handler!: typeof import('../../lambda/voicemail/index').handler;
   try {
@@ -79,39 +72,18 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     throw err;
   }
 
-  const output = () => written.join('');
-  const lines = () =>
-    output()
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-
   return {
     twilio,
     ses,
     secrets,
     invoke: (event) => handler(event, lambdaContext),
-    output,
-    logs: () => lines().filter((line) => !('_aws' in line)),
-    emf: () => lines().filter((line) => '_aws' in line) as EmfLine[],
+    output: captured.output,
+    logs: captured.logs,
+    emf: captured.emf,
     async stop() {
       restore();
       process.env = saved;
       await Promise.all([twilio.stop(), ses.stop(), secrets.stop()]);
     },
   };
-}
-
-/** The value of each metric over all EMF lines: a metric's values add up, as CloudWatch sums them. */
-export function metricTotals(lines: EmfLine[]): Record<string, number> {
-  const totals: Record<string, number> = {};
-  for (const line of lines) {
-    for (const directive of line._aws.CloudWatchMetrics) {
-      for (const { Name } of directive.Metrics) {
-        const value = line[Name] as number | number[];
-        totals[Name] = (totals[Name] ?? 0) + (Array.isArray(value) ? value.reduce((a, b) => a + b, 0) : value);
-      }
-    }
-  }
-  return totals;
 }

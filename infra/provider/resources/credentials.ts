@@ -27,6 +27,7 @@ const listOutputs = (l: CredentialListInstance): CredentialListOutputs => ({ sid
  */
 export const credentialList: ResourceType<CredentialListInputs, CredentialListOutputs> = {
   token: 'sipline-twilio:index:CredentialList',
+  idParts: ['CL'],
   identity: (p, id) => (p?.friendlyName ? `"${p.friendlyName}"` : id ?? ''),
 
   check: (_olds, news) => checkResource(news, CREDENTIAL_LIST),
@@ -86,6 +87,8 @@ export interface CredentialOutputs extends CredentialInputs {
 }
 
 const IDENTITY = ['credentialListSid', 'username'];
+/** The list's sid and the credential's: what `pulumi import` needs to read it. */
+const CREDENTIAL_ID = ['CL', 'CR'];
 
 // Twilio never returns a password (it stores a digest), so the output is the last value this
 // provider applied: `read` carries it over from state and `diff` compares against it.
@@ -108,6 +111,7 @@ function credentialOutputs(c: CredentialInstance, password: string | undefined):
  */
 export const credential: ResourceType<CredentialInputs, CredentialOutputs> = {
   token: 'sipline-twilio:index:Credential',
+  idParts: CREDENTIAL_ID,
   identity: (p, id) => (p?.username && p.credentialListSid ? `"${p.username}" in ${p.credentialListSid}` : id ?? ''),
   secrets: ['password'],
 
@@ -140,20 +144,20 @@ export const credential: ResourceType<CredentialInputs, CredentialOutputs> = {
   },
 
   async read(ctx, id, state) {
-    const [list, sid] = splitId(this.token, id, ['CL', 'CR']);
+    const [list, sid] = splitId(this.token, id, CREDENTIAL_ID);
     const found = await withRetry(() => ctx.client.sip.credentialLists(list).credentials(sid).fetch(), ctx.retry).catch(goneAs404);
     if (!found) return undefined;
     return { id, outputs: credentialOutputs(found, state?.password), inputs: { credentialListSid: found.credentialListSid, username: found.username } };
   },
 
   async update(ctx, id, _olds, news) {
-    const [list, sid] = splitId(this.token, id, ['CL', 'CR']);
+    const [list, sid] = splitId(this.token, id, CREDENTIAL_ID);
     const updated = await withRetry(() => ctx.client.sip.credentialLists(list).credentials(sid).update({ password: news.password }), ctx.retry);
     return credentialOutputs(updated, news.password);
   },
 
   async delete(ctx, id) {
-    const [list, sid] = splitId(this.token, id, ['CL', 'CR']);
+    const [list, sid] = splitId(this.token, id, CREDENTIAL_ID);
     await ignoreNotFound(() => withRetry(() => ctx.client.sip.credentialLists(list).credentials(sid).remove(), ctx.retry));
   },
 };

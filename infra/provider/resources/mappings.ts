@@ -12,6 +12,9 @@ const FIELDS = CREDENTIAL_LIST_MAPPING.required;
 
 type AuthType = 'calls' | 'registrations';
 
+/** The domain's sid and the list's (which Twilio uses as the mapping's sid). */
+const MAPPING_ID = ['SD', 'CL'];
+
 // Both mapping kinds have the same API shape under .../Auth/{Calls|Registrations}/; this is the
 // part of it the provider uses.
 interface MappingApi {
@@ -38,6 +41,7 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
   const token = `sipline-twilio:index:${name}`;
   return {
     token,
+    idParts: MAPPING_ID,
     identity: (p, id) => (p?.domainSid && p.credentialListSid ? `${p.credentialListSid} on ${p.domainSid}` : id ?? ''),
 
     check: (_olds, news) => checkResource(news, CREDENTIAL_LIST_MAPPING),
@@ -60,7 +64,7 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
     },
 
     async read(ctx, id) {
-      const [domainSid, credentialListSid] = splitId(token, id, ['SD', 'CL']);
+      const [domainSid, credentialListSid] = splitId(token, id, MAPPING_ID);
       const found = await withRetry(() => mappingsOf(ctx.client, domainSid, auth)(credentialListSid).fetch(), ctx.retry).catch(goneAs404);
       if (!found) return undefined;
       const props = { domainSid, credentialListSid: found.sid };
@@ -73,7 +77,7 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
     },
 
     async delete(ctx, id) {
-      const [domainSid, credentialListSid] = splitId(token, id, ['SD', 'CL']);
+      const [domainSid, credentialListSid] = splitId(token, id, MAPPING_ID);
       await ignoreNotFound(() => withRetry(() => mappingsOf(ctx.client, domainSid, auth)(credentialListSid).remove(), ctx.retry));
     },
   };

@@ -1,8 +1,8 @@
 import type { IncomingPhoneNumberInstance } from 'twilio/lib/rest/api/v2010/account/incomingPhoneNumber';
 import { checkResource, PHONE_NUMBER } from '../../twilio/validate';
 import { compact, diffFields, goneAs404, pickDefined, type ResourceType } from '../common';
-import { TwilioFailure } from '../errors';
-import { ignoreNotFound, withRetry } from '../retry';
+import { PartialFailure, TwilioFailure } from '../errors';
+import { ignoreNotFound, isTransient, withRetry } from '../retry';
 
 /** The voice settings sipline may manage on a number; "" is Twilio's "not set". */
 export const SETTINGS = ['voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'statusCallback', 'statusCallbackMethod'] as const;
@@ -48,6 +48,19 @@ function assertRoutedByVoiceUrl(number: string, n: NumberFields): void {
   }
 }
 
+/**
+ * A POST that failed with a 5xx or a dropped connection (after its retries) may have changed the
+ * number all the same: the engine must keep `previous`, or the next `pulumi up` would record
+ * sipline's own values as the ones to restore (a PartialFailure, errors.ts). The outputs are the
+ * number as last read; the next update sets the settings again.
+ */
+const mayHaveApplied =
+  (before: NumberFields, previous: VoiceSettings) =>
+  (err: unknown): never => {
+    if (!isTransient(err)) throw err;
+    throw new PartialFailure('the number may have changed all the same: the state keeps the settings it had before, which pulumi destroy restores, and pulumi up sets the new ones again', before.sid, toOutputs(before, previous), err);
+  };
+
 function toOutputs(n: NumberFields, previous: VoiceSettings): PhoneNumberOutputs {
   return {
     ...compact({
@@ -75,11 +88,13 @@ function toOutputs(n: NumberFields, previous: VoiceSettings): PhoneNumberOutputs
  * - delete: POST IncomingPhoneNumbers/{PN}.json with `previous`: only the settings sipline set
  *   (404 counts as done).
  * - diff: phoneNumber replaces; the settings update in place. A VoiceApplicationSid or TrunkSid
- *   that `read` found (pulumi refresh) is a change too, so the update runs and fails naming it;
- *   otherwise `pulumi up` would find nothing to do and report success for a voiceUrl Twilio ignores.
+ *   that `read` found (pulumi refresh) is a change too, one that takes it away, so the update
+ *   runs and fails naming it; otherwise `pulumi up` would find nothing to do and report success
+ *   for a voiceUrl Twilio ignores.
  */
 export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = {
   token: 'sipline-twilio:index:PhoneNumberVoiceConfig',
+  idParts: ['PN'],
   identity: (p, id) => p?.phoneNumber ?? id ?? '',
 
   check: (_olds, news) => checkResource(news, PHONE_NUMBER),
@@ -87,10 +102,11 @@ export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = 
   diff(olds, news) {
     const diff = diffFields(olds, news, SETTINGS, ['phoneNumber']);
     // Only `read` records these (create and update refuse a number that has one): a refresh
-    // saw one attached in the console. A replacement (new phoneNumber) needs no more.
+    // saw one attached in the console. A replacement (new phoneNumber) needs no more. Listed
+    // even beside other changes: ignoreChanges may leave them the only ones.
     const routed = ['voiceApplicationSid', 'trunkSid'].filter((k) => olds[k]);
-    if (!diff.changes && routed.length) return { ...diff, changes: true, diffs: routed };
-    return diff;
+    if (diff.replaces.length || !routed.length) return diff;
+    return { ...diff, changes: true, diffs: [...diff.diffs, ...routed], removes: routed };
   },
 
   async create(ctx, inputs) {
@@ -105,7 +121,7 @@ export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = 
     }
     assertRoutedByVoiceUrl(number, found);
     const previous = settingsOf(found, managed(inputs));
-    const updated = await withRetry(() => client.incomingPhoneNumbers(found.sid).update(pickDefined(inputs, SETTINGS)), retry);
+    const updated = await withRetry(() => client.incomingPhoneNumbers(found.sid).update(pickDefined(inputs, SETTINGS)), retry).catch(mayHaveApplied(found, previous));
     return { id: updated.sid, outputs: toOutputs(updated, previous) };
   },
 
@@ -126,7 +142,7 @@ export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = 
     const recorded = olds.previous ?? {};
     const newlyManaged = managed(news).filter((s) => !(s in recorded));
     const previous = { ...recorded, ...settingsOf(live, newlyManaged) };
-    const updated = await withRetry(() => client.incomingPhoneNumbers(id).update(pickDefined(news, SETTINGS)), retry);
+    const updated = await withRetry(() => client.incomingPhoneNumbers(id).update(pickDefined(news, SETTINGS)), retry).catch(mayHaveApplied(live, previous));
     return toOutputs(updated, previous);
   },
 

@@ -72,6 +72,7 @@ const sameName = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
  */
 export const sipDomain: ResourceType<SipDomainInputs, SipDomainOutputs> = {
   token: 'sipline-twilio:index:SipDomain',
+  idParts: ['SD'],
   identity: (p, id) => (p?.domainName ? `"${p.domainName}"` : id ?? ''),
 
   check: (_olds, news) => checkResource(news, SIP_DOMAIN),

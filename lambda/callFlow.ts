@@ -1,0 +1,179 @@
+/**
+ * What a call gets next, as an Answer (lambda/twiml.ts): the first answer to a routed call,
+ * what follows an unanswered dial (the after-dial route), and where a transfer goes (the refer
+ * route). Pure functions of the dial plan and what the call's URLs carry
+ * (lambda/callbackUrls.ts): nothing is stored between one request of a call and the next.
+ *
+ * Every call that rings a user or a group (from the PSTN, from another phone, or transferred)
+ * rings for `ringSeconds` through `<Dial action>`, so its `noAnswer` applies whoever called.
+ */
+import type { AfterDialContext, ReferContext } from './callbackUrls';
+import { callerLabel } from './callbackUrls';
+import { DEFAULT_RING_SECONDS } from './directory';
+import type { Decision, DialPlan } from './dialPlan';
+import { FAILED_DIAL_STATUSES } from './metrics';
+import type { CountryCode } from './phone';
+import type { UnansweredStatus } from './messages';
+import { sipUri, type Answer } from './twiml';
+
+/** Who is calling, as every later request of the call needs to know it. */
+export interface CallOrigin {
+  /** The calling phone's user (shown as the caller on the phones rung); absent for a PSTN caller. */
+  caller?: string;
+  /** Who called, as a voicemail shows them. */
+  from: string;
+  /**
+   * The caller ID an unanswered call is forwarded with, when Twilio allows the original
+   * caller's: `<Dial callerId>` on a <Number> may be the From of Twilio's request (a PSTN
+   * caller's own number, which the after-dial request still carries) or a number the account
+   * owns or verified; for a call from a SIP phone, never its From (spoofing), so the calling
+   * user's own Twilio number. Absent: the rung user's (or group's) number, else defaultCallerId.
+   */
+  forwardCallerId?: string;
+}
+
+/** What the after-dial route did, for its log line and the NoAnswerActions metric. */
+export type AfterDialAction = 'answered' | 'caller-gone' | 'dial-ended' | 'next-member' | 'forward' | 'voicemail' | 'goodbye';
+
+const UNANSWERED: ReadonlySet<string> = new Set(FAILED_DIAL_STATUSES);
+/** A call in one of these states (`CallStatus`) is over: whatever is answered now is never played. */
+export const ENDED_CALL: ReadonlySet<string> = new Set(['completed', ...FAILED_DIAL_STATUSES]);
+
+/** The first answer to a call the dial plan routed. */
+export function answerCall(plan: DialPlan, decision: Decision, origin: CallOrigin): Answer {
+  switch (decision.flow) {
+    case 'refused':
+      return { kind: 'refusal', reason: decision.reason };
+    case 'pstn':
+      // The PSTN leg cannot send a REFER: only the caller's phone can hand the callee over.
+      return { kind: 'dial-number', number: decision.number, callerId: decision.callerId, refer: { by: origin.caller ?? '', party: decision.number } };
+    case 'emergency':
+      // No referUrl: a call for help is not handed over by a button press.
+      return { kind: 'dial-number', number: decision.number, callerId: decision.callerId };
+    case 'sip-user':
+    case 'inbound':
+      return ring(plan, decision.username, 0, origin) ?? goodbye('failed');
+    case 'group':
+      return ring(plan, decision.group, 0, origin) ?? noAnswer(plan, decision.group, 'no-answer', origin).answer;
+  }
+}
+
+/**
+ * Rings `name` (a user, or a group from member `fromMember` on), or undefined when a group has
+ * no one left to ring. A group never rings the phone that calls it: a member calling the group
+ * reaches the others.
+ */
+export function ring(plan: DialPlan, name: string, fromMember: number, origin: CallOrigin): Answer | undefined {
+  const target = plan.ringTarget(name);
+  if (!target) return undefined;
+  const party = origin.caller ?? origin.from;
+  const base = { ...(origin.caller === undefined ? {} : { callerId: origin.caller }) };
+  const after = (member: number): AfterDialContext => ({
+    to: name,
+    member,
+    ...(origin.caller === undefined ? {} : { caller: origin.caller }),
+    ...(origin.forwardCallerId === undefined ? {} : { forwardCallerId: origin.forwardCallerId }),
+    from: origin.from,
+  });
+  if (target.kind === 'user') {
+    return {
+      kind: 'ring',
+      sipUris: [sipUri(name, plan.domain)],
+      ...base,
+      ringSeconds: target.user.noAnswer?.ringSeconds ?? DEFAULT_RING_SECONDS,
+      after: after(0),
+      refer: { by: name, party },
+    };
+  }
+  const { group } = target;
+  const ringSeconds = group.ringSeconds ?? DEFAULT_RING_SECONDS;
+  if (group.strategy === 'simultaneous') {
+    const members = group.members.filter((m) => m !== origin.caller);
+    if (fromMember > 0 || members.length === 0) return undefined;
+    // Whoever answers may transfer: the group stands for them (its number is the caller ID of a transfer to the PSTN).
+    return { kind: 'ring', sipUris: members.map((m) => sipUri(m, plan.domain)), ...base, ringSeconds, after: after(group.members.length), refer: { by: name, party } };
+  }
+  for (let i = fromMember; i < group.members.length; i++) {
+    const member = group.members[i];
+    if (member === origin.caller) continue;
+    return { kind: 'ring', sipUris: [sipUri(member, plan.domain)], ...base, ringSeconds, after: after(i), refer: { by: member, party } };
+  }
+  return undefined;
+}
+
+function goodbye(status: UnansweredStatus): Answer {
+  return { kind: 'goodbye', status };
+}
+
+/** Where a call `name` did not answer goes: its forward, its voicemail, or a goodbye. */
+export function noAnswer(plan: DialPlan, name: string, status: UnansweredStatus, origin: CallOrigin): { answer: Answer; action: AfterDialAction } {
+  const settings = plan.noAnswerOf(name);
+  if (settings?.forwardTo !== undefined) {
+    // The original caller's number only when it is a real one (not a withheld caller's placeholder).
+    const original = origin.forwardCallerId !== undefined && plan.isValidNumber(origin.forwardCallerId) ? origin.forwardCallerId : undefined;
+    const callerId = original ?? plan.numberOf(name) ?? plan.defaultCallerId;
+    if (plan.forwardRefusal(settings.forwardTo) === undefined && callerId !== undefined) {
+      return {
+        answer: { kind: 'dial-number', number: settings.forwardTo, callerId, refer: { by: name, party: origin.caller ?? origin.from } },
+        action: 'forward',
+      };
+    }
+  } else if (settings?.voicemail !== undefined) {
+    return {
+      answer: { kind: 'voicemail', ...(settings.voicemail.greeting === undefined ? {} : { greeting: settings.voicemail.greeting }), recording: { mailbox: name, from: origin.from } },
+      action: 'voicemail',
+    };
+  }
+  return { answer: goodbye(status), action: 'goodbye' };
+}
+
+/**
+ * The after-dial route: Twilio's `<Dial action>` request, once the dial ended. Answered (or a
+ * caller who hung up meanwhile): the call is over. A PSTN dial (no `to`): over too. Otherwise
+ * the next member of a sequential group, else the `noAnswer` of who was rung.
+ */
+export function afterDial(plan: DialPlan, ctx: AfterDialContext, dialCallStatus: string | undefined, callStatus: string | undefined): { answer: Answer; action: AfterDialAction } {
+  if (callStatus !== undefined && ENDED_CALL.has(callStatus)) return { answer: { kind: 'hangup' }, action: 'caller-gone' };
+  if (dialCallStatus === 'completed' || dialCallStatus === 'answered') return { answer: { kind: 'hangup' }, action: 'answered' };
+  if (ctx.to === undefined) return { answer: { kind: 'hangup' }, action: 'dial-ended' };
+  // Anything Twilio may add later is no answer either: the caller is still waiting.
+  const status = (dialCallStatus !== undefined && UNANSWERED.has(dialCallStatus) ? dialCallStatus : 'failed') as UnansweredStatus;
+  const origin: CallOrigin = {
+    ...(ctx.caller === undefined ? {} : { caller: ctx.caller }),
+    from: ctx.from,
+    ...(ctx.forwardCallerId === undefined ? {} : { forwardCallerId: ctx.forwardCallerId }),
+  };
+  if (plan.ringTarget(ctx.to)?.kind === 'group') {
+    const next = ring(plan, ctx.to, ctx.member + 1, origin);
+    if (next) return { answer: next, action: 'next-member' };
+  }
+  return noAnswer(plan, ctx.to, status, origin);
+}
+
+/**
+ * The refer route: a phone's transfer button (SIP REFER) on a call the router dialed. The
+ * target goes through the dial plan as a call of the transferring user (`refer.by`); the party
+ * being transferred becomes the caller of the new dial, and a user it rings who does not
+ * answer sends it to their own noAnswer. A forward from there uses the party's own Twilio
+ * number when it is a user, else the rung user's: which number the REFER webhook carries as
+ * From is the original call's, not necessarily the party's, so it is never relied on.
+ */
+export function transferCall(plan: DialPlan, refer: ReferContext | undefined, referTo: string | undefined, country: CountryCode): { decision: Decision; answer: Answer } {
+  const decision = plan.transfer(refer?.by, referTo, country);
+  const party = refer?.party;
+  const partyIsUser = party !== undefined && plan.ringTarget(party)?.kind === 'user';
+  const forwardCallerId = partyIsUser ? plan.numberOf(party) : undefined;
+  const origin: CallOrigin = {
+    ...(partyIsUser ? { caller: party } : {}),
+    from: callerLabel(party),
+    ...(forwardCallerId === undefined ? {} : { forwardCallerId }),
+  };
+  switch (decision.flow) {
+    case 'refused':
+      return { decision, answer: { kind: 'transfer-refusal', reason: decision.reason } };
+    case 'pstn':
+      return { decision, answer: { kind: 'dial-number', number: decision.number, callerId: decision.callerId, refer: { by: refer!.by, ...(party ? { party } : {}) } } };
+    default:
+      return { decision, answer: answerCall(plan, decision, origin) };
+  }
+}

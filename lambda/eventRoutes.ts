@@ -1,0 +1,153 @@
+/**
+ * The routes Twilio calls about a call rather than during it, answered 204 (Twilio reads
+ * nothing of the answer):
+ *
+ * - status: the SIP domain's voice status callback and the numbers' status callback. One log
+ *   line per finished call, and the metrics of calls by flow and refusals by reason.
+ * - recording: `<Record recordingStatusCallback>`. One voicemail job per completed recording,
+ *   queued for the voicemail worker (lambda/voicemail/), which emails it.
+ */
+import { ENDED_CALL } from './callFlow';
+import { flowLabel, count } from './callRoutes';
+import { readRecording } from './callbackUrls';
+import type { Decision } from './dialPlan';
+import type { RouteRequest, RouterDeps } from './handler';
+import { ROUTER_METRICS } from './metrics';
+import { clip, single } from './params';
+import { userPartOf } from './sipUri';
+import { voicemailJobFromRecordingCallback, voicemailJobMessage, type VoicemailJob } from './voicemail/job';
+
+export async function eventRoute(deps: RouterDeps, req: RouteRequest): Promise<{ flow: string }> {
+  try {
+    return req.route === 'status' ? callFinished(deps, req) : await recordingReady(deps, req);
+  } catch (err) {
+    // A bug of ours: Twilio has nothing to retry, so say it in the logs and carry on.
+    deps.logger.error(`${req.route} callback failed`, { route: req.route, callSid: clip(req.params.CallSid), error: (err as Error).message });
+    if (req.route === 'recording') count(deps, ROUTER_METRICS.voicemailEnqueueFailures);
+    return { flow: 'error' };
+  }
+}
+
+/** The host of a SIP URI: `sip:4155551234@acme.sip.twilio.com;user=phone` → acme.sip.twilio.com. */
+function hostOf(uri: string | undefined): string | undefined {
+  return uri === undefined ? undefined : /^sips?:[^@]*@([^;:?>]+)/i.exec(uri)?.[1];
+}
+
+/**
+ * How a finished call was routed, worked out again from the callback's own parameters: the
+ * same pure decision over the same directory that the voice URL took, so no state has to be
+ * kept between the call and its end. A call of the SIP domain is the one whose addresses are
+ * SIP URIs. Twilio documents the call's parameters for status callbacks but not whether the
+ * SIP ones (SipUsername, SipDomain) come along: when they do not, the caller is the user part
+ * of From and the domain the host of To, which only names the flow of this line and its
+ * metric (nothing is dialed here), and the line says so (`callerFrom`).
+ */
+function decisionOf(deps: RouterDeps, params: RouteRequest['params']): { decision: Decision; caller?: string; callerFrom?: 'SipUsername' | 'From' } {
+  const from = single(params.From);
+  const to = single(params.To);
+  const sipUsername = single(params.SipUsername);
+  if (sipUsername === undefined && single(params.SipDomain) === undefined && !/^sips?:/i.test(from ?? '') && !/^sips?:/i.test(to ?? '')) {
+    return { decision: deps.plan.inbound(to) };
+  }
+  const caller = sipUsername ?? userPartOf(from);
+  const decision = deps.plan.outbound({ sipUsername: caller, sipDomain: single(params.SipDomain) ?? hostOf(to), to });
+  return { decision, ...(caller === undefined ? {} : { caller, callerFrom: sipUsername === undefined ? 'From' : 'SipUsername' }) };
+}
+
+function callFinished(deps: RouterDeps, req: RouteRequest): { flow: string } {
+  const { params } = req;
+  const status = single(params.CallStatus);
+  // Only the end of a call is counted (a callback may be asked for ringing and answered too),
+  // and only a call, not one of its legs (a leg's status callback carries its ParentCallSid).
+  if (status === undefined || !ENDED_CALL.has(status)) return { flow: `status:${status ?? 'unknown'}` };
+  if (single(params.ParentCallSid) !== undefined) return { flow: 'status:leg' };
+  const { decision, caller, callerFrom } = decisionOf(deps, params);
+  const flow = flowLabel(decision);
+  const duration = /^\d{1,6}$/.test(single(params.CallDuration) ?? '') ? Number(params.CallDuration) : undefined;
+  try {
+    deps.metrics?.publish(
+      [{ name: ROUTER_METRICS.calls, value: 1 }, ...(duration === undefined ? [] : [{ name: ROUTER_METRICS.callDuration, value: duration, unit: 'Seconds' as const }])],
+      decision.flow,
+    );
+    if (decision.flow === 'refused') deps.metrics?.publish([{ name: ROUTER_METRICS.refusals, value: 1 }], decision.reason);
+  } catch (err) {
+    deps.logger.error('metric not published', { metric: ROUTER_METRICS.calls, error: (err as Error).message });
+  }
+  deps.logger.info('call finished', {
+    route: req.route,
+    flow,
+    callSid: clip(params.CallSid),
+    ...(req.requestId ? { requestId: req.requestId } : {}),
+    status,
+    ...(duration === undefined ? {} : { durationSeconds: duration }),
+    sipResponseCode: clip(params.SipResponseCode),
+    direction: clip(params.Direction),
+    from: clip(params.From),
+    to: clip(params.To),
+    ...(caller === undefined ? {} : { caller: clip(caller), callerFrom }),
+    sequenceNumber: clip(params.SequenceNumber),
+  });
+  return { flow: `status:${flow}` };
+}
+
+/** Twilio's parameters as the job reads them (a repeated one is dropped, as malformed). */
+function recordingParams(params: RouteRequest['params']): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const name of ['AccountSid', 'CallSid', 'RecordingSid', 'RecordingStatus', 'RecordingStartTime', 'RecordingDuration']) out[name] = single(params[name]);
+  return out;
+}
+
+/**
+ * One job per completed recording; the email address comes from the directory, by the mailbox
+ * the router wrote into the callback URL, never from the request. When the job cannot be
+ * queued the callback is still answered 204: the recording stays in Twilio whatever is
+ * answered (Twilio does not send a recording status callback again for an error status; the
+ * Debugger shows it as a warning), so the line names its RecordingSid, and the
+ * VoicemailEnqueueFailures metric says someone should fetch it.
+ */
+async function recordingReady(deps: RouterDeps, req: RouteRequest): Promise<{ flow: string }> {
+  const { params } = req;
+  const ctx = readRecording(req.rawQuery);
+  const fields = {
+    route: req.route,
+    callSid: clip(params.CallSid),
+    recordingSid: clip(params.RecordingSid),
+    ...(req.requestId ? { requestId: req.requestId } : {}),
+    ...(ctx ? { mailbox: ctx.mailbox } : {}),
+  };
+  const status = single(params.RecordingStatus);
+  if (status !== 'completed') {
+    // `absent` (nothing said) or `failed`: there is no audio to email.
+    deps.logger.warn('voicemail has no recording', { ...fields, recordingStatus: clip(status) });
+    return { flow: `recording:${clip(status) ?? 'unknown'}` };
+  }
+  count(deps, ROUTER_METRICS.voicemails);
+  const failed = (flow: string, message: string, extra: Record<string, unknown> = {}) => {
+    count(deps, ROUTER_METRICS.voicemailEnqueueFailures);
+    deps.logger.error(`${message}: the recording stays in Twilio`, { ...fields, ...extra });
+    return { flow: `recording:${flow}` };
+  };
+  if (!ctx) return failed('no-mailbox', 'voicemail names no mailbox');
+  const target = deps.plan.ringTarget(ctx.mailbox);
+  if (!target) return failed('unknown-mailbox', 'voicemail for a mailbox that is not in the directory');
+  const email = deps.plan.noAnswerOf(ctx.mailbox)?.voicemail?.email;
+  if (email === undefined) {
+    deps.logger.info('voicemail kept in Twilio: its mailbox has no email address', fields);
+    return { flow: 'recording:kept' };
+  }
+  let job: VoicemailJob;
+  try {
+    // A completed recording always makes a job (or a VoicemailJobError for a malformed field).
+    job = voicemailJobFromRecordingCallback(recordingParams(params), { mailbox: ctx.mailbox, email, caller: ctx.from, receivedAt: (deps.now ?? (() => new Date()))() }) as VoicemailJob;
+  } catch (err) {
+    return failed('malformed', 'voicemail callback is malformed', { error: (err as Error).message });
+  }
+  if (!deps.voicemailQueue) return failed('no-queue', 'voicemail not queued, no queue is configured (VOICEMAIL_QUEUE_URL)');
+  try {
+    const id = await deps.voicemailQueue.send(job, voicemailJobMessage(job));
+    deps.logger.info('voicemail queued', { ...fields, from: ctx.from, durationSeconds: job.durationSeconds, queue: deps.voicemailQueue.kind, messageId: id });
+    return { flow: 'recording:queued' };
+  } catch (err) {
+    return failed('enqueue-failed', 'voicemail not queued', { queue: deps.voicemailQueue.kind, error: (err as Error).message });
+  }
+}
