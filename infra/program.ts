@@ -9,7 +9,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { checkAuthToken } from '../lambda/authToken';
-import { bundleRouter, type RouterBundle } from '../lambda/build';
+import { bundleRouter, routerCodeFiles, type RouterBundle } from '../lambda/build';
 import { numberOf } from '../lambda/directory';
 import { Router } from './components/router';
 import { TwilioSip } from './components/twilioSip';
@@ -117,10 +117,10 @@ export interface SiplineOutputs {
 export async function main(): Promise<SiplineOutputs> {
   const { config, twilioAuthToken } = readStackInputs();
   const stack = pulumi.getStack();
-  const { code } = await routerBundle();
+  const codeFiles = routerCodeFiles(await routerBundle());
 
   const router = new Router('sipline-router', {
-    code,
+    codeFiles,
     directory: routerDirectoryFrom(config),
     twilioAuthToken,
     namePrefix: `${pulumi.getProject()}-${stack}`,

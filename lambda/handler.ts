@@ -39,7 +39,7 @@ export interface RouterDeps {
 /** A log line's fields: flat values (undefined, null and "" are left out of the line). */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
-/** What the handler needs of a logger: lambda/routerLog.ts writes the lines Powertools Logger would. */
+/** What the handler needs of a logger; Powertools Logger is one (lambda/index.ts). */
 export interface RouterLogger {
   info(message: string, fields: LogFields): void;
   warn(message: string, fields: LogFields): void;

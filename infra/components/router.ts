@@ -56,8 +56,8 @@ export const FALLBACK_MESSAGE = 'Sorry, we cannot connect your call right now. P
 export const STAGE = '$default';
 
 export interface RouterArgs {
-  /** The router's esbuild bundle (lambda/build.ts `bundleRouter`), `index.js` in the archive. */
-  code: string;
+  /** The router's code files by name (lambda/build.ts `routerCodeFiles`): `index.js` and what it loads. */
+  codeFiles: Record<string, string>;
   /** The routing directory, `router-config.json` in the archive. */
   directory: RouterDirectory;
   /** A pulumi secret. Goes into Secrets Manager, never into the Lambda's environment. */
@@ -77,9 +77,9 @@ export interface RouterArgs {
 }
 
 /** The Lambda's code archive. Same inputs, same bytes: no timestamps, fixed key order. */
-export function routerArchiveFiles(code: string, directory: RouterDirectory): Record<string, string> {
+export function routerArchiveFiles(codeFiles: Record<string, string>, directory: RouterDirectory): Record<string, string> {
   return {
-    'index.js': code,
+    ...codeFiles,
     'router-config.json': JSON.stringify(directory, null, 2),
   };
 }
@@ -278,7 +278,7 @@ export class Router extends pulumi.ComponentResource {
       // Besides its logs, its own secret and nothing else.
       statements: [{ Sid: 'ReadTwilioAuthToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.arn }],
       description: 'sipline call router: answers Twilio voice webhooks with TwiML',
-      files: routerArchiveFiles(args.code, args.directory),
+      files: routerArchiveFiles(args.codeFiles, args.directory),
       memorySize: 256,
       // Twilio gives a webhook 15 s; answering within 10 s or failing leaves it time to
       // play its error message instead of a dead line.

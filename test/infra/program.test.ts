@@ -206,10 +206,13 @@ describe('the sipline program with the demo config', () => {
       expect(fn.inputs).toMatchObject({ runtime: 'nodejs22.x', architectures: ['arm64'], handler: 'index.handler', role: one(TYPES.role, NAMES.routerRole).state.arn });
     });
 
-    it('ships index.js from bundleRouter() and router-config.json derived from the config, no passwords in it', async () => {
+    it('ships the code files of bundleRouter() and router-config.json derived from the config, no passwords in it', async () => {
       const files = await archiveFiles(one(TYPES.lambda, NAMES.routerFunction));
-      expect(Object.keys(files).sort()).toEqual(['index.js', 'router-config.json']);
-      expect(files['index.js']).toBe((await bundleRouter()).code);
+      const bundle = await bundleRouter();
+      expect(Object.keys(files).sort()).toEqual(['index.js', 'phone-metadata.json', 'powertools-metrics.js', 'router-config.json']);
+      expect(files['index.js']).toBe(bundle.code);
+      expect(files['powertools-metrics.js']).toBe(bundle.metricsCode);
+      expect(files['phone-metadata.json']).toBe(bundle.phoneMetadata);
       const { twilioAuthToken: _t, 'aws:region': _r, ...values } = demoConfig();
       expect(files['router-config.json']).toBe(JSON.stringify(routerDirectoryFrom(parseStackConfig(values)), null, 2));
       expect(JSON.parse(files['router-config.json']).users).toEqual([
