@@ -73,19 +73,32 @@ const metricsOnItsOwn: esbuild.Plugin = {
 };
 
 /**
- * The TwiML shapes (lambda/twimlShapes.ts) computed here, at build time, by the same
- * VoiceResponse code, so the Lambda loads neither xmlbuilder nor VoiceResponse at cold start.
+ * A module replaced, in a bundle, by the values it exports, computed here at build time: for what
+ * the Lambda would otherwise build at cold start with code it then need not load.
  */
-const prebuiltTwimlShapes: esbuild.Plugin = {
-  name: 'prebuilt-twiml-shapes',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]lambda[\\/]twimlShapes\.ts$/ }, () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { renderShapes } = require('./voiceResponse') as typeof import('./voiceResponse');
-      return { loader: 'js', contents: `exports.TWIML_SHAPES = ${JSON.stringify(renderShapes())};` };
-    });
-  },
-};
+export function buildTimeModule(filter: RegExp, exports: () => Record<string, unknown>): esbuild.Plugin {
+  return {
+    name: `build-time:${filter.source}`,
+    setup(build) {
+      build.onLoad({ filter }, () => ({
+        loader: 'js',
+        contents: Object.entries(exports())
+          .map(([name, value]) => `exports.${name} = ${JSON.stringify(value)};`)
+          .join('\n'),
+      }));
+    },
+  };
+}
+
+/**
+ * The TwiML shapes (lambda/twimlShapes.ts) computed at build time by the same VoiceResponse
+ * code, so the Lambda loads neither xmlbuilder nor VoiceResponse at cold start.
+ */
+const prebuiltTwimlShapes = buildTimeModule(/[\\/]lambda[\\/]twimlShapes\.ts$/, () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { renderShapes } = require('./voiceResponse') as typeof import('./voiceResponse');
+  return { TWIML_SHAPES: renderShapes() };
+});
 
 export interface RouterBundle {
   /** The bundle's JavaScript: index.js. */

@@ -2,22 +2,24 @@
  * The call router on AWS: the Lambda behind an HTTP API that Twilio asks for TwiML, the
  * Twilio auth token it checks signatures with (in Secrets Manager), its logs, and alarms.
  *
- *   Twilio --POST /voice/outbound|inbound--> HTTP API ($default stage) --> Lambda
- *                                                                          |-- reads the token secret
- *                                                                          '-- logs to its log group
- *   (Both routes are ANY: a GET reaches the router too, which answers it 405.)
- *   Lambda errors, throttles, API 5xx --> CloudWatch alarms --> SNS topic (--> email)
+ *   Twilio --POST /voice/<route>--> HTTP API ($default stage) --> router Lambda
+ *     (every route of lambda/routes.ts: the voice URLs, the URLs the    |-- reads the token secret
+ *      router writes into its TwiML, the status callback; all ANY, so   |-- logs (and EMF metrics)
+ *      a GET reaches the router too, which answers it 405)              '-- SendMessage: voicemail queue
+ *   voicemail queue --(5 failures)--> dead-letter queue      (the worker: infra/components/voicemail.ts)
+ *   Lambda errors, throttles, API 5xx, unqueued voicemails --> CloudWatch alarms --> SNS topic (--> email)
  *
- *   Twilio --POST /voice/fallback--> same API --> fallback Lambda (static TwiML: apologise, hang up)
+ *   Twilio --POST /voice/fallback--> same API --> fallback Lambda (apologise, hang up)
  *   (Twilio asks the fallback URL when the voice URL failed: 5xx, timeout, unreachable.)
- *   any fallback invocation --> CloudWatch alarm --> SNS topic
+ *   each of Twilio's fallback requests (signature checked) --> CloudWatch alarm --> SNS topic
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import type { RouterDirectory } from '../../lambda/directory';
 import { ROUTES } from '../../lambda/routes';
-import { sayAndHangUp } from '../../lambda/voiceResponse';
+import { FALLBACK_METRICS, FALLBACK_SIGNATURE_DIMENSION, METRIC_SERVICES, METRICS_NAMESPACE, ROUTER_METRICS, SERVICE_DIMENSION, STACK_DIMENSION, type FallbackSignature } from '../../lambda/metrics';
+import { VOICEMAIL_DEAD_LETTER_QUEUE, VOICEMAIL_QUEUE } from '../../lambda/voicemail/queue';
 import { lambdaFunctionName } from '../naming';
 import { countAlarm, type AlarmMetric } from './alarms';
 import { lambdaFunction, type LambdaFunction, type LambdaFunctionArgs } from './lambdaFunction';
@@ -49,8 +51,6 @@ export const FALLBACK_METHOD: RouteMethod = 'POST';
  */
 export const FALLBACK_ROUTE = '/voice/fallback';
 
-/** What a caller hears when the router failed (Twilio then asked the fallback URL). */
-export const FALLBACK_MESSAGE = 'Sorry, we cannot connect your call right now. Please try again in a few minutes.';
 
 /** The HTTP API's stage. `$default` serves at the API's root: no stage prefix in any URL. */
 export const STAGE = '$default';
@@ -58,6 +58,8 @@ export const STAGE = '$default';
 export interface RouterArgs {
   /** The router's code files by name (lambda/build.ts `routerCodeFiles`): `index.js` and what it loads. */
   codeFiles: Record<string, string>;
+  /** The voice fallback's bundle (lambda/fallback/build.ts `bundleFallback`), `index.js` in its archive. */
+  fallbackCode: string;
   /** The routing directory, `router-config.json` in the archive. */
   directory: RouterDirectory;
   /** A pulumi secret. Goes into Secrets Manager, never into the Lambda's environment. */
@@ -73,7 +75,19 @@ export interface RouterArgs {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Who hears about alarms; absent: the topic has no subscriber (subscribe later by hand). */
   alarmEmail?: string;
+  /** The Pulumi stack: the `stack` dimension of the router's metrics (SIPLINE_STACK). */
+  stack: string;
+  /**
+   * Whether voicemails are emailed: then the router gets a queue to hand their jobs to (and its
+   * dead-letter queue), which the Voicemail component's worker consumes.
+   */
+  voicemailQueue?: boolean;
   tags?: Record<string, string>;
+}
+
+/** An HTTP API route's Pulumi name part for a route: `afterDial` -> `after-dial`. */
+export function routeResourceKey(route: string): string {
+  return route.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 /** The Lambda's code archive. Same inputs, same bytes: no timestamps, fixed key order. */
@@ -82,47 +96,6 @@ export function routerArchiveFiles(codeFiles: Record<string, string>, directory:
     ...codeFiles,
     'router-config.json': JSON.stringify(directory, null, 2),
   };
-}
-
-/**
- * The fallback Lambda's code: one CommonJS file that answers every request with `twiml`.
- * The document is rendered at deploy time (sayAndHangUp, so escaping stays VoiceResponse's
- * job) and embedded as a string literal: no dependencies, no files to read, no secret, no
- * directory, nothing at cold start that could fail the way the router did. Same input, same
- * bytes.
- */
-export function fallbackHandlerSource(twiml: string): string {
-  return [
-    "'use strict';",
-    '// sipline voice fallback (infra/components/router.ts): Twilio asks this URL when the router',
-    '// failed. It does not check X-Twilio-Signature: it needs no token (the router may have',
-    '// failed precisely because it could not load one), and all it ever does is apologise and',
-    '// hang up, so a forged request gets nothing to abuse.',
-    `const TWIML = ${JSON.stringify(twiml)};`,
-    '',
-    '/** Twilio posts ErrorCode (e.g. 11200, 11205) and CallSid: one log line ties the call to the failure. */',
-    'function describe(event) {',
-    '  try {',
-    "    const raw = event && typeof event.body === 'string' ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';",
-    '    const params = new URLSearchParams(raw);',
-    "    const field = (name) => (params.get(name) || '').slice(0, 64) || undefined;",
-    "    return { callSid: field('CallSid'), errorCode: field('ErrorCode') };",
-    '  } catch {',
-    '    return {};',
-    '  }',
-    '}',
-    '',
-    'exports.handler = async (event) => {',
-    "  console.log(JSON.stringify({ message: 'voice fallback answered', ...describe(event) }));",
-    "  return { statusCode: 200, headers: { 'content-type': 'text/xml' }, body: TWIML };",
-    '};',
-    '',
-  ].join('\n');
-}
-
-/** The fallback Lambda's code archive. */
-export function fallbackArchiveFiles(message: string = FALLBACK_MESSAGE): Record<string, string> {
-  return { 'index.js': fallbackHandlerSource(sayAndHangUp(message)) };
 }
 
 /** An HTTP API route key, e.g. `ANY /voice/outbound`. */
@@ -221,6 +194,17 @@ export class Router extends pulumi.ComponentResource {
   public readonly inboundVoiceUrl: pulumi.Output<string>;
   /** Twilio's voice fallback URL for the domain and every number (API URL + /voice/fallback). */
   public readonly fallbackUrl: pulumi.Output<string>;
+  /** The status callback of the domain and every number (API URL + /voice/status). */
+  public readonly statusCallbackUrl: pulumi.Output<string>;
+  public readonly apiId: pulumi.Output<string>;
+  /** The AWS region the router runs in. */
+  public readonly region: pulumi.Output<string>;
+  /** The random end of the stack's Lambda names (naming.ts lambdaFunctionName). */
+  public readonly nameSuffix: pulumi.Output<string>;
+  /** The voicemail queue and its dead-letter queue, when voicemails are emailed. */
+  public readonly voicemailQueueArn?: pulumi.Output<string>;
+  public readonly voicemailQueueName?: pulumi.Output<string>;
+  public readonly voicemailDeadLetterQueueName?: pulumi.Output<string>;
   public readonly fallbackFunctionName: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly functionArn: pulumi.Output<string>;
@@ -270,13 +254,41 @@ export class Router extends pulumi.ComponentResource {
     // no trailing slash; stripping one anyway keeps `${base}/voice/...` from ever doubling it.
     const baseUrl = api.apiEndpoint.apply((url) => url.replace(/\/+$/, ''));
 
+    // --- the voicemail queue: the router hands each recorded voicemail's job to it (a signed
+    // recording callback, then one SendMessage); the Voicemail component's worker emails it.
+    // Settings shared with the worker's tests (lambda/voicemail/queue.ts).
+    let voicemail: { queue: aws.sqs.Queue; deadLetters: aws.sqs.Queue } | undefined;
+    if (args.voicemailQueue) {
+      const deadLetters = new aws.sqs.Queue(
+        `${name}-voicemail-dead-letters`,
+        { messageRetentionSeconds: VOICEMAIL_DEAD_LETTER_QUEUE.messageRetentionSeconds, sqsManagedSseEnabled: true, tags },
+        parent,
+      );
+      const queue = new aws.sqs.Queue(
+        `${name}-voicemail-queue`,
+        {
+          visibilityTimeoutSeconds: VOICEMAIL_QUEUE.visibilityTimeoutSeconds,
+          messageRetentionSeconds: VOICEMAIL_QUEUE.messageRetentionSeconds,
+          // A message that failed maxReceiveCount times waits in the dead-letter queue (alarmed).
+          redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: VOICEMAIL_QUEUE.maxReceiveCount }),
+          sqsManagedSseEnabled: true,
+          tags,
+        },
+        parent,
+      );
+      voicemail = { queue, deadLetters };
+    }
+
     const router = webhookLambda(name, this, api, {
       names: { logs: `${name}-logs`, role: `${name}-role`, policy: `${name}-policy`, function: `${name}-function`, integration: `${name}-integration` },
       functionName: functionName('router'),
       logRetentionInDays: args.logRetentionInDays ?? 30,
       roleDescription: 'sipline router Lambda',
-      // Besides its logs, its own secret and nothing else.
-      statements: [{ Sid: 'ReadTwilioAuthToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.arn }],
+      // Besides its logs, its own secret and the voicemail queue, nothing else.
+      statements: [
+        { Sid: 'ReadTwilioAuthToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.arn },
+        ...(voicemail ? [{ Sid: 'QueueVoicemails', Effect: 'Allow' as const, Action: 'sqs:SendMessage', Resource: voicemail.queue.arn }] : []),
+      ],
       description: 'sipline call router: answers Twilio voice webhooks with TwiML',
       files: routerArchiveFiles(args.codeFiles, args.directory),
       memorySize: 256,
@@ -294,20 +306,25 @@ export class Router extends pulumi.ComponentResource {
           // the function's configuration, so no warm instance keeps checking signatures with
           // the old token after a rotation.
           TWILIO_AUTH_TOKEN_VERSION: secretVersion.versionId,
-          POWERTOOLS_SERVICE_NAME: 'sipline-router',
+          POWERTOOLS_SERVICE_NAME: METRIC_SERVICES.router,
           POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
+          // The `stack` dimension of its metrics (lambda/metrics.ts).
+          SIPLINE_STACK: args.stack,
+          ...(voicemail ? { VOICEMAIL_QUEUE_URL: voicemail.queue.url } : {}),
         },
       },
       // The first call after `pulumi up` must also find a value in its secret.
       dependsOn: [secretVersion],
-      routes: Object.entries(ROUTES).map(([key, path]) => ({ key, method: ROUTER_METHOD, path })),
+      routes: Object.entries(ROUTES).map(([route, path]) => ({ key: routeResourceKey(route), method: ROUTER_METHOD, path })),
       tags,
     });
 
-    // --- the voice fallback: a second, minimal Lambda with nothing in common with the router
-    // but the API. Twilio asks it when the router failed (5xx such as the router's 503 when its
-    // token cannot be loaded, a crash, a timeout, a throttle), so it shares none of what could
-    // have failed: no secret, no directory, no dependencies, its own role and log group.
+    // --- the voice fallback: a second, minimal Lambda (lambda/fallback/). Twilio asks it when
+    // the router failed (5xx such as the router's 503 when its token cannot be loaded, a crash,
+    // a timeout, a throttle), so it answers without anything the router could have failed on: no
+    // directory, no routing, its own role and log group, and its apology built at deploy time. It
+    // may read the token, only to tell Twilio's requests from forged ones for its alarm; without
+    // it (in time) it still apologises.
     const fallback = webhookLambda(name, this, api, {
       // `${name}-fallback`, not `${name}-fallback-function`: the name it was first deployed under.
       names: {
@@ -320,12 +337,23 @@ export class Router extends pulumi.ComponentResource {
       functionName: functionName('fallback'),
       logRetentionInDays: args.logRetentionInDays ?? 30,
       roleDescription: 'sipline voice fallback Lambda',
+      statements: [{ Sid: 'ReadTwilioAuthToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.arn }],
       description: 'sipline voice fallback: apologises and hangs up when the router failed',
-      files: fallbackArchiveFiles(),
+      files: { 'index.js': args.fallbackCode },
       memorySize: 128,
-      // It returns a constant; Twilio's 15 s webhook budget is already partly spent by the
+      // It answers a constant; Twilio's 15 s webhook budget is already partly spent by the
       // voice URL that failed.
       timeout: 3,
+      environment: {
+        variables: {
+          PUBLIC_BASE_URL: baseUrl,
+          TWILIO_AUTH_TOKEN_SECRET_ARN: secret.arn,
+          TWILIO_AUTH_TOKEN_VERSION: secretVersion.versionId,
+          POWERTOOLS_SERVICE_NAME: METRIC_SERVICES.fallback,
+          POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
+          SIPLINE_STACK: args.stack,
+        },
+      },
       routes: [{ key: 'fallback', method: FALLBACK_METHOD, path: FALLBACK_ROUTE }],
       tags,
     });
@@ -361,12 +389,18 @@ export class Router extends pulumi.ComponentResource {
       metricName: 'Throttles',
       dimensions: { FunctionName: router.fn.name },
     });
-    // Every fallback call is a call the router failed, whatever the reason: one is enough.
-    alarm('fallback', 'Twilio used the voice fallback (the router failed a call; the caller heard an apology)', {
-      namespace: 'AWS/Lambda',
-      metricName: 'Invocations',
-      dimensions: { FunctionName: fallback.fn.name },
+    // Every call Twilio sent to the fallback is a call the router failed, whatever the reason: one
+    // is enough. Counted by the fallback itself, by signature (lambda/metrics.ts): forged POSTs
+    // to its public URL are not Twilio's and page no one.
+    const fallbackAnswers = (signature: FallbackSignature) => ({
+      namespace: METRICS_NAMESPACE,
+      metricName: FALLBACK_METRICS.answers,
+      dimensions: { [SERVICE_DIMENSION]: METRIC_SERVICES.fallback, [STACK_DIMENSION]: args.stack, [FALLBACK_SIGNATURE_DIMENSION]: signature },
     });
+    alarm('fallback', 'Twilio used the voice fallback (the router failed a call; the caller heard an apology)', fallbackAnswers('valid'));
+    // The fallback could not read the token in time to check: as likely Twilio's as not, and the
+    // token may be why the router failed.
+    alarm('fallback-unchecked', 'The voice fallback answered a request it could not check (the auth token was not readable in time)', fallbackAnswers('unchecked'));
     // HTTP APIs publish `5xx` (not REST APIs' `5XXError`). By ApiId alone: the API has one
     // stage, and the per-API series needs no guess at how `$default` is spelt as a dimension.
     alarm('api-5xx', 'The sipline webhook API answered Twilio with 5xx', {
@@ -374,6 +408,15 @@ export class Router extends pulumi.ComponentResource {
       metricName: '5xx',
       dimensions: { ApiId: api.id },
     });
+
+    if (voicemail) {
+      // The recording stays in Twilio, but nobody will be emailed it.
+      alarm('voicemail-enqueue', 'A voicemail could not be queued for email (its recording stays in Twilio; see README, Voicemail to email)', {
+        namespace: METRICS_NAMESPACE,
+        metricName: ROUTER_METRICS.voicemailEnqueueFailures,
+        dimensions: { [SERVICE_DIMENSION]: METRIC_SERVICES.router, [STACK_DIMENSION]: args.stack },
+      });
+    }
 
     // The webhook URLs (the fallback's too) resolve only once the stage is deployed and API
     // Gateway may invoke both Lambdas (every permission, the fallback's included), so whatever
@@ -384,6 +427,16 @@ export class Router extends pulumi.ComponentResource {
     this.outboundVoiceUrl = urlOf(ROUTES.outbound);
     this.inboundVoiceUrl = urlOf(ROUTES.inbound);
     this.fallbackUrl = urlOf(FALLBACK_ROUTE);
+    this.statusCallbackUrl = urlOf(ROUTES.status);
+    this.apiId = api.id;
+    this.nameSuffix = suffix;
+    // arn:aws:lambda:<region>:<account>:function:<name>
+    this.region = router.fn.arn.apply((arn) => arn.split(':')[3]);
+    if (voicemail) {
+      this.voicemailQueueArn = voicemail.queue.arn;
+      this.voicemailQueueName = voicemail.queue.name;
+      this.voicemailDeadLetterQueueName = voicemail.deadLetters.name;
+    }
     this.fallbackFunctionName = fallback.fn.name;
     this.functionName = router.fn.name;
     this.functionArn = router.fn.arn;
@@ -396,6 +449,12 @@ export class Router extends pulumi.ComponentResource {
       outboundVoiceUrl: this.outboundVoiceUrl,
       inboundVoiceUrl: this.inboundVoiceUrl,
       fallbackUrl: this.fallbackUrl,
+      statusCallbackUrl: this.statusCallbackUrl,
+      apiId: this.apiId,
+      region: this.region,
+      voicemailQueueArn: this.voicemailQueueArn,
+      voicemailQueueName: this.voicemailQueueName,
+      voicemailDeadLetterQueueName: this.voicemailDeadLetterQueueName,
       fallbackFunctionName: this.fallbackFunctionName,
       functionName: this.functionName,
       functionArn: this.functionArn,
