@@ -257,7 +257,7 @@ async function main(): Promise<void> {
   const { benchProvider } = await import('./bench-provider');
   const provider = await benchProvider();
   for (const [what, bytes] of Object.entries(provider.stateBytes)) {
-    figure(`state per ${what}`, bytes / 1000, 'kB', 2, 2, '(one checkpoint entry: inputs + outputs as the engine stores them)');
+    figure(`state per ${what}`, bytes / 1000, 'kB', 2, 2, '(its inputs + outputs in the checkpoint, as the engine writes them)');
   }
   figure('requests to create 100 credentials', provider.requestsFor100Credentials, '', 0, 100 + 5, `(through the plugin at once; ${provider.lookupsFor100Credentials} lookups)`);
   console.log(missed.length === 0 ? 'every figure with a target is within it' : `MISSED: ${missed.join(', ')} (a shared, noisy machine: run again before concluding)`);
