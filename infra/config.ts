@@ -20,6 +20,8 @@ import {
 } from '../lambda/directory';
 import { isKnownCountry, normalizeNumber, parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
 import { SIP_EDGES } from '../lambda/sipUri';
+import { EMAIL_ADDRESS } from '../lambda/voicemail/job';
+import { checkTimeZone } from '../lambda/voicemail/timeZone';
 import { validatePassword } from './twilio/validate';
 
 export const CONFIG_NAMESPACE = 'sipline';
@@ -39,6 +41,12 @@ export const CONFIG_KEYS = [
   'twilioAuthToken',
   'edge',
   'alarmEmail',
+  'voicemailFrom',
+  'twilioAccountSid',
+  'voicemailApiKeySid',
+  'voicemailApiKeySecret',
+  'deleteVoicemailAfterEmail',
+  'voicemailTimeZone',
 ] as const;
 
 /** The keys of one `sipline:users` entry. */
@@ -80,6 +88,25 @@ export interface SiplineConfig {
   enhancedSip: boolean;
   edge?: SipEdge;
   alarmEmail?: string;
+  /** How voicemails reach their mailboxes' email; present when some mailbox has an email. */
+  voicemailDelivery?: VoicemailDelivery;
+}
+
+/**
+ * The stack's settings for emailing voicemails (infra/components/voicemail.ts). The API key's
+ * secret (`sipline:voicemailApiKeySecret`) is read by the program as a Pulumi secret, not here.
+ */
+export interface VoicemailDelivery {
+  /** sipline:voicemailFrom: the address voicemails come from (an SES identity the stack declares). */
+  from: string;
+  /** sipline:twilioAccountSid: the account the recordings belong to (AC…). */
+  accountSid: string;
+  /** sipline:voicemailApiKeySid: the API key the worker fetches recordings with (SK…). */
+  apiKeySid: string;
+  /** sipline:deleteVoicemailAfterEmail (default true): the recording is personal data. */
+  deleteAfterEmail: boolean;
+  /** sipline:voicemailTimeZone (default UTC): the time zone of the time shown in the email. */
+  timeZone: string;
 }
 
 export class ConfigError extends Error {
@@ -312,6 +339,8 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   };
 
   if (emergencyCalling) problems.push(...emergencyProblems(config));
+  const delivery = voicemailDelivery(values, config, flag('deleteVoicemailAfterEmail', true), problems);
+  if (delivery !== undefined) config.voicemailDelivery = delivery;
 
   // The routing rules (countries, numbers, usernames, duplicates) live with the directory schema.
   try {
@@ -326,6 +355,64 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
     throw new ConfigError(`Invalid stack configuration:\n${[...new Set(problems)].map((p) => `  - ${p}`).join('\n')}`);
   }
   return config;
+}
+
+/** Where voicemails are emailed, each named by the config key that asks for it. */
+export function voicemailEmails(config: Pick<SiplineConfig, 'users' | 'groups'>): Array<{ key: string; email: string }> {
+  const asked: Array<{ key: string; email: string }> = [];
+  const add = (key: string, noAnswer: NoAnswer | undefined) => {
+    const email = noAnswer?.voicemail?.email;
+    if (typeof email === 'string' && email !== '') asked.push({ key: `${CONFIG_NAMESPACE}:${key}.noAnswer.voicemail.email`, email });
+  };
+  config.users.forEach((u, i) => add(`users[${i}]`, isMap(u) ? (u as UserConfig).noAnswer : undefined));
+  config.groups.forEach((g, i) => add(`groups[${i}]`, isMap(g) ? (g as DirectoryGroup).noAnswer : undefined));
+  return asked;
+}
+
+const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+const API_KEY_SID = /^SK[0-9a-fA-F]{32}$/;
+
+const VOICEMAIL_SETTINGS = {
+  voicemailFrom: { rule: EMAIL_ADDRESS, what: 'an email address SES can send from', example: 'voicemail@example.com' },
+  twilioAccountSid: { rule: ACCOUNT_SID, what: 'a Twilio account sid (AC followed by 32 hex digits)', example: 'AC0123…' },
+  voicemailApiKeySid: { rule: API_KEY_SID, what: 'a Twilio API key sid (SK followed by 32 hex digits)', example: 'SK0123…' },
+} as const;
+
+/**
+ * The voicemail-to-email settings, read only when a mailbox asks for email: a value given is
+ * checked wherever the config is read (a local run too), but only a deploy needs them all
+ * (missingVoicemailSettings): `npm start` writes jobs to a folder and emails nothing.
+ */
+function voicemailDelivery(values: Record<string, unknown>, config: SiplineConfig, deleteAfterEmail: boolean, problems: string[]): VoicemailDelivery | undefined {
+  if (voicemailEmails(config).length === 0) return undefined;
+  const given: Partial<Record<keyof typeof VOICEMAIL_SETTINGS, string>> = {};
+  for (const [key, { rule, what, example }] of Object.entries(VOICEMAIL_SETTINGS) as Array<[keyof typeof VOICEMAIL_SETTINGS, (typeof VOICEMAIL_SETTINGS)[keyof typeof VOICEMAIL_SETTINGS]]>) {
+    const value = optionalString(values[key]);
+    if (value === undefined) continue;
+    if (typeof value === 'string' && rule.test(value)) given[key] = value;
+    else problems.push(`${CONFIG_NAMESPACE}:${key}: ${JSON.stringify(value)} is not ${what} (like ${example})`);
+  }
+  const zone = optionalString(values.voicemailTimeZone) ?? 'UTC';
+  let timeZone = 'UTC';
+  try {
+    timeZone = checkTimeZone(String(zone));
+  } catch {
+    problems.push(`${CONFIG_NAMESPACE}:voicemailTimeZone: ${JSON.stringify(zone)} is not an IANA time zone (like Europe/London or America/New_York)`);
+  }
+  const { voicemailFrom: from, twilioAccountSid: accountSid, voicemailApiKeySid: apiKeySid } = given;
+  return from && accountSid && apiKeySid ? { from, accountSid, apiKeySid, deleteAfterEmail, timeZone } : undefined;
+}
+
+/**
+ * What a deploy still needs for voicemail to email: one message per missing setting, naming the
+ * key that asks for email. [] when no mailbox asks for email, or when every setting is given.
+ */
+export function missingVoicemailSettings(values: Record<string, unknown>, config: SiplineConfig): string[] {
+  const asked = voicemailEmails(config);
+  if (asked.length === 0) return [];
+  return (Object.entries(VOICEMAIL_SETTINGS) as Array<[string, { what: string; example: string }]>)
+    .filter(([key]) => optionalString(values[key]) === undefined)
+    .map(([key, { what, example }]) => `${CONFIG_NAMESPACE}:${key} is required: ${asked[0].key} asks for voicemail by email (${what}, like ${example})`);
 }
 
 /**
@@ -500,9 +587,11 @@ export function configKeyWarnings(keys: Iterable<string>): string[] {
  */
 export function clearTextSecretWarnings(stack: StackFile): string[] {
   const warnings: string[] = [];
-  const token = stack.config[`${CONFIG_NAMESPACE}:twilioAuthToken`];
-  if (token !== undefined && !isEncrypted(token)) {
-    warnings.push(`${CONFIG_NAMESPACE}:twilioAuthToken is in clear text in ${stack.name}: pulumi config set --secret twilioAuthToken (it prompts for the value, which then stays out of your shell history)`);
+  for (const key of ['twilioAuthToken', 'voicemailApiKeySecret']) {
+    const value = stack.config[`${CONFIG_NAMESPACE}:${key}`];
+    if (value !== undefined && !isEncrypted(value)) {
+      warnings.push(`${CONFIG_NAMESPACE}:${key} is in clear text in ${stack.name}: pulumi config set --secret ${key} (it prompts for the value, which then stays out of your shell history)`);
+    }
   }
   const users = stack.config[`${CONFIG_NAMESPACE}:users`];
   if (Array.isArray(users)) {

@@ -118,6 +118,11 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
         invokeArn: `arn:aws:apigateway:${MOCK_REGION}:lambda:path/2015-03-31/functions/${arn('lambda', `function:${fnName}`)}/invocations`,
       };
     }
+    case 'aws:sqs/queue:Queue':
+      // SQS: the queue's ARN, its name (auto-named, as the provider does) and its URL.
+      return { arn: arn('sqs', physical), name: physical, url: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${physical}` };
+    case 'aws:sesv2/emailIdentity:EmailIdentity':
+      return { arn: arn('ses', `identity/${String(inputs.emailIdentity)}`) };
     case 'aws:secretsmanager/secret:Secret':
       return { arn: arn('secretsmanager', `secret:${physical}-${hex(`${name}/suffix`, 6)}`), name: physical };
     case 'aws:secretsmanager/secretVersion:SecretVersion':

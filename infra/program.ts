@@ -1,7 +1,8 @@
 /**
  * The sipline Pulumi program: reads the stack's config once, validates it with the function
- * the local router uses (config.ts parseStackConfig), builds the router bundle, and declares
- * the AWS router (and its voice fallback) and the Twilio side wired to them.
+ * the local router uses (config.ts parseStackConfig), builds the Lambdas' bundles, and declares
+ * the AWS router (with its voice fallback), the voicemail worker when voicemails are emailed,
+ * the dashboard, and the Twilio side wired to them.
  *
  * infra/index.ts (Pulumi.yaml's `main`) exports `main` itself: the Pulumi Node.js runtime calls
  * an exported function and awaits its result as the stack outputs, and tests, `npm run plan`
@@ -9,16 +10,21 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { checkAuthToken } from '../lambda/authToken';
-import { bundleRouter, type RouterBundle } from '../lambda/build';
-import { numberOf } from '../lambda/directory';
+import { bundleRouter, routerCodeFiles, type RouterBundle } from '../lambda/build';
+import { bundleFallback } from '../lambda/fallback/build';
+import { bundleVoicemailWorker } from '../lambda/voicemail/build';
+import { Dashboard, type DashboardTargets } from './components/dashboard';
 import { Router } from './components/router';
 import { TwilioSip } from './components/twilioSip';
+import { Voicemail } from './components/voicemail';
 import * as fs from 'node:fs';
 import {
+  boundNumbers,
   CONFIG_NAMESPACE,
   ConfigError,
   clearTextSecretWarnings,
   configKeyWarnings,
+  missingVoicemailSettings,
   parseStackConfig,
   readStackFile,
   routerDirectoryFrom,
@@ -28,12 +34,30 @@ import {
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
 /** Keys read from `sipline:*`, all of them, once. */
-const PLAIN_KEYS = ['domainName', 'defaultCountry', 'defaultCallerId', 'allowedCountries', 'emergencyCalling', 'secureSip', 'enhancedSip', 'manageDialingPermissions', 'edge', 'alarmEmail'] as const;
+const PLAIN_KEYS = [
+  'domainName',
+  'defaultCountry',
+  'defaultCallerId',
+  'allowedCountries',
+  'emergencyCalling',
+  'secureSip',
+  'enhancedSip',
+  'manageDialingPermissions',
+  'edge',
+  'alarmEmail',
+  'voicemailFrom',
+  'twilioAccountSid',
+  'voicemailApiKeySid',
+  'deleteVoicemailAfterEmail',
+  'voicemailTimeZone',
+] as const;
 
 export interface StackInputs {
   config: SiplineConfig;
   /** A pulumi secret. */
   twilioAuthToken: pulumi.Output<string>;
+  /** A pulumi secret: the voicemail worker's API key secret, when voicemails are emailed. */
+  voicemailApiKeySecret?: pulumi.Output<string>;
 }
 
 /**
@@ -62,6 +86,9 @@ export function readStackInputs(): StackInputs {
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
     throw e;
   }
+  // What only a deploy needs: a local run emails nothing.
+  const missing = missingVoicemailSettings(raw, config);
+  if (missing.length > 0) throw new pulumi.RunError(`Invalid stack configuration:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
   try {
     // Per-user resources are named after usernames; two that map to one name cannot deploy.
     resourceSlugs(config.users.map((u) => u.username));
@@ -84,18 +111,35 @@ export function readStackInputs(): StackInputs {
   } catch (e) {
     throw new pulumi.RunError(`Invalid stack configuration:\n  - ${(e as Error).message}`);
   }
-  return { config, twilioAuthToken };
+  // Read only when a mailbox asks for email: a stack without voicemail email needs no API key.
+  let voicemailApiKeySecret: pulumi.Output<string> | undefined;
+  if (config.voicemailDelivery) {
+    const secret = pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:voicemailApiKeySecret`);
+    if (!secret || secret.trim().length < 16) {
+      throw new pulumi.RunError(
+        `Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:voicemailApiKeySecret ${secret ? 'is too short to be an API key secret (Twilio\'s have 32 characters)' : 'is not set'}: ` +
+          'voicemails are emailed (a mailbox has noAnswer.voicemail.email), and the worker fetches them with this API key: pulumi config set --secret voicemailApiKeySecret (it prompts for the value)',
+      );
+    }
+    voicemailApiKeySecret = cfg.requireSecret('voicemailApiKeySecret');
+  }
+  return { config, twilioAuthToken, ...(voicemailApiKeySecret ? { voicemailApiKeySecret } : {}) };
 }
 
-let bundle: Promise<RouterBundle> | undefined;
-/** The bundle depends on lambda/ only, not on config: built once per process. */
-function routerBundle(): Promise<RouterBundle> {
-  bundle ??= bundleRouter().catch((e: unknown) => {
-    bundle = undefined;
-    throw new pulumi.RunError(`Building the router bundle from lambda/ failed: ${e instanceof Error ? e.message : String(e)}`);
-  });
-  return bundle;
+/** A bundle depends on lambda/ only, not on config: built once per process. */
+function buildOnce<T>(what: string, build: () => Promise<T>): () => Promise<T> {
+  let built: Promise<T> | undefined;
+  return () => {
+    built ??= build().catch((e: unknown) => {
+      built = undefined;
+      throw new pulumi.RunError(`Building ${what} from lambda/ failed: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    return built;
+  };
 }
+const routerBundle = buildOnce<RouterBundle>('the router bundle', () => bundleRouter());
+const voicemailBundle = buildOnce('the voicemail worker bundle', () => bundleVoicemailWorker());
+const fallbackBundle = buildOnce('the voice fallback bundle', () => bundleFallback());
 
 export interface SiplineOutputs {
   /** The webhook API's base URL (no trailing slash). */
@@ -112,20 +156,63 @@ export interface SiplineOutputs {
   /** Where the voice fallback logs (one line per call the router failed). */
   fallbackLogGroup: pulumi.Output<string>;
   alarmTopicArn: pulumi.Output<string>;
+  /** The stack's CloudWatch dashboard in the AWS console. */
+  dashboardUrl: pulumi.Output<string>;
+  /** Where the voicemail worker logs, when voicemails are emailed. */
+  voicemailLogGroup?: pulumi.Output<string>;
 }
 
 export async function main(): Promise<SiplineOutputs> {
-  const { config, twilioAuthToken } = readStackInputs();
+  const { config, twilioAuthToken, voicemailApiKeySecret } = readStackInputs();
   const stack = pulumi.getStack();
-  const { code } = await routerBundle();
+  const codeFiles = routerCodeFiles(await routerBundle());
+  const namePrefix = `${pulumi.getProject()}-${stack}`;
+  const tags = { project: 'sipline', stack };
+  const delivery = config.voicemailDelivery;
 
   const router = new Router('sipline-router', {
-    code,
+    codeFiles,
+    fallbackCode: (await fallbackBundle()).code,
     directory: routerDirectoryFrom(config),
     twilioAuthToken,
-    namePrefix: `${pulumi.getProject()}-${stack}`,
+    namePrefix,
+    stack,
+    voicemailQueue: delivery !== undefined,
     ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
-    tags: { project: 'sipline', stack },
+    tags,
+  });
+
+  const voicemail =
+    delivery && voicemailApiKeySecret
+      ? new Voicemail('sipline-voicemail', {
+          code: (await voicemailBundle()).code,
+          queue: { arn: router.voicemailQueueArn! },
+          deadLetterQueueName: router.voicemailDeadLetterQueueName!,
+          senderEmail: delivery.from,
+          apiKey: { accountSid: delivery.accountSid, apiKeySid: delivery.apiKeySid, apiKeySecret: voicemailApiKeySecret },
+          deleteAfterEmail: delivery.deleteAfterEmail,
+          timeZone: delivery.timeZone,
+          stack,
+          namePrefix,
+          nameSuffix: router.nameSuffix,
+          alarmTopicArn: router.alarmTopicArn,
+          tags,
+        })
+      : undefined;
+
+  const dashboard = new Dashboard('sipline-dashboard', {
+    dashboardName: router.nameSuffix.apply((suffix) => `${namePrefix}-${suffix}`),
+    targets: pulumi
+      .all([router.region, router.functionName, router.fallbackFunctionName, router.logGroupName, router.apiId, voicemail?.workerFunctionName, router.voicemailQueueName, router.voicemailDeadLetterQueueName])
+      .apply(([region, routerFunction, fallbackFunction, routerLogGroup, apiId, workerFunction, queue, deadLetterQueue]): DashboardTargets => ({
+        region,
+        stack,
+        routerFunction,
+        fallbackFunction,
+        routerLogGroup,
+        apiId,
+        ...(workerFunction && queue && deadLetterQueue ? { voicemail: { workerFunction, queue, deadLetterQueue } } : {}),
+      })),
   });
 
   const sip = new TwilioSip('sipline', {
@@ -134,11 +221,12 @@ export async function main(): Promise<SiplineOutputs> {
     outboundVoiceUrl: router.outboundVoiceUrl,
     inboundVoiceUrl: router.inboundVoiceUrl,
     voiceFallbackUrl: router.fallbackUrl,
+    statusCallbackUrl: router.statusCallbackUrl,
     users: config.users.map((u) => ({
       username: u.username,
       ...(u.password === undefined ? {} : { password: pulumi.secret(u.password) }),
     })),
-    numbers: config.users.map(numberOf).filter((n): n is string => n !== undefined),
+    numbers: boundNumbers(config),
     // sipline:secureSip, on by default: a registered phone is a door to paid PSTN calls, and
     // TLS keeps its REGISTER digests and its calls off the wire. Every mainstream softphone
     // (Linphone, Groundwire, Bria, MicroSIP, Telephone) supports it.
@@ -157,5 +245,7 @@ export async function main(): Promise<SiplineOutputs> {
     routerLogGroup: router.logGroupName,
     fallbackLogGroup: router.fallbackLogGroupName,
     alarmTopicArn: router.alarmTopicArn,
+    dashboardUrl: dashboard.url,
+    ...(voicemail ? { voicemailLogGroup: voicemail.workerLogGroupName } : {}),
   };
 }

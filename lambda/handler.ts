@@ -10,7 +10,6 @@
  * use the fallback URL.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { getSignatureAlgorithm, HMAC_SHA1, HMAC_SHA256, validateRequest } from 'twilio/lib/webhooks/webhooks';
 import { callRoute } from './callRoutes';
 import type { DialPlan } from './dialPlan';
 import { eventRoute } from './eventRoutes';
@@ -18,6 +17,7 @@ import { clip } from './params';
 import type { MetricsSink } from './routerMetrics';
 import { routeOf, type RouteName } from './routes';
 import { apologyTwiml } from './twiml';
+import { isSignedByTwilio, signedUrl } from './twilioSignature';
 import type { VoicemailQueue } from './voicemailQueue';
 import { decodedBodyBytes, parseWebhookForm, WEBHOOK_BODY_LIMITS, type FormParams } from './webhookForm';
 
@@ -39,7 +39,7 @@ export interface RouterDeps {
 /** A log line's fields: flat values (undefined, null and "" are left out of the line). */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
-/** What the handler needs of a logger: lambda/routerLog.ts writes the lines Powertools Logger would. */
+/** What the handler needs of a logger; Powertools Logger is one (lambda/index.ts). */
 export interface RouterLogger {
   info(message: string, fields: LogFields): void;
   warn(message: string, fields: LogFields): void;
@@ -96,8 +96,7 @@ export function createHandler(deps: RouterDeps): RouterHandler {
     const params = parseWebhookForm(form);
     if (params === 'too-many-params') return tooLarge(route, bytes, 'maxParams');
     const rawQuery = event.rawQueryString ?? '';
-    const url = `${baseUrl ?? `https://${event.requestContext.domainName}`}${event.rawPath}${rawQuery ? `?${rawQuery}` : ''}`;
-    if (!isSignedByTwilio(token, signature, url, params, headers['x-twilio-webhooks-signature-settings'])) {
+    if (!isSignedByTwilio(token, signature, signedUrl(event, baseUrl), params, headers['x-twilio-webhooks-signature-settings'])) {
       logger.warn('rejected unsigned or forged request', { route, signed: true });
       return text(403, 'Forbidden: invalid X-Twilio-Signature');
     }
@@ -116,22 +115,6 @@ export function createHandler(deps: RouterDeps): RouterHandler {
       return twimlResponse(apologyTwiml(), 'error');
     }
   };
-}
-
-/** The algorithms Twilio signs with; anything else is not a Twilio request. */
-const SIGNATURE_ALGORITHMS = new Set([HMAC_SHA1, HMAC_SHA256]);
-
-/** twilio-node's check; a URL it cannot parse (a hostile raw query) is simply not signed. */
-function isSignedByTwilio(token: string, signature: string, url: string, params: FormParams, settings: string | undefined): boolean {
-  const algorithm = getSignatureAlgorithm(settings);
-  // Checked here because twilio-node would console.warn the unknown name, a line of the
-  // sender's choosing in our logs.
-  if (!SIGNATURE_ALGORITHMS.has(algorithm.toUpperCase())) return false;
-  try {
-    return validateRequest(token, signature, url, params, algorithm);
-  } catch {
-    return false;
-  }
 }
 
 function twimlResponse(body: string, flow: string): APIGatewayProxyStructuredResultV2 {

@@ -9,9 +9,10 @@
  *   it). VOICEMAIL_SPOOL_DIR instead, for `npm start`: a folder of JSON files. Neither: every
  *   voicemail is logged as not queued (and counted), its recording left in Twilio.
  * - SIPLINE_STACK: the Pulumi stack, the `stack` dimension of the metrics (lambda/metrics.ts).
- * - POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL: the log lines' service and threshold, read as
- *   Powertools Logger reads them (lambda/routerLog.ts).
+ * - POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL: the log lines' service and threshold
+ *   (Powertools Logger).
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadAuthToken, tokenSource } from './authToken';
@@ -19,12 +20,11 @@ import { DialPlan } from './dialPlan';
 import { readDirectoryFile } from './directory';
 import { createHandler } from './handler';
 import { METRIC_SERVICES } from './metrics';
-import { jsonLogger } from './routerLog';
-import { emfMetricsSink } from './routerMetrics';
+import { powertoolsMetricsSink } from './routerMetrics';
 import { spoolVoicemailQueue, sqsVoicemailQueue } from './voicemailQueue';
 
 const directoryFile = process.env.ROUTER_CONFIG_FILE || path.join(__dirname, 'router-config.json');
-const logger = jsonLogger(process.env.POWERTOOLS_SERVICE_NAME || METRIC_SERVICES.router);
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || METRIC_SERVICES.router });
 const queueUrl = process.env.VOICEMAIL_QUEUE_URL;
 const spoolDir = process.env.VOICEMAIL_SPOOL_DIR;
 
@@ -33,6 +33,6 @@ export const handler = createHandler({
   authToken: tokenSource(() => loadAuthToken(process.env)),
   publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
   logger,
-  metrics: emfMetricsSink(process.env.SIPLINE_STACK || 'unknown'),
+  metrics: powertoolsMetricsSink(process.env.SIPLINE_STACK || 'unknown'),
   ...(queueUrl ? { voicemailQueue: sqsVoicemailQueue(queueUrl) } : spoolDir ? { voicemailQueue: spoolVoicemailQueue(spoolDir) } : {}),
 });

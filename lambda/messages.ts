@@ -69,3 +69,6 @@ export function defaultGreeting(name: string): string {
 export const VOICEMAIL_THANKS = 'Thank you. Your message has been recorded. Goodbye.';
 /** Said when the caller left no message (Twilio records nothing and moves on). */
 export const VOICEMAIL_NOTHING_RECORDED = 'No message was recorded. Goodbye.';
+
+/** What a caller hears when the router failed (Twilio then asked the voice fallback URL). */
+export const FALLBACK_MESSAGE = 'Sorry, we cannot connect your call right now. Please try again in a few minutes.';

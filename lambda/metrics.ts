@@ -24,6 +24,7 @@ export const STACK_DIMENSION = 'stack';
 /** The `service` dimension's value per function (also its Powertools service name). */
 export const METRIC_SERVICES = {
   router: 'sipline-router',
+  fallback: 'sipline-fallback',
   voicemail: 'sipline-voicemail',
 } as const;
 
@@ -99,3 +100,21 @@ export const ROUTER_METRIC_DIMENSIONS = {
 } as const satisfies Partial<Record<RouterMetricName, string>>;
 
 export type RouterMetricDimension = (typeof ROUTER_METRIC_DIMENSIONS)[keyof typeof ROUTER_METRIC_DIMENSIONS];
+
+/**
+ * The voice fallback's metric: one per request it answers (always with the apology), by whether
+ * the request was Twilio's. Only Twilio's (and those it could not check) mean the router failed a
+ * call: a forged POST to the fallback's public URL is counted, never alarmed on.
+ */
+export const FALLBACK_METRICS = {
+  answers: 'FallbackAnswers',
+} as const;
+
+/** The `Signature` dimension of FallbackAnswers. */
+export const FALLBACK_SIGNATURE_DIMENSION = 'Signature';
+/**
+ * valid: Twilio's, so the router failed a call. unchecked: the auth token could not be read in
+ * time (perhaps why the router failed). invalid: no or a wrong X-Twilio-Signature: not Twilio.
+ */
+export const FALLBACK_SIGNATURES = ['valid', 'unchecked', 'invalid'] as const;
+export type FallbackSignature = (typeof FALLBACK_SIGNATURES)[number];

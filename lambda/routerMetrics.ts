@@ -1,20 +1,14 @@
 /**
- * How the router emits its metrics (names: lambda/metrics.ts): a small interface the handler
- * depends on, and an implementation that writes CloudWatch's Embedded Metric Format to stdout,
- * one JSON line per publish, which CloudWatch Logs turns into metrics (no API call).
+ * How the router emits its metrics (names and dimensions: lambda/metrics.ts): a small interface
+ * the handler depends on, and its implementation by Powertools Metrics, which writes CloudWatch's
+ * Embedded Metric Format to stdout, one JSON line per publish, which CloudWatch Logs turns into
+ * metrics (no API call).
  *
- * The lines are the ones Powertools Metrics writes (the voicemail worker uses it;
- * test/lambda/emf.test.ts checks the two agree line for line), written here instead: the router
- * uses none of its features (buffering, metadata, high resolution, the cold-start metric), and
- * its 25 kB in the bundle cost every cold start a millisecond of compiling, ringing phones
- * included, which took the cold start past its target (README, Performance).
- *
- * EMF (AWS CloudWatch User Guide, "Specification: Embedded metric format"): a JSON object with
- * an `_aws` member holding the Timestamp (ms since the epoch) and one CloudWatchMetrics
- * directive (Namespace, Dimensions as one dimension set, Metrics as name and unit), and, as
- * members of the root, each dimension's value and each metric's value.
+ * Powertools Metrics is loaded on the first metric (lambda/powertoolsMetrics.ts), never at cold
+ * start: the routes that answer a ringing phone emit none.
  */
-import { METRIC_SERVICES, METRICS_NAMESPACE, ROUTER_METRIC_DIMENSIONS, SERVICE_DIMENSION, STACK_DIMENSION, type RouterMetricName } from './metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRIC_SERVICES, METRICS_NAMESPACE, ROUTER_METRIC_DIMENSIONS, STACK_DIMENSION, type RouterMetricName } from './metrics';
 
 export interface MetricValue {
   name: RouterMetricName;
@@ -30,27 +24,22 @@ export interface MetricsSink {
   publish(metrics: readonly MetricValue[], dimension?: string): void;
 }
 
-/** The EMF line for these metrics, as Powertools Metrics writes it (key order included). */
-export function emfLine(stack: string, metrics: readonly MetricValue[], dimension: string | undefined, timestamp: number): string {
-  const dimensionName = dimension === undefined ? undefined : (ROUTER_METRIC_DIMENSIONS as Partial<Record<RouterMetricName, string>>)[metrics[0].name];
-  const dimensions: Record<string, string> = { [SERVICE_DIMENSION]: METRIC_SERVICES.router, [STACK_DIMENSION]: stack };
-  if (dimensionName !== undefined) dimensions[dimensionName] = dimension as string;
-  const line: Record<string, unknown> = {
-    _aws: {
-      Timestamp: timestamp,
-      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [Object.keys(dimensions)], Metrics: metrics.map(({ name, unit = 'Count' }) => ({ Name: name, Unit: unit })) }],
-    },
-    ...dimensions,
-  };
-  for (const { name, value } of metrics) line[name] = value;
-  return JSON.stringify(line);
-}
-
-/** The router's metrics as EMF lines on stdout (what Lambda ships to CloudWatch Logs), `stack` from SIPLINE_STACK. */
-export function emfMetricsSink(stack: string, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): MetricsSink {
+/** The router's metrics through Powertools Metrics, created on first use (`stack` from SIPLINE_STACK). */
+export function powertoolsMetricsSink(stack: string): MetricsSink {
+  let metrics: Metrics | undefined;
   return {
-    publish(metrics, dimension) {
-      if (metrics.length > 0) write(emfLine(stack, metrics, dimension, Date.now()));
+    publish(values, dimension) {
+      if (values.length === 0) return;
+      if (!metrics) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { Metrics: PowertoolsMetrics } = require('./powertoolsMetrics') as typeof import('./powertoolsMetrics');
+        metrics = new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.router, defaultDimensions: { [STACK_DIMENSION]: stack } });
+      }
+      const dimensionName = (ROUTER_METRIC_DIMENSIONS as Partial<Record<RouterMetricName, string>>)[values[0].name];
+      if (dimension !== undefined && dimensionName !== undefined) metrics.addDimension(dimensionName, dimension);
+      for (const { name, value, unit = 'Count' } of values) metrics.addMetric(name, unit, value);
+      // Publishing also clears the dimension added above: the next line starts from the defaults.
+      metrics.publishStoredMetrics();
     },
   };
 }

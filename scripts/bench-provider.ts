@@ -1,8 +1,7 @@
 /**
  * The sipline-twilio provider's figures for `npm run bench`:
- * - state bytes per resource, as the engine stores a resource in the checkpoint (apitype
- *   ResourceV3: urn, type, id, inputs, outputs, parent, provider, dependencies), secrets
- *   encrypted the way the passphrase secrets manager does ("v1:" + base64 nonce + ":" + base64
+ * - state bytes per resource: its inputs and outputs as the engine stores them in the checkpoint
+ *   (apitype.ResourceV3), secrets encrypted the way the passphrase secrets manager does ("v1:" + base64 nonce + ":" + base64
  *   AES-256-GCM ciphertext with its tag), for a credential, a number and the domain. The inputs
  *   are those the real program declares for the dev stack (under the mocks); the outputs are
  *   what the real plugin returns from Create over gRPC, against Twilio-shaped answers;
@@ -32,23 +31,15 @@ function encrypted(value: unknown): Record<string, string> {
 }
 const encryptSecrets = (props: Record<string, unknown>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, isSecret(v) ? encrypted(v.value) : v]));
 
-/** The checkpoint entry of one resource (apitype.ResourceV3), JSON as the engine writes it. */
-function stateEntry(r: RecordedResource, id: string, inputs: Record<string, unknown>, outputs: Record<string, unknown>, dependencies: string[]): number {
-  const entry = {
-    urn: urnOf(r.type, r.name),
-    custom: true,
-    id,
-    type: r.type,
-    inputs: encryptSecrets(inputs),
-    outputs: encryptSecrets(outputs),
-    parent: 'urn:pulumi:dev::sipline::sipline:index:TwilioSip::sipline',
-    dependencies,
-    provider: 'urn:pulumi:dev::sipline::pulumi:providers:sipline-twilio::default::4b2e4fd7-8f7b-4c27-9c35-2f0b5b2e6c11',
-    propertyDependencies: Object.fromEntries(Object.keys(inputs).map((k) => [k, dependencies.filter(() => k.endsWith('Sid'))])),
-    created: '2026-11-28T16:00:00.000Z',
-    modified: '2026-11-28T16:00:00.000Z',
-  };
-  return Buffer.byteLength(JSON.stringify(entry, null, 4));
+/**
+ * What a resource stores in the checkpoint of its own (apitype.ResourceV3's inputs and outputs),
+ * as the engine writes them (indented JSON), secrets encrypted: what the provider decides. The
+ * rest of its entry (URN, type, parent, provider reference, dependencies and property
+ * dependencies) is the engine's, the same whatever the provider, and grows with what the inputs
+ * depend on (the router's API, stage and permissions, for the webhook URLs).
+ */
+function stateEntry(inputs: Record<string, unknown>, outputs: Record<string, unknown>): number {
+  return Buffer.byteLength(JSON.stringify({ inputs: encryptSecrets(inputs), outputs: encryptSecrets(outputs) }, null, 4));
 }
 
 export interface ProviderFigures {
@@ -76,22 +67,22 @@ export async function benchProvider(): Promise<ProviderFigures> {
     const numInputs = await checked(num, num.inputs);
     const live = { sid: PN, account_sid: AC, phone_number: num.inputs.phoneNumber, voice_url: 'https://old.example.com/voice', voice_method: 'POST', voice_fallback_url: '', voice_fallback_method: 'POST', status_callback: '', status_callback_method: 'POST', voice_application_sid: '', trunk_sid: null, friendly_name: '(415) 555-0199', sms_url: '', capabilities: { voice: true, sms: true, mms: true } };
     srv.on('GET', `${API}/IncomingPhoneNumbers.json`, { query: true }).reply(200, { incoming_phone_numbers: [live], next_page_uri: null });
-    srv.on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`).reply(200, { ...live, voice_url: num.inputs.voiceUrl, voice_fallback_url: num.inputs.voiceFallbackUrl });
+    srv.on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`).reply(200, { ...live, voice_url: num.inputs.voiceUrl, voice_fallback_url: num.inputs.voiceFallbackUrl, status_callback: num.inputs.statusCallback });
     const numCreated = await c.create(urnOf(num.type, num.name), numInputs);
 
     const dom = mocks.one(TWILIO.sipDomain);
     const domInputs = await checked(dom, dom.inputs);
     srv.on('POST', `${API}/SIP/Domains.json`).reply(201, {
       sid: SD, account_sid: AC, domain_name: dom.inputs.domainName, friendly_name: dom.inputs.friendlyName, voice_url: dom.inputs.voiceUrl, voice_method: 'POST',
-      voice_fallback_url: dom.inputs.voiceFallbackUrl, voice_fallback_method: 'POST', voice_status_callback_url: null, voice_status_callback_method: 'POST',
+      voice_fallback_url: dom.inputs.voiceFallbackUrl, voice_fallback_method: 'POST', voice_status_callback_url: dom.inputs.voiceStatusCallbackUrl, voice_status_callback_method: 'POST',
       sip_registration: true, secure: true, emergency_calling_enabled: false, emergency_caller_sid: null, auth_type: '', byoc_trunk_sid: null,
     });
     const domCreated = await c.create(urnOf(dom.type, dom.name), domInputs);
 
     const stateBytes = {
-      credential: stateEntry(cred, credCreated.id, credInputs, credCreated.outputs, ['urn:pulumi:dev::sipline::sipline:index:TwilioSip$sipline-twilio:index:CredentialList::sipline-credentials']),
-      number: stateEntry(num, numCreated.id, numInputs, numCreated.outputs, []),
-      domain: stateEntry(dom, domCreated.id, domInputs, domCreated.outputs, []),
+      credential: stateEntry(credInputs, credCreated.outputs),
+      number: stateEntry(numInputs, numCreated.outputs),
+      domain: stateEntry(domInputs, domCreated.outputs),
     };
 
     // 100 credentials at once, as `pulumi up` creates a new stack's users in parallel.

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as esbuild from 'esbuild';
-import { bundleRouter } from '../lambda/build';
+import { bundleRouter, routerCodeFiles, type RouterBundle } from '../lambda/build';
 import { WEBHOOK_BODY_LIMITS } from '../lambda/webhookForm';
 import { AUTH_TOKEN, BASE_URL, DOMAIN, inboundCall, outboundCall, webhookEvent, withNoAnswerAndGroups } from '../test/lambda/fixtures';
 import { dialActionParams, referParams, statusCallbackParams } from './simulatedCall';
@@ -198,17 +198,18 @@ function figure(name: string, value: number, unit: string, digits: number, targe
   console.log(`${name.padEnd(38)} ${shown.padEnd(12)} ${verdict.padEnd(24)} ${note}`.trimEnd());
 }
 
-/** A router bundle and its directory in a folder of their own. */
-function writeRouter(dir: string, code: string): string {
-  fs.writeFileSync(path.join(dir, 'index.js'), code);
+/** A router's code files and its directory in a folder of their own, as in its Lambda archive. */
+function writeRouter(dir: string, bundle: RouterBundle): string {
+  for (const [name, text] of Object.entries(routerCodeFiles(bundle))) fs.writeFileSync(path.join(dir, name), text);
   fs.writeFileSync(path.join(dir, 'router-config.json'), JSON.stringify(directory));
   return path.join(dir, 'index.js');
 }
 
 async function benchRouter(work: string, baselineDir: string): Promise<void> {
-  const { code } = await bundleRouter();
-  const bundlePath = writeRouter(work, code);
-  const baseline = writeRouter(baselineDir, (await bundleRouter([requireTwilioWhole])).code);
+  const bundle = await bundleRouter();
+  const { code } = bundle;
+  const bundlePath = writeRouter(work, bundle);
+  const baseline = writeRouter(baselineDir, await bundleRouter([requireTwilioWhole]));
   const events = path.join(work, 'events.json');
   const hostileEvents = path.join(work, 'hostile.json');
   fs.writeFileSync(events, JSON.stringify(MIX));
@@ -217,6 +218,8 @@ async function benchRouter(work: string, baselineDir: string): Promise<void> {
 
   console.log(`${'figure'.padEnd(38)} ${'value'.padEnd(12)} ${'target'.padEnd(24)} how`);
   figure('router bundle', Buffer.byteLength(code) / 1000, 'kB', 1, 250, '(dist/lambda/index.js, 1 kB = 1,000 bytes)');
+  figure('  beside it, read at cold start', Buffer.byteLength(bundle.phoneMetadata) / 1000, 'kB', 1, undefined, '(phone-metadata.json: the numbering plans, data)');
+  figure('  beside it, loaded to emit metrics', Buffer.byteLength(bundle.metricsCode) / 1000, 'kB', 1, undefined, '(powertools-metrics.js: never on a ringing phone\'s path)');
 
   const cold = Array.from({ length: COLD_RUNS }, () => runChild<{ cold: number }>(childScript('cold', bundlePath), env).cold);
   const coldWhole = Array.from({ length: COLD_RUNS }, () => runChild<{ cold: number }>(childScript('cold', baseline), env).cold);
@@ -254,7 +257,7 @@ async function main(): Promise<void> {
   const { benchProvider } = await import('./bench-provider');
   const provider = await benchProvider();
   for (const [what, bytes] of Object.entries(provider.stateBytes)) {
-    figure(`state per ${what}`, bytes / 1000, 'kB', 2, 2, '(one checkpoint entry: inputs + outputs as the engine stores them)');
+    figure(`state per ${what}`, bytes / 1000, 'kB', 2, 2, '(its inputs + outputs in the checkpoint, as the engine writes them)');
   }
   figure('requests to create 100 credentials', provider.requestsFor100Credentials, '', 0, 100 + 5, `(through the plugin at once; ${provider.lookupsFor100Credentials} lookups)`);
   console.log(missed.length === 0 ? 'every figure with a target is within it' : `MISSED: ${missed.join(', ')} (a shared, noisy machine: run again before concluding)`);

@@ -8,7 +8,7 @@
  * Needs no Pulumi backend, no cloud credentials and no stack passphrase: values the file holds
  * encrypted (`secure: v1:...`) are replaced by placeholders, and the output says which.
  */
-import { CONFIG_NAMESPACE, configValues, readStackFile, stackConfigPath } from '../infra/config';
+import { CONFIG_NAMESPACE, configValues, readStackFile, stackConfigPath, voicemailEmails, type SiplineConfig } from '../infra/config';
 // The mocks load @pulumi/pulumi, seconds of startup: only once there is a plan to make, so
 // --help and a mistyped argument answer at once.
 import type { RecordedResource, RunResult } from '../infra/mocks';
@@ -17,6 +17,7 @@ import { parseCommandLine, stackFrom } from './cli';
 /** Passes Twilio's password policy, so planned credentials look like real ones. */
 const PLACEHOLDER_PASSWORD = 'Placeholder-Passw0rd';
 const PLACEHOLDER_TOKEN = '00000000000000000000000000000000'; // Twilio's shape: 32 hex characters
+const PLACEHOLDER_API_KEY_SECRET = 'placeholder-api-key-secret-00000'; // 32 characters, as Twilio's
 
 /** The inputs worth reading in a plan, by resource type (others: type and name only). */
 const KEY_INPUTS: Record<string, string[]> = {
@@ -34,13 +35,17 @@ const KEY_INPUTS: Record<string, string[]> = {
   'aws:apigatewayv2/stage:Stage': ['name', 'autoDeploy', 'defaultRouteSettings'],
   'aws:lambda/permission:Permission': ['function', 'principal', 'sourceArn'],
   'aws:cloudwatch/metricAlarm:MetricAlarm': ['namespace', 'metricName', 'dimensions', 'statistic', 'threshold', 'period', 'alarmActions'],
+  'aws:cloudwatch/dashboard:Dashboard': ['dashboardName'],
+  'aws:sqs/queue:Queue': ['visibilityTimeoutSeconds', 'messageRetentionSeconds', 'redrivePolicy'],
+  'aws:lambda/eventSourceMapping:EventSourceMapping': ['eventSourceArn', 'functionName', 'batchSize', 'functionResponseTypes'],
+  'aws:sesv2/emailIdentity:EmailIdentity': ['emailIdentity'],
   'random:index/randomPassword:RandomPassword': ['length', 'special', 'minUpper', 'minLower', 'minNumeric'],
-  'sipline-twilio:index:SipDomain': ['domainName', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'sipRegistration', 'secure', 'emergencyCallingEnabled'],
+  'sipline-twilio:index:SipDomain': ['domainName', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'voiceStatusCallbackUrl', 'sipRegistration', 'secure', 'emergencyCallingEnabled'],
   'sipline-twilio:index:CredentialList': ['friendlyName'],
   'sipline-twilio:index:Credential': ['credentialListSid', 'username', 'password'],
   'sipline-twilio:index:RegistrationCredentialListMapping': ['domainSid', 'credentialListSid'],
   'sipline-twilio:index:CallCredentialListMapping': ['domainSid', 'credentialListSid'],
-  'sipline-twilio:index:PhoneNumberVoiceConfig': ['phoneNumber', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod'],
+  'sipline-twilio:index:PhoneNumberVoiceConfig': ['phoneNumber', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'statusCallback'],
   'sipline-twilio:index:VoiceDialingPermissions': ['allowedCountries'],
 };
 
@@ -49,6 +54,22 @@ export interface PlanConfig {
   values: Record<string, unknown>;
   /** What was encrypted in the file and replaced by a placeholder. */
   placeholders: string[];
+}
+
+/** A list value as the program reads it: YAML's list, or the JSON text Pulumi hands over. */
+function listOf(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  try {
+    const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : undefined;
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Just enough of the config to know whether a mailbox asks for email. */
+function parseableUsersAndGroups(values: Record<string, unknown>): Pick<SiplineConfig, 'users' | 'groups'> {
+  return { users: listOf(values.users), groups: listOf(values.groups) } as Pick<SiplineConfig, 'users' | 'groups'>;
 }
 
 /** Reads `Pulumi.<stack>.yaml` the way the local router does, plus placeholders for its secrets. */
@@ -62,6 +83,11 @@ export function readPlanConfig(file: string): PlanConfig {
   if (values.twilioAuthToken === undefined) {
     values.twilioAuthToken = PLACEHOLDER_TOKEN;
     placeholders.push(`${CONFIG_NAMESPACE}:twilioAuthToken`);
+  }
+  // Read by the program only when a mailbox asks for email.
+  if (values.voicemailApiKeySecret === undefined && voicemailEmails(parseableUsersAndGroups(values)).length > 0) {
+    values.voicemailApiKeySecret = PLACEHOLDER_API_KEY_SECRET;
+    placeholders.push(`${CONFIG_NAMESPACE}:voicemailApiKeySecret`);
   }
   // configValues leaves encrypted passwords out; without a placeholder the plan would
   // show a generated password for a user who has one.

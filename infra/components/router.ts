@@ -2,23 +2,27 @@
  * The call router on AWS: the Lambda behind an HTTP API that Twilio asks for TwiML, the
  * Twilio auth token it checks signatures with (in Secrets Manager), its logs, and alarms.
  *
- *   Twilio --POST /voice/outbound|inbound--> HTTP API ($default stage) --> Lambda
- *                                                                          |-- reads the token secret
- *                                                                          '-- logs to its log group
- *   (Both routes are ANY: a GET reaches the router too, which answers it 405.)
- *   Lambda errors, throttles, API 5xx --> CloudWatch alarms --> SNS topic (--> email)
+ *   Twilio --POST /voice/<route>--> HTTP API ($default stage) --> router Lambda
+ *     (every route of lambda/routes.ts: the voice URLs, the URLs the    |-- reads the token secret
+ *      router writes into its TwiML, the status callback; all ANY, so   |-- logs (and EMF metrics)
+ *      a GET reaches the router too, which answers it 405)              '-- SendMessage: voicemail queue
+ *   voicemail queue --(5 failures)--> dead-letter queue      (the worker: infra/components/voicemail.ts)
+ *   Lambda errors, throttles, API 5xx, unqueued voicemails --> CloudWatch alarms --> SNS topic (--> email)
  *
- *   Twilio --POST /voice/fallback--> same API --> fallback Lambda (static TwiML: apologise, hang up)
+ *   Twilio --POST /voice/fallback--> same API --> fallback Lambda (apologise, hang up)
  *   (Twilio asks the fallback URL when the voice URL failed: 5xx, timeout, unreachable.)
- *   any fallback invocation --> CloudWatch alarm --> SNS topic
+ *   each of Twilio's fallback requests (signature checked) --> CloudWatch alarm --> SNS topic
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import type { RouterDirectory } from '../../lambda/directory';
 import { ROUTES } from '../../lambda/routes';
-import { sayAndHangUp } from '../../lambda/voiceResponse';
-import { lambdaFunctionName, lambdaLogGroupName } from '../naming';
+import { FALLBACK_METRICS, FALLBACK_SIGNATURE_DIMENSION, METRIC_SERVICES, METRICS_NAMESPACE, ROUTER_METRICS, SERVICE_DIMENSION, STACK_DIMENSION, type FallbackSignature } from '../../lambda/metrics';
+import { VOICEMAIL_DEAD_LETTER_QUEUE, VOICEMAIL_QUEUE } from '../../lambda/voicemail/queue';
+import { lambdaFunctionName } from '../naming';
+import { countAlarm, type AlarmMetric } from './alarms';
+import { lambdaFunction, type LambdaFunction, type LambdaFunctionArgs } from './lambdaFunction';
 
 /** The router's routes: the one list, lambda/routes.ts (each an ANY route to the router). */
 export { ROUTES };
@@ -47,15 +51,15 @@ export const FALLBACK_METHOD: RouteMethod = 'POST';
  */
 export const FALLBACK_ROUTE = '/voice/fallback';
 
-/** What a caller hears when the router failed (Twilio then asked the fallback URL). */
-export const FALLBACK_MESSAGE = 'Sorry, we cannot connect your call right now. Please try again in a few minutes.';
 
 /** The HTTP API's stage. `$default` serves at the API's root: no stage prefix in any URL. */
 export const STAGE = '$default';
 
 export interface RouterArgs {
-  /** The router's esbuild bundle (lambda/build.ts `bundleRouter`), `index.js` in the archive. */
-  code: string;
+  /** The router's code files by name (lambda/build.ts `routerCodeFiles`): `index.js` and what it loads. */
+  codeFiles: Record<string, string>;
+  /** The voice fallback's bundle (lambda/fallback/build.ts `bundleFallback`), `index.js` in its archive. */
+  fallbackCode: string;
   /** The routing directory, `router-config.json` in the archive. */
   directory: RouterDirectory;
   /** A pulumi secret. Goes into Secrets Manager, never into the Lambda's environment. */
@@ -71,56 +75,27 @@ export interface RouterArgs {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Who hears about alarms; absent: the topic has no subscriber (subscribe later by hand). */
   alarmEmail?: string;
+  /** The Pulumi stack: the `stack` dimension of the router's metrics (SIPLINE_STACK). */
+  stack: string;
+  /**
+   * Whether voicemails are emailed: then the router gets a queue to hand their jobs to (and its
+   * dead-letter queue), which the Voicemail component's worker consumes.
+   */
+  voicemailQueue?: boolean;
   tags?: Record<string, string>;
 }
 
+/** An HTTP API route's Pulumi name part for a route: `afterDial` -> `after-dial`. */
+export function routeResourceKey(route: string): string {
+  return route.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 /** The Lambda's code archive. Same inputs, same bytes: no timestamps, fixed key order. */
-export function routerArchiveFiles(code: string, directory: RouterDirectory): Record<string, string> {
+export function routerArchiveFiles(codeFiles: Record<string, string>, directory: RouterDirectory): Record<string, string> {
   return {
-    'index.js': code,
+    ...codeFiles,
     'router-config.json': JSON.stringify(directory, null, 2),
   };
-}
-
-/**
- * The fallback Lambda's code: one CommonJS file that answers every request with `twiml`.
- * The document is rendered at deploy time (sayAndHangUp, so escaping stays VoiceResponse's
- * job) and embedded as a string literal: no dependencies, no files to read, no secret, no
- * directory, nothing at cold start that could fail the way the router did. Same input, same
- * bytes.
- */
-export function fallbackHandlerSource(twiml: string): string {
-  return [
-    "'use strict';",
-    '// sipline voice fallback (infra/components/router.ts): Twilio asks this URL when the router',
-    '// failed. It does not check X-Twilio-Signature: it needs no token (the router may have',
-    '// failed precisely because it could not load one), and all it ever does is apologise and',
-    '// hang up, so a forged request gets nothing to abuse.',
-    `const TWIML = ${JSON.stringify(twiml)};`,
-    '',
-    '/** Twilio posts ErrorCode (e.g. 11200, 11205) and CallSid: one log line ties the call to the failure. */',
-    'function describe(event) {',
-    '  try {',
-    "    const raw = event && typeof event.body === 'string' ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';",
-    '    const params = new URLSearchParams(raw);',
-    "    const field = (name) => (params.get(name) || '').slice(0, 64) || undefined;",
-    "    return { callSid: field('CallSid'), errorCode: field('ErrorCode') };",
-    '  } catch {',
-    '    return {};',
-    '  }',
-    '}',
-    '',
-    'exports.handler = async (event) => {',
-    "  console.log(JSON.stringify({ message: 'voice fallback answered', ...describe(event) }));",
-    "  return { statusCode: 200, headers: { 'content-type': 'text/xml' }, body: TWIML };",
-    '};',
-    '',
-  ].join('\n');
-}
-
-/** The fallback Lambda's code archive. */
-export function fallbackArchiveFiles(message: string = FALLBACK_MESSAGE): Record<string, string> {
-  return { 'index.js': fallbackHandlerSource(sayAndHangUp(message)) };
 }
 
 /** An HTTP API route key, e.g. `ANY /voice/outbound`. */
@@ -146,131 +121,34 @@ interface WebhookRoute {
   path: string;
 }
 
-/** An IAM policy statement; Resource may be another resource's output. */
-interface PolicyStatement {
-  Sid: string;
-  Effect: 'Allow';
-  Action: string | string[];
-  Resource: pulumi.Input<string>;
-}
-
-interface WebhookLambdaArgs {
+interface WebhookLambdaArgs extends Omit<LambdaFunctionArgs, 'names'> {
   /**
    * Pulumi names of the Lambda's resources. They are part of the URNs of deployed stacks (a new
    * name is a delete and a create), so they are given as first deployed, not derived.
    */
-  names: { logs: string; role: string; policy: string; function: string; integration: string };
-  /** The function's physical name; its log group is `/aws/lambda/<it>`. */
-  functionName: pulumi.Output<string>;
-  logRetentionInDays: number;
-  roleDescription: string;
-  /** What the role may do besides writing to its own log group. */
-  statements?: PolicyStatement[];
-  description: string;
-  /** The code archive's files, by name; `index.js` exports `handler`. */
-  files: Record<string, string>;
-  memorySize: number;
-  timeout: number;
-  environment?: aws.lambda.FunctionArgs['environment'];
-  /** What the first invocation needs besides its role policy and log group. */
-  dependsOn?: pulumi.Resource[];
+  names: LambdaFunctionArgs['names'] & { integration: string };
   routes: WebhookRoute[];
-  tags?: Record<string, string>;
 }
 
-interface WebhookLambda {
-  fn: aws.lambda.Function;
-  logGroup: aws.cloudwatch.LogGroup;
+interface WebhookLambda extends LambdaFunction {
   routes: aws.apigatewayv2.Route[];
   permissions: aws.lambda.Permission[];
 }
 
 /**
- * A Lambda that answers Twilio's webhooks on some of the API's routes: its log group, a role
- * that may write to that group (and whatever `statements` add), the function, its AWS_PROXY
- * integration, and per route the Route and the Permission that lets API Gateway invoke it
- * there. The router and the fallback are both built by it, so the two cannot drift apart on
- * runtime, architecture, payload format or how narrowly API Gateway may invoke them.
- *
- * A plain function, not a ComponentResource: a component would be every resource's new parent,
- * which changes every URN, so an existing stack would replace them all (short of an alias on
- * each). Each resource here is a direct child of `parent`, under the name it had before this
- * was extracted.
+ * A Lambda that answers Twilio's webhooks on some of the API's routes: the function
+ * (lambdaFunction.ts), its AWS_PROXY integration, and per route the Route and the Permission
+ * that lets API Gateway invoke it there. The router and the fallback are both built by it, so
+ * the two cannot drift apart on payload format or how narrowly API Gateway may invoke them.
+ * Each resource is a direct child of `parent`, under the name it was first deployed with.
  */
 function webhookLambda(component: string, parent: pulumi.Resource, api: aws.apigatewayv2.Api, args: WebhookLambdaArgs): WebhookLambda {
   const opts = { parent };
-  const { names, tags } = args;
-
-  // An explicit group, so retention is ours and the role can be scoped to it. It bears the name
-  // Lambda would give it, /aws/lambda/<function name>: unique as the function's name is. Both
-  // come from one value decided before either resource (not from fn.name, which would make the
-  // function wait for its own log group's name), so the group and the role's policy still exist
-  // before the function: no invocation can find either missing (the role may not create groups).
-  const logGroup = new aws.cloudwatch.LogGroup(
-    names.logs,
-    { name: args.functionName.apply(lambdaLogGroupName), retentionInDays: args.logRetentionInDays, tags },
-    opts,
-  );
-
-  const role = new aws.iam.Role(
-    names.role,
-    {
-      description: args.roleDescription,
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
-      tags,
-    },
-    opts,
-  );
-  const policy = new aws.iam.RolePolicy(
-    names.policy,
-    {
-      role: role.id,
-      policy: pulumi.jsonStringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'WriteOwnLogs',
-            Effect: 'Allow',
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            // The group exists (above), so no logs:CreateLogGroup; streams live under `<arn>:*`.
-            Resource: pulumi.interpolate`${logGroup.arn}:*`,
-          },
-          ...(args.statements ?? []),
-        ],
-      }),
-    },
-    opts,
-  );
-
-  const fn = new aws.lambda.Function(
-    names.function,
-    {
-      name: args.functionName,
-      description: args.description,
-      runtime: aws.lambda.Runtime.NodeJS22dX,
-      architectures: ['arm64'],
-      handler: 'index.handler',
-      role: role.arn,
-      code: new pulumi.asset.AssetArchive(
-        Object.fromEntries(Object.entries(args.files).map(([file, text]) => [file, new pulumi.asset.StringAsset(text)])),
-      ),
-      memorySize: args.memorySize,
-      timeout: args.timeout,
-      ...(args.environment === undefined ? {} : { environment: args.environment }),
-      // Named explicitly although it is Lambda's default: the provider keeps a logGroup left
-      // unset as whatever it last read, so only an explicit name is sure to follow a rename.
-      loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
-      tags,
-    },
-    // The first call after `pulumi up` must find its permissions and its log group.
-    { parent, dependsOn: [policy, logGroup, ...(args.dependsOn ?? [])] },
-  );
+  const lambda = lambdaFunction(parent, args);
+  const { fn } = lambda;
 
   const integration = new aws.apigatewayv2.Integration(
-    names.integration,
+    args.names.integration,
     {
       apiId: api.id,
       integrationType: 'AWS_PROXY',
@@ -306,7 +184,7 @@ function webhookLambda(component: string, parent: pulumi.Resource, api: aws.apig
       ),
     );
   }
-  return { fn, logGroup, routes, permissions };
+  return { ...lambda, routes, permissions };
 }
 
 export class Router extends pulumi.ComponentResource {
@@ -316,6 +194,17 @@ export class Router extends pulumi.ComponentResource {
   public readonly inboundVoiceUrl: pulumi.Output<string>;
   /** Twilio's voice fallback URL for the domain and every number (API URL + /voice/fallback). */
   public readonly fallbackUrl: pulumi.Output<string>;
+  /** The status callback of the domain and every number (API URL + /voice/status). */
+  public readonly statusCallbackUrl: pulumi.Output<string>;
+  public readonly apiId: pulumi.Output<string>;
+  /** The AWS region the router runs in. */
+  public readonly region: pulumi.Output<string>;
+  /** The random end of the stack's Lambda names (naming.ts lambdaFunctionName). */
+  public readonly nameSuffix: pulumi.Output<string>;
+  /** The voicemail queue and its dead-letter queue, when voicemails are emailed. */
+  public readonly voicemailQueueArn?: pulumi.Output<string>;
+  public readonly voicemailQueueName?: pulumi.Output<string>;
+  public readonly voicemailDeadLetterQueueName?: pulumi.Output<string>;
   public readonly fallbackFunctionName: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly functionArn: pulumi.Output<string>;
@@ -365,15 +254,43 @@ export class Router extends pulumi.ComponentResource {
     // no trailing slash; stripping one anyway keeps `${base}/voice/...` from ever doubling it.
     const baseUrl = api.apiEndpoint.apply((url) => url.replace(/\/+$/, ''));
 
+    // --- the voicemail queue: the router hands each recorded voicemail's job to it (a signed
+    // recording callback, then one SendMessage); the Voicemail component's worker emails it.
+    // Settings shared with the worker's tests (lambda/voicemail/queue.ts).
+    let voicemail: { queue: aws.sqs.Queue; deadLetters: aws.sqs.Queue } | undefined;
+    if (args.voicemailQueue) {
+      const deadLetters = new aws.sqs.Queue(
+        `${name}-voicemail-dead-letters`,
+        { messageRetentionSeconds: VOICEMAIL_DEAD_LETTER_QUEUE.messageRetentionSeconds, sqsManagedSseEnabled: true, tags },
+        parent,
+      );
+      const queue = new aws.sqs.Queue(
+        `${name}-voicemail-queue`,
+        {
+          visibilityTimeoutSeconds: VOICEMAIL_QUEUE.visibilityTimeoutSeconds,
+          messageRetentionSeconds: VOICEMAIL_QUEUE.messageRetentionSeconds,
+          // A message that failed maxReceiveCount times waits in the dead-letter queue (alarmed).
+          redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: VOICEMAIL_QUEUE.maxReceiveCount }),
+          sqsManagedSseEnabled: true,
+          tags,
+        },
+        parent,
+      );
+      voicemail = { queue, deadLetters };
+    }
+
     const router = webhookLambda(name, this, api, {
       names: { logs: `${name}-logs`, role: `${name}-role`, policy: `${name}-policy`, function: `${name}-function`, integration: `${name}-integration` },
       functionName: functionName('router'),
       logRetentionInDays: args.logRetentionInDays ?? 30,
       roleDescription: 'sipline router Lambda',
-      // Besides its logs, its own secret and nothing else.
-      statements: [{ Sid: 'ReadTwilioAuthToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.arn }],
+      // Besides its logs, its own secret and the voicemail queue, nothing else.
+      statements: [
+        { Sid: 'ReadTwilioAuthToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.arn },
+        ...(voicemail ? [{ Sid: 'QueueVoicemails', Effect: 'Allow' as const, Action: 'sqs:SendMessage', Resource: voicemail.queue.arn }] : []),
+      ],
       description: 'sipline call router: answers Twilio voice webhooks with TwiML',
-      files: routerArchiveFiles(args.code, args.directory),
+      files: routerArchiveFiles(args.codeFiles, args.directory),
       memorySize: 256,
       // Twilio gives a webhook 15 s; answering within 10 s or failing leaves it time to
       // play its error message instead of a dead line.
@@ -389,20 +306,25 @@ export class Router extends pulumi.ComponentResource {
           // the function's configuration, so no warm instance keeps checking signatures with
           // the old token after a rotation.
           TWILIO_AUTH_TOKEN_VERSION: secretVersion.versionId,
-          POWERTOOLS_SERVICE_NAME: 'sipline-router',
+          POWERTOOLS_SERVICE_NAME: METRIC_SERVICES.router,
           POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
+          // The `stack` dimension of its metrics (lambda/metrics.ts).
+          SIPLINE_STACK: args.stack,
+          ...(voicemail ? { VOICEMAIL_QUEUE_URL: voicemail.queue.url } : {}),
         },
       },
       // The first call after `pulumi up` must also find a value in its secret.
       dependsOn: [secretVersion],
-      routes: Object.entries(ROUTES).map(([key, path]) => ({ key, method: ROUTER_METHOD, path })),
+      routes: Object.entries(ROUTES).map(([route, path]) => ({ key: routeResourceKey(route), method: ROUTER_METHOD, path })),
       tags,
     });
 
-    // --- the voice fallback: a second, minimal Lambda with nothing in common with the router
-    // but the API. Twilio asks it when the router failed (5xx such as the router's 503 when its
-    // token cannot be loaded, a crash, a timeout, a throttle), so it shares none of what could
-    // have failed: no secret, no directory, no dependencies, its own role and log group.
+    // --- the voice fallback: a second, minimal Lambda (lambda/fallback/). Twilio asks it when
+    // the router failed (5xx such as the router's 503 when its token cannot be loaded, a crash,
+    // a timeout, a throttle), so it answers without anything the router could have failed on: no
+    // directory, no routing, its own role and log group, and its apology built at deploy time. It
+    // may read the token, only to tell Twilio's requests from forged ones for its alarm; without
+    // it (in time) it still apologises.
     const fallback = webhookLambda(name, this, api, {
       // `${name}-fallback`, not `${name}-fallback-function`: the name it was first deployed under.
       names: {
@@ -415,12 +337,23 @@ export class Router extends pulumi.ComponentResource {
       functionName: functionName('fallback'),
       logRetentionInDays: args.logRetentionInDays ?? 30,
       roleDescription: 'sipline voice fallback Lambda',
+      statements: [{ Sid: 'ReadTwilioAuthToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.arn }],
       description: 'sipline voice fallback: apologises and hangs up when the router failed',
-      files: fallbackArchiveFiles(),
+      files: { 'index.js': args.fallbackCode },
       memorySize: 128,
-      // It returns a constant; Twilio's 15 s webhook budget is already partly spent by the
+      // It answers a constant; Twilio's 15 s webhook budget is already partly spent by the
       // voice URL that failed.
       timeout: 3,
+      environment: {
+        variables: {
+          PUBLIC_BASE_URL: baseUrl,
+          TWILIO_AUTH_TOKEN_SECRET_ARN: secret.arn,
+          TWILIO_AUTH_TOKEN_VERSION: secretVersion.versionId,
+          POWERTOOLS_SERVICE_NAME: METRIC_SERVICES.fallback,
+          POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
+          SIPLINE_STACK: args.stack,
+        },
+      },
       routes: [{ key: 'fallback', method: FALLBACK_METHOD, path: FALLBACK_ROUTE }],
       tags,
     });
@@ -445,25 +378,7 @@ export class Router extends pulumi.ComponentResource {
       // Email subscriptions stay "pending confirmation" until the recipient clicks the link.
       new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail }, parent);
     }
-    const alarm = (key: string, description: string, metric: Pick<aws.cloudwatch.MetricAlarmArgs, 'namespace' | 'metricName' | 'dimensions'>) =>
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-${key}-alarm`,
-        {
-          alarmDescription: description,
-          ...metric,
-          statistic: 'Sum',
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 1,
-          comparisonOperator: 'GreaterThanOrEqualToThreshold',
-          // No traffic is no problem.
-          treatMissingData: 'notBreaching',
-          alarmActions: [topic.arn],
-          okActions: [topic.arn],
-          tags,
-        },
-        parent,
-      );
+    const alarm = (key: string, description: string, metric: AlarmMetric) => countAlarm(`${name}-${key}-alarm`, this, topic.arn, description, metric, tags);
     alarm('errors', 'The sipline router failed (callers heard Twilio\'s error message)', {
       namespace: 'AWS/Lambda',
       metricName: 'Errors',
@@ -474,12 +389,18 @@ export class Router extends pulumi.ComponentResource {
       metricName: 'Throttles',
       dimensions: { FunctionName: router.fn.name },
     });
-    // Every fallback call is a call the router failed, whatever the reason: one is enough.
-    alarm('fallback', 'Twilio used the voice fallback (the router failed a call; the caller heard an apology)', {
-      namespace: 'AWS/Lambda',
-      metricName: 'Invocations',
-      dimensions: { FunctionName: fallback.fn.name },
+    // Every call Twilio sent to the fallback is a call the router failed, whatever the reason: one
+    // is enough. Counted by the fallback itself, by signature (lambda/metrics.ts): forged POSTs
+    // to its public URL are not Twilio's and page no one.
+    const fallbackAnswers = (signature: FallbackSignature) => ({
+      namespace: METRICS_NAMESPACE,
+      metricName: FALLBACK_METRICS.answers,
+      dimensions: { [SERVICE_DIMENSION]: METRIC_SERVICES.fallback, [STACK_DIMENSION]: args.stack, [FALLBACK_SIGNATURE_DIMENSION]: signature },
     });
+    alarm('fallback', 'Twilio used the voice fallback (the router failed a call; the caller heard an apology)', fallbackAnswers('valid'));
+    // The fallback could not read the token in time to check: as likely Twilio's as not, and the
+    // token may be why the router failed.
+    alarm('fallback-unchecked', 'The voice fallback answered a request it could not check (the auth token was not readable in time)', fallbackAnswers('unchecked'));
     // HTTP APIs publish `5xx` (not REST APIs' `5XXError`). By ApiId alone: the API has one
     // stage, and the per-API series needs no guess at how `$default` is spelt as a dimension.
     alarm('api-5xx', 'The sipline webhook API answered Twilio with 5xx', {
@@ -487,6 +408,15 @@ export class Router extends pulumi.ComponentResource {
       metricName: '5xx',
       dimensions: { ApiId: api.id },
     });
+
+    if (voicemail) {
+      // The recording stays in Twilio, but nobody will be emailed it.
+      alarm('voicemail-enqueue', 'A voicemail could not be queued for email (its recording stays in Twilio; see README, Voicemail to email)', {
+        namespace: METRICS_NAMESPACE,
+        metricName: ROUTER_METRICS.voicemailEnqueueFailures,
+        dimensions: { [SERVICE_DIMENSION]: METRIC_SERVICES.router, [STACK_DIMENSION]: args.stack },
+      });
+    }
 
     // The webhook URLs (the fallback's too) resolve only once the stage is deployed and API
     // Gateway may invoke both Lambdas (every permission, the fallback's included), so whatever
@@ -497,6 +427,16 @@ export class Router extends pulumi.ComponentResource {
     this.outboundVoiceUrl = urlOf(ROUTES.outbound);
     this.inboundVoiceUrl = urlOf(ROUTES.inbound);
     this.fallbackUrl = urlOf(FALLBACK_ROUTE);
+    this.statusCallbackUrl = urlOf(ROUTES.status);
+    this.apiId = api.id;
+    this.nameSuffix = suffix;
+    // arn:aws:lambda:<region>:<account>:function:<name>
+    this.region = router.fn.arn.apply((arn) => arn.split(':')[3]);
+    if (voicemail) {
+      this.voicemailQueueArn = voicemail.queue.arn;
+      this.voicemailQueueName = voicemail.queue.name;
+      this.voicemailDeadLetterQueueName = voicemail.deadLetters.name;
+    }
     this.fallbackFunctionName = fallback.fn.name;
     this.functionName = router.fn.name;
     this.functionArn = router.fn.arn;
@@ -509,6 +449,12 @@ export class Router extends pulumi.ComponentResource {
       outboundVoiceUrl: this.outboundVoiceUrl,
       inboundVoiceUrl: this.inboundVoiceUrl,
       fallbackUrl: this.fallbackUrl,
+      statusCallbackUrl: this.statusCallbackUrl,
+      apiId: this.apiId,
+      region: this.region,
+      voicemailQueueArn: this.voicemailQueueArn,
+      voicemailQueueName: this.voicemailQueueName,
+      voicemailDeadLetterQueueName: this.voicemailDeadLetterQueueName,
       fallbackFunctionName: this.fallbackFunctionName,
       functionName: this.functionName,
       functionArn: this.functionArn,

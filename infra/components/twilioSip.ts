@@ -1,7 +1,8 @@
 /**
  * The Twilio side of sipline: one SIP domain, one credential list with a credential per user,
- * the list mapped for both registrations and calls, and every bound number's voice URL; the
- * domain and every number also get the voice fallback URL.
+ * the list mapped for both registrations and calls, and every bound number's voice URL (users'
+ * and hunt groups'); the domain and every number also get the voice fallback URL and the status
+ * callback.
  *
  * Every Twilio object is a declared resource of sipline's own provider plugin (infra/provider,
  * declared through infra/twilio's classes), never an SDK call inside `apply`: `pulumi preview`
@@ -41,8 +42,13 @@ export interface TwilioSipArgs {
    * unreachable): the Router's fallback, served apart from the router.
    */
   voiceFallbackUrl: pulumi.Input<string>;
+  /**
+   * Asked, for the domain and every number, when a call ends (Twilio's status callback, with
+   * the call's status, duration and SIP response code): the router's /voice/status.
+   */
+  statusCallbackUrl: pulumi.Input<string>;
   users: TwilioSipUser[];
-  /** E.164 numbers the account owns whose calls ring a user (lambda/directory.ts `numberOf`). */
+  /** E.164 numbers the account owns whose calls ring a user or a group (infra/config.ts `boundNumbers`). */
   numbers: string[];
   /** TLS signalling and SRTP media required from every phone. */
   secure: boolean;
@@ -104,6 +110,8 @@ export class TwilioSip extends pulumi.ComponentResource {
         // the caller hears an apology instead of Twilio's "an application error has occurred".
         voiceFallbackUrl: args.voiceFallbackUrl,
         voiceFallbackMethod: 'POST',
+        voiceStatusCallbackUrl: args.statusCallbackUrl,
+        voiceStatusCallbackMethod: 'POST',
         sipRegistration: true,
         secure: args.secure,
         emergencyCallingEnabled: args.emergencyCallingEnabled,
@@ -134,7 +142,15 @@ export class TwilioSip extends pulumi.ComponentResource {
     for (const phoneNumber of args.numbers) {
       new PhoneNumberVoiceConfig(
         `${name}-number-${resourceSlug(phoneNumber)}`,
-        { phoneNumber, voiceUrl: args.inboundVoiceUrl, voiceMethod: 'POST', voiceFallbackUrl: args.voiceFallbackUrl, voiceFallbackMethod: 'POST' },
+        {
+          phoneNumber,
+          voiceUrl: args.inboundVoiceUrl,
+          voiceMethod: 'POST',
+          voiceFallbackUrl: args.voiceFallbackUrl,
+          voiceFallbackMethod: 'POST',
+          statusCallback: args.statusCallbackUrl,
+          statusCallbackMethod: 'POST',
+        },
         parent,
       );
     }

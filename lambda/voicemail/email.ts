@@ -29,15 +29,6 @@ export interface VoicemailEmail {
   raw: Buffer;
 }
 
-/** Checks a time zone once, at cold start, so a typo fails the init and not every job. */
-export function checkTimeZone(timeZone: string): string {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone });
-  } catch {
-    throw new Error(`VOICEMAIL_TIME_ZONE "${timeZone}" is not an IANA time zone (like Europe/London or America/New_York)`);
-  }
-  return timeZone;
-}
 
 /** 0:42, 2:00, 1:02:03. */
 export function formatDuration(seconds: number): string {

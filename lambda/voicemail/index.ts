@@ -15,7 +15,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { METRIC_SERVICES, METRICS_NAMESPACE, STACK_DIMENSION } from '../metrics';
 import { apiKeySource } from './apiKey';
-import { checkTimeZone } from './email';
+import { checkTimeZone } from './timeZone';
 import { EMAIL_ADDRESS } from './job';
 import { sesSender } from './ses';
 import { apiBaseUrl, TwilioRecordings } from './twilioRecordings';

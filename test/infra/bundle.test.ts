@@ -16,8 +16,8 @@ describe('the router archive', () => {
 
   it('holds the same files, in the same order, for the same inputs', () => {
     const directory = { domain: 'acme.sip.twilio.com', defaultCountry: 'US', emergency: { enabled: false }, users: [{ username: 'alice' }] };
-    const a = routerArchiveFiles('code', directory);
-    const b = routerArchiveFiles('code', JSON.parse(JSON.stringify(directory)));
+    const a = routerArchiveFiles({ 'index.js': 'code' }, directory);
+    const b = routerArchiveFiles({ 'index.js': 'code' }, JSON.parse(JSON.stringify(directory)));
     expect(Object.entries(a)).toEqual(Object.entries(b));
     expect(Object.keys(a)).toEqual(['index.js', 'router-config.json']);
   });

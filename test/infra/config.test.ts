@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CONFIG_KEYS, parseStackConfig, readStackFile, siplineValues } from '../../infra/config';
 import { runSipline } from '../../infra/mocks';
-import { demoConfig, SECRET_KEYS, TOKEN } from './fixtures';
+import { demoConfig, SECRET_KEYS, TOKEN, voicemailConfig } from './fixtures';
 
 const user = (u: Record<string, unknown>) => [{ username: 'alice' }, u];
 
@@ -185,10 +185,10 @@ describe('numbers YAML read from unquoted values: the same message locally and i
 });
 
 describe('config keys sipline does not read', () => {
-  async function warningsFor(overrides: Record<string, unknown>): Promise<string[]> {
+  async function warningsFor(overrides: Record<string, unknown>, config = demoConfig): Promise<string[]> {
     const warn = jest.spyOn(pulumi.log, 'warn').mockImplementation(() => Promise.resolve());
     try {
-      await runSipline({ config: demoConfig(overrides), secretKeys: SECRET_KEYS });
+      await runSipline({ config: config(overrides), secretKeys: SECRET_KEYS });
       return warn.mock.calls.map(([message]) => message);
     } finally {
       warn.mockRestore();
@@ -216,7 +216,8 @@ describe('config keys sipline does not read', () => {
     };
     const spies = [jest.spyOn(runtimeConfig, 'getConfig').mockImplementation(record), jest.spyOn(pulumi.runtime, 'getConfig').mockImplementation(record)];
     try {
-      expect(await warningsFor({ edge: 'dublin', alarmEmail: 'ops@example.com' })).toEqual([]);
+      // With voicemail to email, so that its keys are read too.
+      expect(await warningsFor({ edge: 'dublin', alarmEmail: 'ops@example.com', deleteVoicemailAfterEmail: false, voicemailTimeZone: 'Europe/London' }, voicemailConfig)).toEqual([]);
     } finally {
       for (const spy of spies) spy.mockRestore();
     }

@@ -27,9 +27,38 @@ export function demoConfig(overrides: Record<string, unknown> = {}): Record<stri
 /** As the CLI hands them over when the token and a password are `secure:` values. */
 export const SECRET_KEYS = ['twilioAuthToken', 'users'];
 
+export const API_KEY_SECRET = 'fedcba9876543210fedcba9876543210';
+export const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
+export const API_KEY_SID = `SK${'2'.repeat(32)}`;
+
+/** The demo stack with voicemail to email: alice's unanswered calls go to voicemail, emailed. */
+export function voicemailConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return demoConfig({
+    users: [
+      { username: '+14155550100' },
+      { username: 'alice', number: '+14155550199', password: ALICE_PASSWORD, noAnswer: { voicemail: { email: 'alice@example.com' } } },
+      { username: 'bob' },
+    ],
+    groups: [{ name: 'sales', number: '+14155550150', members: ['alice', 'bob'], noAnswer: { voicemail: { email: 'sales@example.com' } } }],
+    voicemailFrom: 'voicemail@example.com',
+    twilioAccountSid: ACCOUNT_SID,
+    voicemailApiKeySid: API_KEY_SID,
+    voicemailApiKeySecret: API_KEY_SECRET,
+    ...overrides,
+  });
+}
+
+export const VOICEMAIL_SECRET_KEYS = [...SECRET_KEYS, 'voicemailApiKeySecret'];
+
 export const TYPES = {
   router: 'sipline:index:Router',
   twilioSip: 'sipline:index:TwilioSip',
+  voicemail: 'sipline:index:Voicemail',
+  dashboardComponent: 'sipline:index:Dashboard',
+  dashboard: 'aws:cloudwatch/dashboard:Dashboard',
+  queue: 'aws:sqs/queue:Queue',
+  eventSourceMapping: 'aws:lambda/eventSourceMapping:EventSourceMapping',
+  emailIdentity: 'aws:sesv2/emailIdentity:EmailIdentity',
   lambda: 'aws:lambda/function:Function',
   permission: 'aws:lambda/permission:Permission',
   api: 'aws:apigatewayv2/api:Api',

@@ -24,24 +24,37 @@ describe('npm run plan', () => {
     expect(text).toContain('Allow secretsmanager:GetSecretValue on "${sipline-router-twilio-auth-token.arn}"');
   });
 
-  it('shows the voice fallback: its Lambda, route, permission, log-only policy, and its URL on the domain and numbers', () => {
+  it('shows the voice fallback: its Lambda, route, permission, policy (its logs, the token), and its URL on the domain and numbers', () => {
     expect(text).toMatch(/^│ {2}├─ \+ aws:lambda\/function:Function {2}sipline-router-fallback$/m);
     expect(text).toContain('routeKey: POST /voice/fallback');
     expect(text).toContain('sourceArn: ${sipline-router-api.executionArn}/*/POST/voice/fallback');
-    expect(text).toContain('policy: Allow logs:CreateLogStream,logs:PutLogEvents on "${sipline-router-fallback-logs.arn}:*"\n');
-    expect(text.split('voiceFallbackUrl: ${sipline-router-api.apiEndpoint}/voice/fallback')).toHaveLength(4); // domain + 2 numbers
+    expect(text).toContain('policy: Allow logs:CreateLogStream,logs:PutLogEvents on "${sipline-router-fallback-logs.arn}:*"; Allow secretsmanager:GetSecretValue on "${sipline-router-twilio-auth-token.arn}"\n');
+    // the domain, 2 users' numbers and the sales group's
+    expect(text.split('voiceFallbackUrl: ${sipline-router-api.apiEndpoint}/voice/fallback')).toHaveLength(5);
   });
 
   it('masks secrets and says which values are placeholders', () => {
     expect(text).toContain('secretString: [secret]');
     expect(text).toContain('registrations: [secret]');
     expect(text).not.toContain('0'.repeat(32)); // the placeholder token
-    expect(text).toContain('planned with placeholders: sipline:twilioAuthToken');
+    expect(text).toContain('planned with placeholders: sipline:twilioAuthToken, sipline:voicemailApiKeySecret');
+  });
+
+  it('shows voicemail to email and the dashboard: the queues, the worker and its trigger, the sender identity', () => {
+    expect(text).toMatch(/^├─ \+ sipline:index:Voicemail {2}sipline-voicemail$/m);
+    expect(text).toMatch(/^├─ \+ sipline:index:Dashboard {2}sipline-dashboard$/m);
+    expect(text).toContain('redrivePolicy: {"deadLetterTargetArn":"${sipline-router-voicemail-dead-letters.arn}","maxReceiveCount":5}');
+    expect(text).toContain('eventSourceArn: ${sipline-router-voicemail-queue.arn}');
+    expect(text).toContain('emailIdentity: voicemail@example.com');
+    expect(text).toContain('voiceStatusCallbackUrl: ${sipline-router-api.apiEndpoint}/voice/status');
+    expect(text.split('statusCallback: ${sipline-router-api.apiEndpoint}/voice/status')).toHaveLength(4);
   });
 
   it('counts what it would create', () => {
-    // 34 and a route and a permission per route of the router.
-    expect(text).toMatch(new RegExp(`Resources: ${34 + 2 * Object.keys(ROUTES).length} to create`));
+    // 35 (the fallback's two alarms among them) and a route and a permission per route of the router; the sales group's number (1),
+    // voicemail to email (2 queues, 2 secret resources, the identity, the worker's 4, its
+    // trigger, 3 alarms of its own and the router's enqueue alarm: 14) and the dashboard (1).
+    expect(text).toMatch(new RegExp(`Resources: ${35 + 2 * Object.keys(ROUTES).length + 1 + 14 + 1} to create`));
     expect(text).toMatch(/ {4}3 sipline-twilio:index:Credential$/m);
   });
 

@@ -5,7 +5,7 @@
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from '@pulumi/policy';
 import { runSipline, type RecordedResource } from '../../infra/mocks';
 import { resourcePolicies, stackPolicies, TYPES } from '../../policy/policies';
-import { demoConfig, SECRET_KEYS } from './fixtures';
+import { demoConfig, SECRET_KEYS, VOICEMAIL_SECRET_KEYS, voicemailConfig } from './fixtures';
 
 let resources: RecordedResource[];
 beforeAll(async () => {
@@ -45,6 +45,13 @@ describe('the sipline policy pack', () => {
   it('passes every resource of the dev stack', async () => {
     for (const r of resources) expect(await violationsOf(r)).toEqual([]);
     expect(await stackViolations(resources.map((r) => asPolicyResource(r)))).toEqual([]);
+  });
+
+  it('passes every resource of a stack with voicemail to email, hunt groups and the dashboard', async () => {
+    const all = (await runSipline({ config: voicemailConfig(), secretKeys: VOICEMAIL_SECRET_KEYS })).mocks.resources.filter((r) => r.custom);
+    expect(all.filter((r) => r.type === 'aws:lambda/function:Function')).toHaveLength(3);
+    for (const r of all) expect({ resource: r.name, violations: await violationsOf(r) }).toEqual({ resource: r.name, violations: [] });
+    expect(await stackViolations(all.map((r) => asPolicyResource(r)))).toEqual([]);
   });
 
   it.each([

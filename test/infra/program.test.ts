@@ -2,12 +2,9 @@
  * The real program (infra/index.ts) under Pulumi mocks: the topology `pulumi up` would create,
  * and the wiring between the AWS router and the Twilio side.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { bundleRouter } from '../../lambda/build';
-import { sayAndHangUp } from '../../lambda/voiceResponse';
-import { fallbackArchiveFiles, FALLBACK_MESSAGE, ROUTES } from '../../infra/components/router';
+import { routeResourceKey, ROUTES } from '../../infra/components/router';
+import { bundleFallback } from '../../lambda/fallback/build';
 import { parseStackConfig, routerDirectoryFrom } from '../../infra/config';
 import { validatePassword } from '../../infra/twilio/validate';
 import { MOCK_API_ENDPOINT, MOCK_EXECUTION_ARN, runSipline, SiplineMocks, type RecordedResource, type RunResult } from '../../infra/mocks';
@@ -34,10 +31,9 @@ describe('the sipline program with the demo config', () => {
   });
 
   describe('components', () => {
-    it('declares one Router and one TwilioSip component, and every resource under one of them', () => {
-      const router = one(TYPES.router);
-      const sip = one(TYPES.twilioSip);
-      const parents = new Set([`${router.type}::${router.name}`, `${sip.type}::${sip.name}`]);
+    it('declares one Router, one TwilioSip and one Dashboard component, and every resource under one of them', () => {
+      const parents = new Set([TYPES.router, TYPES.twilioSip, TYPES.dashboardComponent].map((type) => `${type}::${one(type).name}`));
+      expect(all(TYPES.voicemail)).toEqual([]);
       const custom = mocks.resources.filter((r) => r.custom);
       expect(custom.length).toBeGreaterThan(20);
       for (const r of custom) expect({ resource: `${r.type}::${r.name}`, parent: r.parent && parents.has(r.parent) }).toEqual({ resource: `${r.type}::${r.name}`, parent: true });
@@ -45,7 +41,7 @@ describe('the sipline program with the demo config', () => {
 
     it('puts the AWS resources (and the suffix of their names) under the Router and the Twilio resources under TwilioSip', () => {
       const router = one(TYPES.router);
-      for (const r of [...mocks.resources.filter((x) => x.type.startsWith('aws:')), one(TYPES.randomId)]) expect(r.parent).toBe(`${router.type}::${router.name}`);
+      for (const r of [...mocks.resources.filter((x) => x.type.startsWith('aws:') && x.type !== TYPES.dashboard), one(TYPES.randomId)]) expect(r.parent).toBe(`${router.type}::${router.name}`);
       const sip = one(TYPES.twilioSip);
       for (const r of mocks.resources.filter((x) => x.type.startsWith('sipline-twilio:') || x.type === TYPES.password)) {
         expect(r.parent).toBe(`${sip.type}::${sip.name}`);
@@ -74,7 +70,7 @@ describe('the sipline program with the demo config', () => {
           `${TYPES.lambda}::sipline-router-function`,
           `${TYPES.integration}::sipline-router-integration`,
           // a route and a permission for each route of lambda/routes.ts
-          ...Object.keys(ROUTES).flatMap((key) => [`${TYPES.route}::sipline-router-route-${key}`, `${TYPES.permission}::sipline-router-invoke-${key}`]),
+          ...Object.keys(ROUTES).map(routeResourceKey).flatMap((key) => [`${TYPES.route}::sipline-router-route-${key}`, `${TYPES.permission}::sipline-router-invoke-${key}`]),
           // the fallback Lambda
           `${TYPES.logGroup}::sipline-router-fallback-logs`,
           `${TYPES.role}::sipline-router-fallback-role`,
@@ -87,6 +83,7 @@ describe('the sipline program with the demo config', () => {
           `${TYPES.alarm}::sipline-router-errors-alarm`,
           `${TYPES.alarm}::sipline-router-throttles-alarm`,
           `${TYPES.alarm}::sipline-router-fallback-alarm`,
+          `${TYPES.alarm}::sipline-router-fallback-unchecked-alarm`,
           `${TYPES.alarm}::sipline-router-api-5xx-alarm`,
         ].sort(),
       );
@@ -206,10 +203,13 @@ describe('the sipline program with the demo config', () => {
       expect(fn.inputs).toMatchObject({ runtime: 'nodejs22.x', architectures: ['arm64'], handler: 'index.handler', role: one(TYPES.role, NAMES.routerRole).state.arn });
     });
 
-    it('ships index.js from bundleRouter() and router-config.json derived from the config, no passwords in it', async () => {
+    it('ships the code files of bundleRouter() and router-config.json derived from the config, no passwords in it', async () => {
       const files = await archiveFiles(one(TYPES.lambda, NAMES.routerFunction));
-      expect(Object.keys(files).sort()).toEqual(['index.js', 'router-config.json']);
-      expect(files['index.js']).toBe((await bundleRouter()).code);
+      const bundle = await bundleRouter();
+      expect(Object.keys(files).sort()).toEqual(['index.js', 'phone-metadata.json', 'powertools-metrics.js', 'router-config.json']);
+      expect(files['index.js']).toBe(bundle.code);
+      expect(files['powertools-metrics.js']).toBe(bundle.metricsCode);
+      expect(files['phone-metadata.json']).toBe(bundle.phoneMetadata);
       const { twilioAuthToken: _t, 'aws:region': _r, ...values } = demoConfig();
       expect(files['router-config.json']).toBe(JSON.stringify(routerDirectoryFrom(parseStackConfig(values)), null, 2));
       expect(JSON.parse(files['router-config.json']).users).toEqual([
@@ -229,6 +229,7 @@ describe('the sipline program with the demo config', () => {
         TWILIO_AUTH_TOKEN_VERSION: one(TYPES.secretVersion).state.versionId,
         POWERTOOLS_SERVICE_NAME: 'sipline-router',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        SIPLINE_STACK: 'dev',
       });
       expect(JSON.stringify(fn.inputs)).not.toContain(TOKEN);
       expect(fn.secretInputs).toEqual([]);
@@ -260,20 +261,27 @@ describe('the sipline program with the demo config', () => {
       expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
     });
 
-    it('ships one index.js (the TwiML built at deploy time by sayAndHangUp) and nothing of the router', async () => {
+    it('ships one index.js, the fallback bundle (lambda/fallback/build.ts), and nothing of the router', async () => {
       const files = await archiveFiles(fallback());
-      expect(files).toEqual(fallbackArchiveFiles());
-      expect(files['index.js']).toContain(JSON.stringify(sayAndHangUp(FALLBACK_MESSAGE)));
-      expect(files['index.js']).not.toContain('require(');
+      expect(Object.keys(files)).toEqual(['index.js']);
+      expect(files['index.js']).toBe((await bundleFallback()).code);
       expect(files['index.js']).not.toContain('acme');
     });
 
-    it('has no environment, no secret and no directory: nothing the router could have failed on', () => {
+    it('is told the base URL, the secret ARN (never the token) and its stack, and nothing else', () => {
       const fn = fallback();
-      expect(fn.inputs.environment).toBeUndefined();
+      expect((fn.inputs.environment as { variables: Record<string, string> }).variables).toEqual({
+        PUBLIC_BASE_URL: MOCK_API_ENDPOINT,
+        TWILIO_AUTH_TOKEN_SECRET_ARN: one(TYPES.secret).state.arn,
+        TWILIO_AUTH_TOKEN_VERSION: one(TYPES.secretVersion).state.versionId,
+        POWERTOOLS_SERVICE_NAME: 'sipline-fallback',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        SIPLINE_STACK: 'dev',
+      });
       expect(fn.secretInputs).toEqual([]);
       expect(JSON.stringify(fn.inputs)).not.toContain(TOKEN);
-      expect(JSON.stringify(fn.inputs)).not.toContain(String(one(TYPES.secret).state.arn));
+      // It never waits for the secret: it apologises without it.
+      expect(fn.dependsOn).toEqual([`${TYPES.logGroup}::${NAMES.fallbackLogs}`, `${TYPES.rolePolicy}::${NAMES.fallbackPolicy}`].sort());
     });
 
     it('logs to an explicit log group of its own, /aws/lambda/<its name>, with the same retention as the router', () => {
@@ -284,7 +292,7 @@ describe('the sipline program with the demo config', () => {
       expect(fallback().inputs.loggingConfig).toMatchObject({ logGroup: group.inputs.name });
     });
 
-    it('may write log streams and events to its own log group, and nothing else', () => {
+    it('may write to its own log group and read the token (to tell Twilio from forgers), and nothing else', () => {
       const policy = one(TYPES.rolePolicy, NAMES.fallbackPolicy);
       expect(policy.inputs.role).toBe(one(TYPES.role, NAMES.fallbackRole).id);
       const statements = JSON.parse(String(policy.inputs.policy)).Statement as PolicyStatement[];
@@ -293,50 +301,10 @@ describe('the sipline program with the demo config', () => {
       expect(Object.fromEntries(grants)).toEqual({
         'logs:CreateLogStream': [`${logArn}:*`],
         'logs:PutLogEvents': [`${logArn}:*`],
+        'secretsmanager:GetSecretValue': [one(TYPES.secret).state.arn],
       });
-      expect(grants).toHaveLength(2);
+      expect(grants).toHaveLength(3);
       for (const s of statements) expect(s.Effect).toBe('Allow');
-    });
-
-    describe('its code, run for real', () => {
-      let handler: (event: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
-      let dir: string;
-      const logs: string[] = [];
-      let spy: jest.SpyInstance;
-
-      beforeAll(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-fallback-'));
-        fs.writeFileSync(path.join(dir, 'index.js'), (await archiveFiles(fallback()))['index.js']);
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        handler = require(path.join(dir, 'index.js')).handler;
-        spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void logs.push(line));
-      });
-      afterAll(() => {
-        spy.mockRestore();
-        fs.rmSync(dir, { recursive: true, force: true });
-      });
-
-      it('answers any request 200 text/xml with well-formed TwiML that apologises and hangs up', async () => {
-        const res = await handler({});
-        expect(res.statusCode).toBe(200);
-        expect(res.headers).toEqual({ 'content-type': 'text/xml' });
-        expect(res.body).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Say>[^<>&]+<\/Say><Hangup\/><\/Response>$/);
-        expect(res.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${FALLBACK_MESSAGE}</Say><Hangup/></Response>`);
-      });
-
-      it("answers Twilio's fallback request the same, and logs its CallSid and ErrorCode", async () => {
-        const body = Buffer.from('CallSid=CA123&ErrorCode=11200&ErrorUrl=https%3A%2F%2Fexample.com%2Fvoice%2Foutbound&From=%2B14155550100').toString('base64');
-        const res = await handler({ rawPath: '/voice/fallback', body, isBase64Encoded: true });
-        expect(res.body).toBe((await handler({})).body);
-        expect(logs.map((l) => JSON.parse(l))).toContainEqual({ message: 'voice fallback answered', callSid: 'CA123', errorCode: '11200' });
-        expect(logs.join('\n')).not.toContain('+14155550100');
-      });
-
-      it('answers the same whatever the body, even one that is not a form', async () => {
-        for (const event of [null, { body: '%%%' }, { body: '\u0000'.repeat(10), isBase64Encoded: true }, { body: 42 }]) {
-          expect((await handler(event)).statusCode).toBe(200);
-        }
-      });
     });
   });
 
@@ -452,25 +420,29 @@ describe('the sipline program with the demo config', () => {
   });
 
   describe('alarms', () => {
-    it("alarms on the router's errors and throttles, API 5xx and any fallback invocation, into the SNS topic", () => {
+    it("alarms on the router's errors and throttles, API 5xx and the fallback's answers to Twilio, into the SNS topic", () => {
       const topicArn = one(TYPES.topic).state.arn;
       const router = one(TYPES.lambda, NAMES.routerFunction).state.name;
-      const fallback = one(TYPES.lambda, NAMES.fallbackFunction).state.name;
       const alarms = all(TYPES.alarm).map((a) => a.inputs);
-      expect(Object.fromEntries(alarms.map((a) => [`${a.namespace}/${a.metricName}`, a.dimensions]))).toEqual({
-        'AWS/ApiGateway/5xx': { ApiId: 'abc123' },
-        'AWS/Lambda/Errors': { FunctionName: router },
-        'AWS/Lambda/Throttles': { FunctionName: router },
-        'AWS/Lambda/Invocations': { FunctionName: fallback },
-      });
+      expect(alarms.map((a) => [`${a.namespace}/${a.metricName}`, a.dimensions])).toEqual(
+        expect.arrayContaining([
+          ['AWS/ApiGateway/5xx', { ApiId: 'abc123' }],
+          ['AWS/Lambda/Errors', { FunctionName: router }],
+          ['AWS/Lambda/Throttles', { FunctionName: router }],
+          ['sipline/FallbackAnswers', { service: 'sipline-fallback', stack: 'dev', Signature: 'valid' }],
+          ['sipline/FallbackAnswers', { service: 'sipline-fallback', stack: 'dev', Signature: 'unchecked' }],
+        ]),
+      );
+      expect(alarms).toHaveLength(5);
       for (const a of alarms) expect(a.alarmActions).toEqual([topicArn]);
     });
 
-    it('alarms on a single fallback invocation within 5 minutes: every one is a call the router failed', () => {
+    // The fallback's URL is public: a forged POST is answered and counted (Signature: invalid), never alarmed.
+    it("alarms on a single answer of the fallback to Twilio within 5 minutes (every one is a call the router failed), never on a forged one", () => {
       expect(one(TYPES.alarm, NAMES.fallbackAlarm).inputs).toMatchObject({
-        namespace: 'AWS/Lambda',
-        metricName: 'Invocations',
-        dimensions: { FunctionName: one(TYPES.lambda, NAMES.fallbackFunction).state.name },
+        namespace: 'sipline',
+        metricName: 'FallbackAnswers',
+        dimensions: { service: 'sipline-fallback', stack: 'dev', Signature: 'valid' },
         statistic: 'Sum',
         period: 300,
         evaluationPeriods: 1,
@@ -479,6 +451,7 @@ describe('the sipline program with the demo config', () => {
         treatMissingData: 'notBreaching',
         alarmActions: [one(TYPES.topic).state.arn],
       });
+      expect(all(TYPES.alarm).filter((a) => JSON.stringify(a.inputs.dimensions).includes('invalid'))).toEqual([]);
     });
 
     it('subscribes no email when alarmEmail is not set', () => {

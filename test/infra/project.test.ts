@@ -31,7 +31,23 @@ describe('Pulumi.yaml', () => {
     // `allowedCountries` (optional, a list with no sensible default) would become required.
     const declared = Object.keys(project.config).sort();
     expect(declared).toEqual(
-      ['alarmEmail', 'defaultCallerId', 'defaultCountry', 'domainName', 'edge', 'emergencyCalling', 'enhancedSip', 'manageDialingPermissions', 'secureSip', 'twilioAuthToken'].map((k) => `sipline:${k}`),
+      [
+        'alarmEmail',
+        'defaultCallerId',
+        'defaultCountry',
+        'deleteVoicemailAfterEmail',
+        'domainName',
+        'edge',
+        'emergencyCalling',
+        'enhancedSip',
+        'manageDialingPermissions',
+        'secureSip',
+        'twilioAccountSid',
+        'twilioAuthToken',
+        'voicemailApiKeySid',
+        'voicemailFrom',
+        'voicemailTimeZone',
+      ].map((k) => `sipline:${k}`),
     );
     expect(project.config['sipline:twilioAuthToken'].secret).toBe(true);
   });

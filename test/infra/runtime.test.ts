@@ -33,6 +33,7 @@ const { Empty } = fromPulumi('google-protobuf/google/protobuf/empty_pb') as { Em
 const RUN = require.resolve('@pulumi/pulumi/cmd/run');
 const PROBE = path.join(__dirname, 'tsnode-probe.js');
 const TOKEN = '0123456789abcdef0123456789abcdef';
+const API_KEY_SECRET = 'fedcba9876543210fedcba9876543210';
 
 const runtimeOptions = typeof project.runtime === 'string' ? {} : (project.runtime.options ?? {});
 
@@ -50,10 +51,10 @@ function languageHostEnv(options: Record<string, unknown>): Record<string, strin
  * The dev stack ships without its token; the one a user sets is added, and marked secret.
  */
 function devStackConfig(): { config: Record<string, string>; secretKeys: string[] } {
-  const values: Record<string, unknown> = { ...readStackFile(path.join(ROOT, 'Pulumi.dev.yaml')).config, 'sipline:twilioAuthToken': TOKEN };
+  const values: Record<string, unknown> = { ...readStackFile(path.join(ROOT, 'Pulumi.dev.yaml')).config, 'sipline:twilioAuthToken': TOKEN, 'sipline:voicemailApiKeySecret': API_KEY_SECRET };
   for (const [key, decl] of Object.entries(project.config ?? {})) if (!(key in values) && decl.default !== undefined) values[key] = decl.default;
   const config = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-  return { config, secretKeys: ['sipline:twilioAuthToken'] };
+  return { config, secretKeys: ['sipline:twilioAuthToken', 'sipline:voicemailApiKeySecret'] };
 }
 
 /** A ResourceMonitor gRPC server: Pulumi's MockMonitor over SiplineMocks. */
@@ -190,10 +191,11 @@ describe('the program as the Pulumi CLI runs it (Pulumi.yaml runtime options, @p
   it('runs to the end: every resource registered with the monitor, and the stack outputs', () => {
     expect({ code: run.code, output: run.code === 0 ? '' : run.output }).toEqual({ code: 0, output: '' });
     expect(mocks.resources.filter((r) => r.custom).length).toBeGreaterThanOrEqual(38);
-    expect(mocks.ofType('aws:lambda/function:Function')).toHaveLength(2);
+    // The router, its fallback, and the voicemail worker (the dev stack emails voicemails).
+    expect(mocks.ofType('aws:lambda/function:Function')).toHaveLength(3);
     const stack = server.monitor.resources.get(`urn:pulumi:dev::${project.name}::pulumi:pulumi:Stack::${project.name}-dev`);
     const outputs = (stack?.state as { toJavaScript(): Record<string, unknown> }).toJavaScript();
-    expect(Object.keys(outputs).sort()).toEqual(['alarmTopicArn', 'apiUrl', 'fallbackLogGroup', 'registrar', 'registrations', 'routerFunctionName', 'routerLogGroup', 'sipDomain']);
+    expect(Object.keys(outputs).sort()).toEqual(['alarmTopicArn', 'apiUrl', 'dashboardUrl', 'fallbackLogGroup', 'registrar', 'registrations', 'routerFunctionName', 'routerLogGroup', 'sipDomain', 'voicemailLogGroup']);
   });
 });
 

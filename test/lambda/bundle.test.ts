@@ -3,22 +3,42 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bundleRouter } from '../../lambda/build';
+import { bundleRouter, routerCodeFiles, type RouterBundle } from '../../lambda/build';
 import { statusCallbackParams } from '../../scripts/simulatedCall';
 import { AUTH_TOKEN, demoDirectory, inboundCall, outboundCall, webhookEvent } from './fixtures';
 
 describe('the router bundle', () => {
+  let bundle: RouterBundle;
   let code: string;
   beforeAll(async () => {
-    code = (await bundleRouter()).code;
+    bundle = await bundleRouter();
+    code = bundle.code;
   });
+
+  /** The router's code files, as in its Lambda archive, in a new folder with no node_modules. */
+  function lambdaFolder(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-bundle-'));
+    for (const [name, text] of Object.entries(routerCodeFiles(bundle))) fs.writeFileSync(path.join(dir, name), text);
+    return dir;
+  }
 
   it('is byte-identical when built twice', async () => {
-    expect((await bundleRouter()).code).toBe(code);
+    const again = await bundleRouter();
+    expect(again.code).toBe(code);
+    expect(again.metricsCode).toBe(bundle.metricsCode);
   });
 
-  it('stays within the 250 KB budget', () => {
-    expect(Buffer.byteLength(code)).toBeLessThanOrEqual(250 * 1024);
+  it('stays within the 250 kB budget: Powertools Metrics (loaded only to emit) and the phone metadata (data) beside it', () => {
+    expect(Buffer.byteLength(code)).toBeLessThanOrEqual(250_000);
+    expect(code).not.toContain('No application metrics to publish');
+    expect(code).toContain('require("./powertools-metrics.js")');
+    expect(bundle.metricsCode).toContain('No application metrics to publish');
+    expect(code).toContain('"phone-metadata.json"');
+    expect(JSON.parse(bundle.phoneMetadata)).toHaveProperty('countries.GB');
+  });
+
+  it('needs no node:zlib', () => {
+    expect(code).not.toMatch(/require\("(node:)?zlib"\)/);
   });
 
   it('contains no absolute path of this machine, no REST client and no TwiML builder', () => {
@@ -27,15 +47,13 @@ describe('the router bundle', () => {
     expect(code).not.toContain('xmlbuilder');
   });
 
-  it('leaves the SQS client to the Lambda runtime (external), and writes EMF without Powertools Metrics', () => {
+  it('leaves the SQS client to the Lambda runtime (external)', () => {
     expect(code).toContain('require("@aws-sdk/client-sqs")');
     expect(code).not.toContain('SendMessageCommand=');
-    expect(code).not.toContain('No application metrics to publish');
   });
 
   it('writes a finished call\'s log line and EMF metrics from a folder with no node_modules', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-bundle-'));
-    fs.writeFileSync(path.join(dir, 'index.js'), code);
+    const dir = lambdaFolder();
     fs.writeFileSync(path.join(dir, 'router-config.json'), JSON.stringify(demoDirectory()));
     const event = webhookEvent(
       statusCallbackParams(inboundCall('+12125550123', '+14155550199'), { status: 'completed', seconds: 42, sipResponseCode: '200', at: new Date('2025-06-03T14:06:00Z') }),
@@ -53,8 +71,7 @@ describe('the router bundle', () => {
   });
 
   it('runs from a folder with no node_modules, reading router-config.json beside it, and logs one JSON line per call', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-bundle-'));
-    fs.writeFileSync(path.join(dir, 'index.js'), code);
+    const dir = lambdaFolder();
     fs.writeFileSync(path.join(dir, 'router-config.json'), JSON.stringify(demoDirectory()));
     const event = webhookEvent(outboundCall('alice', '4155551234'));
     const context = { awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678', functionName: 'sipline-dev-router' };
@@ -87,8 +104,7 @@ describe('the router bundle', () => {
   });
 
   it('fails its init naming the file when the directory is invalid', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-bundle-'));
-    fs.writeFileSync(path.join(dir, 'index.js'), code);
+    const dir = lambdaFolder();
     fs.writeFileSync(path.join(dir, 'router-config.json'), JSON.stringify({ ...demoDirectory(), defaultCountry: 'XX' }));
     let stderr = '';
     try {

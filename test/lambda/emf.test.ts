@@ -1,67 +1,72 @@
 /**
- * The router writes its EMF lines itself (lambda/routerMetrics.ts): they must be the lines
- * Powertools Metrics writes for the same metrics, which CloudWatch reads as the voicemail
- * worker's. Powertools Metrics (the worker's dependency) is the oracle here.
+ * The router's metrics as CloudWatch reads them: the EMF lines Powertools Metrics writes through
+ * lambda/routerMetrics.ts, one per publish, each metric with exactly the dimensions
+ * lambda/metrics.ts gives it (service, stack, and its one extra dimension if it has one), which
+ * is what the dashboard's widgets and the alarms name.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import fc from 'fast-check';
-import { METRIC_SERVICES, METRICS_NAMESPACE, ROUTER_METRIC_DIMENSIONS, ROUTER_METRICS, STACK_DIMENSION, type RouterMetricName } from '../../lambda/metrics';
-import { emfLine, emfMetricsSink, type MetricValue } from '../../lambda/routerMetrics';
+import { METRIC_SERVICES, METRICS_NAMESPACE, ROUTER_METRIC_DIMENSIONS, ROUTER_METRICS, SERVICE_DIMENSION, STACK_DIMENSION, type RouterMetricName } from '../../lambda/metrics';
+import { powertoolsMetricsSink } from '../../lambda/routerMetrics';
+import { captureLambdaOutput } from '../lambdaOutput';
 
-/** What Powertools Metrics prints for these metrics, captured from its own console. */
-function powertoolsLine(stack: string, metrics: readonly MetricValue[], dimension: string | undefined): Record<string, unknown> {
-  const lines: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
+function published(publish: (sink: ReturnType<typeof powertoolsMetricsSink>) => void) {
+  const output = captureLambdaOutput();
   try {
-    const powertools = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.router, defaultDimensions: { [STACK_DIMENSION]: stack } });
-    const name = (ROUTER_METRIC_DIMENSIONS as Partial<Record<RouterMetricName, string>>)[metrics[0].name];
-    if (dimension !== undefined && name !== undefined) powertools.addDimension(name, dimension);
-    for (const { name: metric, value, unit = 'Count' } of metrics) powertools.addMetric(metric, unit, value);
-    powertools.publishStoredMetrics();
+    publish(powertoolsMetricsSink('dev'));
   } finally {
-    spy.mockRestore();
+    output.restore();
   }
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0]) as Record<string, unknown>;
+  return output.emf();
 }
 
-const withoutTimestamp = (line: Record<string, unknown>) => ({ ...line, _aws: { ...(line._aws as object), Timestamp: 0 } });
-
-describe('the router\'s EMF lines', () => {
+describe("the router's EMF lines (Powertools Metrics)", () => {
   const dimensioned = Object.keys(ROUTER_METRIC_DIMENSIONS) as RouterMetricName[];
   const plain = Object.values(ROUTER_METRICS).filter((name) => !dimensioned.includes(name));
 
-  it('are Powertools Metrics\' lines, key order included, for every metric and value', () => {
-    const batch = fc.oneof(
-      fc.tuple(fc.constantFrom(...dimensioned), fc.stringMatching(/^[a-z][a-z:-]{0,30}$/), fc.nat(10_000)).map(([name, dimension, value]) => ({ metrics: [{ name, value }], dimension })),
-      fc.tuple(fc.constantFrom(...plain), fc.nat(10_000)).map(([name, value]) => ({ metrics: [{ name, value }], dimension: undefined })),
-      fc.tuple(fc.stringMatching(/^[a-z-]{1,12}$/), fc.nat(1_000), fc.nat(10_000)).map(([flow, calls, seconds]) => ({
-        metrics: [{ name: ROUTER_METRICS.calls, value: calls }, { name: ROUTER_METRICS.callDuration, value: seconds, unit: 'Seconds' as const }],
-        dimension: flow,
-      })),
-    );
-    fc.assert(
-      fc.property(batch, fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), ({ metrics, dimension }, stack) => {
-        const mine = JSON.parse(emfLine(stack, metrics, dimension, 1)) as Record<string, unknown>;
-        const theirs = powertoolsLine(stack, metrics, dimension);
-        expect(JSON.stringify(withoutTimestamp(mine))).toBe(JSON.stringify(withoutTimestamp(theirs)));
-      }),
-      { numRuns: 300 },
-    );
+  it.each(dimensioned)('%s carries service, stack and its own dimension, and its value', (name) => {
+    const extra = (ROUTER_METRIC_DIMENSIONS as Record<string, string>)[name];
+    const [line] = published((sink) => sink.publish([{ name, value: 3 }], 'some-value'));
+    expect(line._aws.CloudWatchMetrics).toEqual([{ Namespace: METRICS_NAMESPACE, Dimensions: [[SERVICE_DIMENSION, STACK_DIMENSION, extra]], Metrics: [{ Name: name, Unit: 'Count' }] }]);
+    expect(line).toMatchObject({ [SERVICE_DIMENSION]: METRIC_SERVICES.router, [STACK_DIMENSION]: 'dev', [extra]: 'some-value', [name]: 3 });
   });
 
-  it('are one JSON line per publish on stdout, timestamped now, and nothing for no metrics', () => {
-    const written: string[] = [];
-    const sink = emfMetricsSink('dev', (line) => written.push(line));
-    const before = Date.now();
-    sink.publish([{ name: ROUTER_METRICS.transfers, value: 1 }], 'pstn');
-    sink.publish([]);
-    expect(written).toHaveLength(1);
-    const line = JSON.parse(written[0]) as { _aws: { Timestamp: number } };
-    expect(line._aws.Timestamp).toBeGreaterThanOrEqual(before);
-    expect(line).toMatchObject({ service: 'sipline-router', stack: 'dev', Outcome: 'pstn', Transfers: 1 });
+  it.each(plain)('%s carries service and stack only', (name) => {
+    const [line] = published((sink) => sink.publish([{ name, value: 1 }]));
+    expect(line._aws.CloudWatchMetrics[0].Dimensions).toEqual([[SERVICE_DIMENSION, STACK_DIMENSION]]);
+    expect(line[name]).toBe(1);
+  });
+
+  it('writes one line per publish, a call and its duration together, and starts each line from the default dimensions', () => {
+    const lines = published((sink) => {
+      sink.publish([{ name: ROUTER_METRICS.calls, value: 1 }, { name: ROUTER_METRICS.callDuration, value: 42, unit: 'Seconds' }], 'pstn');
+      sink.publish([{ name: ROUTER_METRICS.voicemails, value: 1 }]);
+      sink.publish([]);
+    });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'Calls', Unit: 'Count' }, { Name: 'CallDuration', Unit: 'Seconds' }]);
+    expect(lines[0]).toMatchObject({ Flow: 'pstn', Calls: 1, CallDuration: 42 });
+    // The Flow of the first line is not carried into the second.
+    expect(lines[1]._aws.CloudWatchMetrics[0].Dimensions).toEqual([[SERVICE_DIMENSION, STACK_DIMENSION]]);
+    expect('Flow' in lines[1]).toBe(false);
+  });
+
+  it('loads Powertools Metrics only when it first publishes (the ringing routes never do)', () => {
+    let loaded = false;
+    jest.isolateModules(() => {
+      jest.doMock('../../lambda/powertoolsMetrics', () => {
+        loaded = true;
+        return jest.requireActual('../../lambda/powertoolsMetrics');
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { powertoolsMetricsSink: sinkOf } = require('../../lambda/routerMetrics') as typeof import('../../lambda/routerMetrics');
+      const sink = sinkOf('dev');
+      expect(loaded).toBe(false);
+      const output = captureLambdaOutput();
+      try {
+        sink.publish([{ name: ROUTER_METRICS.voicemails, value: 1 }]);
+      } finally {
+        output.restore();
+      }
+      expect(loaded).toBe(true);
+    });
   });
 });

@@ -91,7 +91,7 @@ describe('a second npm start that fails leaves the running one alone', () => {
   it('on the port it uses: "in use", and its token, directory and bundle untouched', async () => {
     const before = stateOfFirst();
     // And the voicemail job of the suggested no-answer call, where the queue would be.
-    expect(Object.keys(before).filter((file) => !/^voicemail\/RE[0-9a-f]{32}\.json$/.test(file))).toEqual(['auth-token', 'index.js', 'router-config.json']);
+    expect(Object.keys(before).filter((file) => !/^voicemail\/RE[0-9a-f]{32}\.json$/.test(file))).toEqual(['auth-token', 'index.js', 'phone-metadata.json', 'powertools-metrics.js', 'router-config.json']);
     const second = await runScript('local-server', [], { PORT: String(first.port) });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`Port ${first.port} is in use (another npm start?): stop what runs there, or choose another port`);
@@ -136,7 +136,7 @@ describe('a second npm start on another port', () => {
     try {
       expect(second.stdout).toContain('(stack: dev, domain: acme.sip.twilio.com');
       expect(second.stdout).not.toContain(TOKEN_FROM_ENV);
-      expect(Object.keys(snapshot(localState(second.port).dir))).toEqual(['index.js', 'router-config.json']);
+      expect(Object.keys(snapshot(localState(second.port).dir))).toEqual(['index.js', 'phone-metadata.json', 'powertools-metrics.js', 'router-config.json']);
       // Its calls need the same token; with it, by PORT or by --url, they go through.
       const withoutToken = await runScript('call', ['bob', 'alice'], { PORT: String(second.port) });
       expect(withoutToken.stderr).toContain(`The router on port ${second.port} runs with TWILIO_AUTH_TOKEN from its environment: set the same in this one.`);

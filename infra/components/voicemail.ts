@@ -1,0 +1,190 @@
+/**
+ * Voicemail to email on AWS: the worker that turns a recorded voicemail into an email.
+ *
+ *   router --SendMessage--> voicemail queue (the Router's) --event source mapping--> worker Lambda
+ *                                  |                                                   |-- reads its Twilio API key secret
+ *                      5 failed attempts                                               |-- GET .mp3 / DELETE on api.twilio.com
+ *                                  v                                                   '-- SES SendEmail (raw MIME, MP3 attached)
+ *                         dead-letter queue --> alarm --> the stack's SNS topic
+ *
+ * The queue and its dead-letter queue belong to the Router, which writes to them (its Lambda
+ * needs the queue's URL in its environment); this component is the consumer: the worker, the
+ * secret holding the API key it alone uses (least privilege: the router keeps the auth token,
+ * the worker never sees it), the SES identity it sends from, and the alarms that say a
+ * voicemail did not reach its mailbox. Queue settings come from lambda/voicemail/queue.ts, the
+ * numbers the worker's tests run its retry model with.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { METRIC_SERVICES, METRICS_NAMESPACE, SERVICE_DIMENSION, STACK_DIMENSION, VOICEMAIL_METRICS } from '../../lambda/metrics';
+import { VOICEMAIL_QUEUE, WORKER_MEMORY_MB, WORKER_TIMEOUT_SECONDS } from '../../lambda/voicemail/queue';
+import { lambdaFunctionName } from '../naming';
+import { countAlarm } from './alarms';
+import { lambdaFunction } from './lambdaFunction';
+
+/** The Twilio API key the worker fetches and deletes recordings with. */
+export interface VoicemailApiKey {
+  /** AC…: the account; the worker refuses jobs of any other. */
+  accountSid: string;
+  /** SK…: the key's sid. */
+  apiKeySid: string;
+  /** A pulumi secret: the key's secret. */
+  apiKeySecret: pulumi.Input<string>;
+}
+
+export interface VoicemailArgs {
+  /** The worker's esbuild bundle (lambda/voicemail/build.ts `bundleVoicemailWorker`). */
+  code: string;
+  /** The queue the router enqueues jobs on (Router.voicemailQueue). */
+  queue: { arn: pulumi.Input<string> };
+  /** Its dead-letter queue's name, alarmed on. */
+  deadLetterQueueName: pulumi.Input<string>;
+  /** The address voicemails come from; the stack declares it as an SES identity. */
+  senderEmail: string;
+  apiKey: VoicemailApiKey;
+  /** Delete each recording from Twilio once its email is sent (sipline:deleteVoicemailAfterEmail). */
+  deleteAfterEmail: boolean;
+  /** IANA time zone of the time shown in the email (sipline:voicemailTimeZone). */
+  timeZone: string;
+  /** The Pulumi stack: the `stack` dimension of the worker's metrics. */
+  stack: string;
+  /** Start and end of the worker's physical name (as the Router's Lambdas are named). */
+  namePrefix: string;
+  nameSuffix: pulumi.Input<string>;
+  /** Where the alarms go: the Router's SNS topic. */
+  alarmTopicArn: pulumi.Input<string>;
+  logRetentionInDays?: number;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  tags?: Record<string, string>;
+}
+
+export class Voicemail extends pulumi.ComponentResource {
+  public readonly workerFunctionName: pulumi.Output<string>;
+  public readonly workerLogGroupName: pulumi.Output<string>;
+  public readonly apiKeySecretArn: pulumi.Output<string>;
+  /** The SES identity voicemails come from: verified once its owner clicks the link SES sends. */
+  public readonly senderIdentityArn: pulumi.Output<string>;
+
+  constructor(name: string, args: VoicemailArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('sipline:index:Voicemail', name, {}, opts);
+    const parent = { parent: this };
+    const { tags } = args;
+
+    // --- the API key, in a secret of its own that only the worker may read
+    const secret = new aws.secretsmanager.Secret(
+      `${name}-twilio-api-key`,
+      { description: 'Twilio API key the sipline voicemail worker fetches and deletes recordings with', recoveryWindowInDays: 7, tags },
+      parent,
+    );
+    const secretVersion = new aws.secretsmanager.SecretVersion(
+      `${name}-twilio-api-key`,
+      {
+        secretId: secret.id,
+        // The worker's format (lambda/voicemail/apiKey.ts parseApiKeySecret).
+        secretString: pulumi.secret(
+          pulumi.jsonStringify({ accountSid: args.apiKey.accountSid, apiKeySid: args.apiKey.apiKeySid, apiKeySecret: args.apiKey.apiKeySecret }),
+        ),
+      },
+      parent,
+    );
+
+    // --- the sender: SES sends only from a verified identity (an email goes to the address to
+    // confirm it). While the account is in the SES sandbox, recipients must be verified too.
+    const identity = new aws.sesv2.EmailIdentity(`${name}-sender`, { emailIdentity: args.senderEmail, tags }, parent);
+
+    const worker = lambdaFunction(this, {
+      names: { logs: `${name}-worker-logs`, role: `${name}-worker-role`, policy: `${name}-worker-policy`, function: `${name}-worker` },
+      functionName: pulumi.output(args.nameSuffix).apply((suffix) => lambdaFunctionName(args.namePrefix, 'voicemail', suffix)),
+      logRetentionInDays: args.logRetentionInDays ?? 30,
+      roleDescription: 'sipline voicemail worker Lambda',
+      statements: [
+        { Sid: 'ReadTwilioApiKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.arn },
+        {
+          Sid: 'ConsumeVoicemailQueue',
+          Effect: 'Allow',
+          // What Lambda's event source mapping calls with the function's role (Lambda's guide,
+          // "Execution role permissions" for SQS).
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          Resource: args.queue.arn,
+        },
+        {
+          Sid: 'SendVoicemailEmail',
+          Effect: 'Allow',
+          // SES API v2 SendEmail (raw content included) is authorized as ses:SendEmail, on every
+          // identity the message involves (sender; in the sandbox, recipients too): so any
+          // identity, but only with this From address.
+          Action: 'ses:SendEmail',
+          Resource: 'arn:aws:ses:*:*:identity/*',
+          Condition: { StringEquals: { 'ses:FromAddress': args.senderEmail } },
+        },
+      ],
+      description: 'sipline voicemail worker: emails recorded voicemails through SES',
+      files: { 'index.js': args.code },
+      memorySize: WORKER_MEMORY_MB,
+      timeout: WORKER_TIMEOUT_SECONDS,
+      environment: {
+        variables: {
+          VOICEMAIL_FROM: args.senderEmail,
+          // The ARN, never the key: environment variables show in the console.
+          TWILIO_API_KEY_SECRET_ARN: secret.arn,
+          // Unused by the worker: a new key (a new secret version) changes the function's
+          // configuration, so no warm instance keeps using a revoked key.
+          TWILIO_API_KEY_VERSION: secretVersion.versionId,
+          DELETE_AFTER_EMAIL: String(args.deleteAfterEmail),
+          VOICEMAIL_TIME_ZONE: args.timeZone,
+          SIPLINE_STACK: args.stack,
+          POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
+        },
+      },
+      dependsOn: [secretVersion, identity],
+      tags,
+    });
+
+    // Lambda checks the role may read the queue when the mapping is created: after the policy.
+    new aws.lambda.EventSourceMapping(
+      `${name}-worker-trigger`,
+      {
+        eventSourceArn: args.queue.arn,
+        functionName: worker.fn.arn,
+        batchSize: VOICEMAIL_QUEUE.batchSize,
+        functionResponseTypes: [...VOICEMAIL_QUEUE.functionResponseTypes],
+        tags,
+      },
+      { parent: this, dependsOn: [worker.policy] },
+    );
+
+    // --- alarms: a voicemail that did not reach its mailbox, or whose audio stayed in Twilio
+    const alarm = (key: string, description: string, metric: Parameters<typeof countAlarm>[4]) =>
+      countAlarm(`${name}-${key}-alarm`, this, args.alarmTopicArn, description, metric, tags);
+    alarm('dead-letters', 'A voicemail could not be emailed after every retry: it waits in the dead-letter queue (see README, Voicemail to email)', {
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      statistic: 'Maximum',
+      dimensions: { QueueName: args.deadLetterQueueName },
+    });
+    // Init failures (a bad setting, the runtime) fail whole batches; partial batch failures are
+    // not Lambda errors, hence the dead-letter alarm above.
+    alarm('worker-errors', 'The sipline voicemail worker failed (voicemails wait in the queue and are retried)', {
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: worker.fn.name },
+    });
+    const workerMetric = (metricName: string) => ({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensions: { [SERVICE_DIMENSION]: METRIC_SERVICES.voicemail, [STACK_DIMENSION]: args.stack },
+    });
+    alarm('recordings-kept', 'A voicemail was emailed, but its recording could not be deleted from Twilio (delete it by hand: personal data)', workerMetric(VOICEMAIL_METRICS.deleteFailures));
+
+    this.workerFunctionName = worker.fn.name;
+    this.workerLogGroupName = worker.logGroup.name;
+    this.apiKeySecretArn = secret.arn;
+    this.senderIdentityArn = identity.arn;
+    this.registerOutputs({
+      workerFunctionName: this.workerFunctionName,
+      workerLogGroupName: this.workerLogGroupName,
+      apiKeySecretArn: this.apiKeySecretArn,
+      senderIdentityArn: this.senderIdentityArn,
+    });
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The voice fallback: what Twilio asks when the router failed a call (a 5xx, a timeout, a
+ * throttle). It always answers with the apology, whatever the request: a caller must never hear
+ * Twilio's "application error" because the fallback was picky. What it adds is telling Twilio's
+ * requests from anyone else's, so that only a call the router really failed is alarmed on: the
+ * fallback's URL is as public as the router's, and a forged POST must not page anyone.
+ *
+ * It checks the signature when the auth token is at hand within a short wait (it may not be:
+ * the router may have failed precisely because the token could not be read), and says which in
+ * its one log line and its one metric (lambda/metrics.ts FALLBACK_METRICS).
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { FallbackSignature } from '../metrics';
+import { clip } from '../params';
+import { isSignedByTwilio, signedUrl } from '../twilioSignature';
+import { decodedBodyBytes, parseWebhookForm, WEBHOOK_BODY_LIMITS, type FormParams } from '../webhookForm';
+
+export interface FallbackDeps {
+  /** The apology (lambda/fallback/twiml.ts). */
+  twiml: string;
+  /** The auth token, or undefined when it cannot be had in time. Never throws. */
+  authToken: () => Promise<string | undefined>;
+  /** What Twilio was given, without a trailing slash (PUBLIC_BASE_URL). */
+  publicBaseUrl?: string;
+  logger: { info(message: string, fields: Record<string, unknown>): void };
+  /** One metric per answer, with its Signature dimension. */
+  count: (signature: FallbackSignature) => void;
+}
+
+export type FallbackHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Whether the request is Twilio's; a body over the router's caps is not (it is never parsed). */
+async function signatureOf(event: APIGatewayProxyEventV2, deps: FallbackDeps): Promise<{ signature: FallbackSignature; params: FormParams }> {
+  const signature = event.headers?.['x-twilio-signature'];
+  const body = typeof event.body === 'string' ? event.body : '';
+  if (!signature || decodedBodyBytes(body, event.isBase64Encoded) > WEBHOOK_BODY_LIMITS.maxBytes) return { signature: 'invalid', params: {} };
+  const params = parseWebhookForm(event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body);
+  if (params === 'too-many-params') return { signature: 'invalid', params: {} };
+  const token = await deps.authToken();
+  if (token === undefined) return { signature: 'unchecked', params };
+  const url = signedUrl(event, deps.publicBaseUrl?.replace(/\/+$/, ''));
+  return { signature: isSignedByTwilio(token, signature, url, params, event.headers?.['x-twilio-webhooks-signature-settings']) ? 'valid' : 'invalid', params };
+}
+
+export function createFallbackHandler(deps: FallbackDeps): FallbackHandler {
+  const answer: APIGatewayProxyStructuredResultV2 = { statusCode: 200, headers: { 'content-type': 'text/xml' }, body: deps.twiml };
+  return async function handler(event, context) {
+    let signature: FallbackSignature = 'invalid';
+    let params: FormParams = {};
+    try {
+      ({ signature, params } = await signatureOf(event ?? ({} as APIGatewayProxyEventV2), deps));
+    } catch {
+      // A request too odd to read is no Twilio request; the caller, if any, still hears the apology.
+    }
+    // Twilio adds ErrorCode (11200: the router's URL failed, 11205: it timed out...) and ErrorUrl.
+    // Only Twilio's own values are logged: a forged request's are the sender's to choose.
+    const trusted = signature !== 'invalid';
+    deps.logger.info('voice fallback answered', {
+      signature,
+      ...(context ? { requestId: context.awsRequestId } : {}),
+      ...(trusted ? { callSid: clip(params.CallSid), errorCode: clip(params.ErrorCode), errorUrl: clip(params.ErrorUrl) } : {}),
+    });
+    deps.count(signature);
+    return answer;
+  };
+}
+
