@@ -20,6 +20,7 @@ import { Voicemail } from './components/voicemail';
 import * as fs from 'node:fs';
 import {
   boundNumbers,
+  CONFIG_KEYS,
   CONFIG_NAMESPACE,
   ConfigError,
   clearTextSecretWarnings,
@@ -33,24 +34,11 @@ import {
 } from './config';
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
-/** Keys read from `sipline:*`, all of them, once. */
-const PLAIN_KEYS = [
-  'domainName',
-  'defaultCountry',
-  'defaultCallerId',
-  'allowedCountries',
-  'emergencyCalling',
-  'secureSip',
-  'enhancedSip',
-  'manageDialingPermissions',
-  'edge',
-  'alarmEmail',
-  'voicemailFrom',
-  'twilioAccountSid',
-  'voicemailApiKeySid',
-  'deleteVoicemailAfterEmail',
-  'voicemailTimeZone',
-] as const;
+/**
+ * Keys read from `sipline:*` as plain values, all at once: every key sipline reads (CONFIG_KEYS)
+ * but the lists of objects (read whole from the runtime, below) and the secrets.
+ */
+const PLAIN_KEYS = CONFIG_KEYS.filter((key) => !['users', 'groups', 'twilioAuthToken', 'voicemailApiKeySecret'].includes(key));
 
 export interface StackInputs {
   config: SiplineConfig;

@@ -23,6 +23,7 @@ import { VOICEMAIL_DEAD_LETTER_QUEUE, VOICEMAIL_QUEUE } from '../../lambda/voice
 import { lambdaFunctionName } from '../naming';
 import { countAlarm, type AlarmMetric } from './alarms';
 import { lambdaFunction, type LambdaFunction, type LambdaFunctionArgs } from './lambdaFunction';
+import { storedSecret } from './storedSecret';
 
 /** The router's routes: the one list, lambda/routes.ts (each an ANY route to the router). */
 export { ROUTES };
@@ -219,21 +220,12 @@ export class Router extends pulumi.ComponentResource {
     const tags = args.tags;
 
     // --- the auth token: Secrets Manager, read by this Lambda only
-    const secret = new aws.secretsmanager.Secret(
+    const { secret, version: secretVersion } = storedSecret(
       `${name}-twilio-auth-token`,
-      {
-        description: 'Twilio auth token the sipline router checks X-Twilio-Signature with',
-        // Short window: a destroyed stack's secret is gone within a week; the name is
-        // auto-generated, so a new stack never waits for it.
-        recoveryWindowInDays: 7,
-        tags,
-      },
-      parent,
-    );
-    const secretVersion = new aws.secretsmanager.SecretVersion(
-      `${name}-twilio-auth-token`,
-      { secretId: secret.id, secretString: pulumi.secret(args.twilioAuthToken) },
-      parent,
+      this,
+      'Twilio auth token the sipline router checks X-Twilio-Signature with',
+      args.twilioAuthToken,
+      tags,
     );
 
     // --- the API first: the router's PUBLIC_BASE_URL is its endpoint

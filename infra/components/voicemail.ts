@@ -21,6 +21,7 @@ import { VOICEMAIL_QUEUE, WORKER_MEMORY_MB, WORKER_TIMEOUT_SECONDS } from '../..
 import { lambdaFunctionName } from '../naming';
 import { countAlarm } from './alarms';
 import { lambdaFunction } from './lambdaFunction';
+import { storedSecret } from './storedSecret';
 
 /** The Twilio API key the worker fetches and deletes recordings with. */
 export interface VoicemailApiKey {
@@ -71,21 +72,13 @@ export class Voicemail extends pulumi.ComponentResource {
     const { tags } = args;
 
     // --- the API key, in a secret of its own that only the worker may read
-    const secret = new aws.secretsmanager.Secret(
+    const { secret, version: secretVersion } = storedSecret(
       `${name}-twilio-api-key`,
-      { description: 'Twilio API key the sipline voicemail worker fetches and deletes recordings with', recoveryWindowInDays: 7, tags },
-      parent,
-    );
-    const secretVersion = new aws.secretsmanager.SecretVersion(
-      `${name}-twilio-api-key`,
-      {
-        secretId: secret.id,
-        // The worker's format (lambda/voicemail/apiKey.ts parseApiKeySecret).
-        secretString: pulumi.secret(
-          pulumi.jsonStringify({ accountSid: args.apiKey.accountSid, apiKeySid: args.apiKey.apiKeySid, apiKeySecret: args.apiKey.apiKeySecret }),
-        ),
-      },
-      parent,
+      this,
+      'Twilio API key the sipline voicemail worker fetches and deletes recordings with',
+      // The worker's format (lambda/voicemail/apiKey.ts parseApiKeySecret).
+      pulumi.jsonStringify({ accountSid: args.apiKey.accountSid, apiKeySid: args.apiKey.apiKeySid, apiKeySecret: args.apiKey.apiKeySecret }),
+      tags,
     );
 
     // --- the sender: SES sends only from a verified identity (an email goes to the address to
