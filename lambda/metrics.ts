@@ -114,7 +114,8 @@ export const FALLBACK_METRICS = {
 export const FALLBACK_SIGNATURE_DIMENSION = 'Signature';
 /**
  * valid: Twilio's, so the router failed a call. unchecked: the auth token could not be read in
- * time (perhaps why the router failed). invalid: no or a wrong X-Twilio-Signature: not Twilio.
+ * time to tell (as may happen on a cold start). invalid: no or a wrong X-Twilio-Signature: not
+ * Twilio's.
  */
 export const FALLBACK_SIGNATURES = ['valid', 'unchecked', 'invalid'] as const;
 export type FallbackSignature = (typeof FALLBACK_SIGNATURES)[number];

@@ -24,5 +24,5 @@ export function sesSender(client: SESv2Client = defaultClient()): SendRawEmail {
  * a send fits the worker's timeout (lambda/voicemail/queue.ts) next to the fetch and the delete.
  */
 function defaultClient(): SESv2Client {
-  return new SESv2Client({ maxAttempts: 2, requestHandler: { connectionTimeout: 2000, requestTimeout: 15_000 } });
+  return new SESv2Client({ maxAttempts: 2, requestHandler: { connectionTimeout: 2000, requestTimeout: 15_000, throwOnRequestTimeout: true } });
 }
