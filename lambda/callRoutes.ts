@@ -121,6 +121,8 @@ function afterDialRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
     dialCallSid: clip(params.DialCallSid),
     dialCallStatus: clip(dialCallStatus),
     dialCallDuration: clip(params.DialCallDuration),
+    // A <Sip> dial's final SIP response (486 busy, 487 not answered, 404 no phone registered...).
+    ...(params.DialSipResponseCode === undefined ? {} : { dialSipResponseCode: clip(params.DialSipResponseCode) }),
     ...(ctx.to ? { rang: ctx.to, member: ctx.member } : {}),
     ...(answer.kind === 'dial-number' ? { forwardedTo: answer.number } : {}),
   });

@@ -16,6 +16,7 @@ import { localState, localStatePorts, stackDirectory } from './localRouter';
 import {
   DIAL_STATUSES,
   dialActionParams,
+  dialedNoun,
   placeCall,
   postWebhook,
   randomSid,
@@ -165,7 +166,7 @@ async function followDials(step: Step, call: WebhookParams, first: Answered, sta
     if (action === undefined) break;
     const url = resolveTwimlUrl(action, current.url);
     lastDial = current;
-    const result = await step(url, dialActionParams(call, status), `DialCallStatus=${status}`);
+    const result = await step(url, dialActionParams(call, status, { noun: dialedNoun(current.body) }), `DialCallStatus=${status}`);
     current = { url, body: result.body };
     if (status === 'completed') return lastDial;
   }

@@ -18,7 +18,8 @@
  * And what follows, on the URLs the router wrote into its answer (each one is the call's own
  * parameters, as above, plus those of the request, from Twilio's reference pages):
  * - `<Dial action>` (twilio.com/docs/voice/twiml/dial#action): DialCallStatus, DialCallSid,
- *   DialCallDuration, DialBridged;
+ *   DialCallDuration, DialBridged; after a `<Sip>` dial also DialSipCallId and DialSipResponseCode
+ *   (twilio.com/docs/voice/twiml/sip#sip-action);
  * - `<Dial referUrl>` (twilio.com/docs/voice/twiml/dial#referurl, /docs/voice/api/refer-to-twilio):
  *   ReferTransferTarget, the REFER's Refer-To header as the phone wrote it;
  * - `<Record action>` (twilio.com/docs/voice/twiml/record#attributes-action): RecordingUrl,
@@ -183,20 +184,41 @@ export const DIAL_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'cance
 export type DialStatus = (typeof DIAL_STATUSES)[number];
 
 /**
+ * The final SIP response to Twilio's INVITE that each outcome of a `<Sip>` dial stands for: 200
+ * answered, 486 Busy Here, 487 Request Terminated (Twilio cancels the INVITE at the dial's
+ * timeout, or when the caller hangs up), 404 Not Found (no phone registered under the username).
+ */
+const SIP_RESPONSE_OF: Readonly<Record<DialStatus, string>> = { completed: '200', busy: '486', 'no-answer': '487', failed: '404', canceled: '487' };
+
+/** What a `<Dial>` dials: `<Sip>` nouns (registered users) or a `<Number>`. */
+export type DialedNoun = 'sip' | 'number';
+
+/**
  * What Twilio POSTs to `<Dial action>` when the dial ends: the call's own parameters and the
  * dial's outcome. With answerOnBridge, the caller's leg is answered only once the dial is, so
- * until then the call is still `ringing`.
+ * until then the call is still `ringing`. A `<Sip>` dial adds what Twilio lists for it
+ * (twilio.com/docs/voice/twiml/sip, "Additional parameters"): DialSipCallId, the Call-ID of its
+ * INVITE, and DialSipResponseCode, the final response to it (DialSipHeader_<name>, the X-headers
+ * of that response, only when the phone sent some: none here). Most dials the router writes ring
+ * users, so `<Sip>` is the default; a `<Number>` dial has none of them.
  */
-export function dialActionParams(call: WebhookParams, status: DialStatus, seconds = 42): WebhookParams {
+export function dialActionParams(call: WebhookParams, status: DialStatus, dialed: { noun?: DialedNoun; seconds?: number } = {}): WebhookParams {
   const answered = status === 'completed';
   return {
     ...call,
     CallStatus: answered ? 'in-progress' : 'ringing',
     DialCallStatus: status,
     DialCallSid: randomSid('CA'),
-    DialCallDuration: String(answered ? seconds : 0),
+    DialCallDuration: String(answered ? (dialed.seconds ?? 42) : 0),
     DialBridged: String(answered),
+    ...((dialed.noun ?? 'sip') === 'sip' ? { DialSipCallId: `${hex(16)}@0.0.0.0`, DialSipResponseCode: SIP_RESPONSE_OF[status] } : {}),
   };
+}
+
+/** Which noun the `<Dial>` of a TwiML answer dials (undefined when it dials none). */
+export function dialedNoun(twiml: string): DialedNoun | undefined {
+  const noun = /<Dial\b[^>]*>\s*<(Sip|Number)\b/.exec(twiml)?.[1];
+  return noun === undefined ? undefined : noun === 'Sip' ? 'sip' : 'number';
 }
 
 /**

@@ -23,6 +23,12 @@ describe('a call to a user that forwards when unanswered', () => {
     expect(call.metrics.totals()).toEqual({ [`FailedDials:${status}`]: 1, 'NoAnswerActions:forward': 1 });
   });
 
+  it('logs the dial\'s end with the final SIP response Twilio reports for a <Sip> dial', async () => {
+    const call = liveCalls();
+    await call.end(await call.ring('+12125550123', '+14155550100'), 'busy');
+    expect(call.logger.lines.at(-1)).toMatchObject({ message: 'dial ended', fields: { action: 'forward', dialCallStatus: 'busy', dialSipResponseCode: '486', rang: '+14155550100' } });
+  });
+
   it('ends the call when the forward itself is not answered either: a PSTN dial has no noAnswer', async () => {
     const call = liveCalls();
     const forwarded = await call.end(await call.ring('+12125550123', '+14155550100'), 'busy');
