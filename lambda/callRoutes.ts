@@ -111,8 +111,14 @@ function afterDialRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   const dialCallStatus = single(params.DialCallStatus);
   const { answer, action } = afterDial(deps.plan, ctx, dialCallStatus, single(params.CallStatus));
   const twiml = renderAnswer(answer);
-  if (dialCallStatus !== undefined && FAILED_DIAL.has(dialCallStatus)) count(deps, ROUTER_METRICS.failedDials, dialCallStatus);
-  if (COUNTED_ACTIONS.has(action)) count(deps, ROUTER_METRICS.noAnswerActions, action);
+  const connectedNoOne = dialCallStatus !== undefined && FAILED_DIAL.has(dialCallStatus);
+  if (action === 'caller-gone') {
+    // The caller hung up while it rang: the dial did not fail, the caller gave up waiting.
+    if (connectedNoOne) count(deps, ROUTER_METRICS.noAnswerActions, action);
+  } else {
+    if (connectedNoOne) count(deps, ROUTER_METRICS.failedDials, dialCallStatus);
+    if (COUNTED_ACTIONS.has(action)) count(deps, ROUTER_METRICS.noAnswerActions, action);
+  }
   deps.logger.info('dial ended', {
     route: req.route,
     action,
