@@ -80,8 +80,12 @@ export const ROUTER_METRICS = {
 
 export type RouterMetricName = (typeof ROUTER_METRICS)[keyof typeof ROUTER_METRICS];
 
-/** The routing flows a finished call is counted under (lambda/dialPlan.ts `Flow`). */
-export const CALL_FLOWS = ['pstn', 'sip-user', 'group', 'emergency', 'inbound', 'refused'] as const;
+/**
+ * The routing flows a finished call is counted under (lambda/dialPlan.ts `Flow`), and
+ * `unattributed`: a phone's call whose status callback came without SipUsername and whose From
+ * names no user (lambda/eventRoutes.ts), so who placed it is not known; never a refusal.
+ */
+export const CALL_FLOWS = ['pstn', 'sip-user', 'group', 'emergency', 'inbound', 'refused', 'unattributed'] as const;
 /** What a dial that connected no one reported (`DialCallStatus`). */
 export const FAILED_DIAL_STATUSES = ['busy', 'no-answer', 'failed', 'canceled'] as const;
 /** What an unanswered call did next; `caller-gone`: the caller hung up before anyone answered. */

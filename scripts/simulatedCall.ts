@@ -27,8 +27,12 @@
  * - `<Record recordingStatusCallback>` (twilio.com/docs/voice/twiml/record, and the Call
  *   resource's RecordingStatusCallback for RecordingStartTime): only the recording's parameters;
  * - a status callback (twilio.com/docs/voice/api/call-resource#statuscallback): CallStatus,
- *   CallDuration, Duration, SipResponseCode, Timestamp, CallbackSource, SequenceNumber. Twilio
- *   documents no SIP parameters for it, so none are sent (the router copes without them).
+ *   CallDuration, Duration, SipResponseCode, Timestamp, CallbackSource, SequenceNumber, and
+ *   "all parameters passed in a synchronous request to retrieve TwiML" (so says the <Sip>
+ *   noun's statusCallback, twilio.com/docs/voice/twiml/sip#attributes-status-callback): the
+ *   call's own, SipUsername included for a call of the SIP domain. That a domain's
+ *   VoiceStatusCallbackUrl sends them too is read from that page, not captured (no account
+ *   here), so the router copes without them and the tests send both (withoutSipParams).
  */
 import { randomBytes } from 'node:crypto';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
@@ -269,8 +273,8 @@ export function recordingCallbackParams(
   };
 }
 
-/** The call's parameters without the SIP ones, which Twilio documents for no status callback. */
-function withoutSipParams(call: WebhookParams): WebhookParams {
+/** The call's parameters without the SIP ones: a status callback as it would come if Twilio left them out. */
+export function withoutSipParams(call: WebhookParams): WebhookParams {
   return Object.fromEntries(Object.entries(call).filter(([name]) => !name.startsWith('Sip')));
 }
 
@@ -280,7 +284,7 @@ export function statusCallbackParams(
   end: { status: 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled'; seconds: number; sipResponseCode: string; at: Date; sequenceNumber?: number },
 ): WebhookParams {
   return {
-    ...withoutSipParams(call),
+    ...call,
     CallStatus: end.status,
     CallDuration: String(end.seconds),
     ...(end.status === 'completed' ? { Duration: String(Math.ceil(end.seconds / 60)) } : {}),

@@ -9,6 +9,7 @@ import {
   simulatedCall,
   statusCallbackParams,
   twimlAttribute,
+  withoutSipParams,
 } from '../../scripts/simulatedCall';
 import { DOMAIN, routerFor, send, webhookEvent } from './fixtures';
 
@@ -117,10 +118,12 @@ describe('what follows a simulated call, on the URLs of its answer', () => {
     expect(params.RecordingUrl).toBe(`https://api.twilio.com/2010-04-01/Accounts/${call.AccountSid}/Recordings/RE3c1b9f7e5d4c2b0a9f8e7d6c5b4a3f2e`);
   });
 
-  it('posts to a status callback the call\'s parameters (no SIP ones) and the documented status ones', () => {
+  it('posts to a status callback the call\'s parameters (SipUsername included) and the documented status ones', () => {
     const sip = simulatedCall('alice', 'bob', DOMAIN).params;
     const params = statusCallbackParams(sip, { status: 'completed', seconds: 61, sipResponseCode: '200', at: new Date('2025-06-03T14:06:00Z') });
-    expect(Object.keys(params).filter((k) => k.startsWith('Sip'))).toEqual(['SipResponseCode']);
+    expect(Object.keys(params).sort()).toEqual([...SIP_DOMAIN_PARAMS, 'CallDuration', 'CallbackSource', 'Duration', 'SequenceNumber', 'SipResponseCode', 'Timestamp'].sort());
+    expect(params.SipUsername).toBe('alice');
+    expect(Object.keys(statusCallbackParams(withoutSipParams(sip), { status: 'completed', seconds: 1, sipResponseCode: '200', at: new Date() })).filter((k) => k.startsWith('Sip'))).toEqual(['SipResponseCode']);
     expect(params).toMatchObject({ CallStatus: 'completed', CallDuration: '61', Duration: '2', SipResponseCode: '200', CallbackSource: 'call-progress-events', SequenceNumber: '0', Timestamp: 'Tue, 03 Jun 2025 14:06:00 +0000' });
     expect(statusCallbackParams(sip, { status: 'busy', seconds: 0, sipResponseCode: '486', at: new Date() })).not.toHaveProperty('Duration');
   });
