@@ -45,10 +45,10 @@ export function answerCall(plan: DialPlan, decision: Decision, origin: CallOrigi
     case 'refused':
       return { kind: 'refusal', reason: decision.reason };
     case 'pstn':
-      // The PSTN leg cannot send a REFER: only the caller's phone can hand the callee over.
-      return { kind: 'dial-number', number: decision.number, callerId: decision.callerId, refer: { by: origin.caller ?? '', party: decision.number } };
     case 'emergency':
-      // No referUrl: a call for help is not handed over by a button press.
+      // No referUrl: Twilio asks it when the called party sends a REFER, which a PSTN number
+      // never does (a REFER from the calling phone then gets Twilio's alert 13802, and the call
+      // goes on); and a call for help is not handed over by a button press.
       return { kind: 'dial-number', number: decision.number, callerId: decision.callerId };
     case 'sip-user':
     case 'inbound':
@@ -113,10 +113,7 @@ export function noAnswer(plan: DialPlan, name: string, status: UnansweredStatus,
     const original = origin.forwardCallerId !== undefined && plan.isValidNumber(origin.forwardCallerId) ? origin.forwardCallerId : undefined;
     const callerId = original ?? plan.numberOf(name) ?? plan.defaultCallerId;
     if (plan.forwardRefusal(settings.forwardTo) === undefined && callerId !== undefined) {
-      return {
-        answer: { kind: 'dial-number', number: settings.forwardTo, callerId, refer: { by: name, party: origin.caller ?? origin.from } },
-        action: 'forward',
-      };
+      return { answer: { kind: 'dial-number', number: settings.forwardTo, callerId }, action: 'forward' };
     }
   } else if (settings?.voicemail !== undefined) {
     return {
@@ -172,7 +169,7 @@ export function transferCall(plan: DialPlan, refer: ReferContext | undefined, re
     case 'refused':
       return { decision, answer: { kind: 'transfer-refusal', reason: decision.reason } };
     case 'pstn':
-      return { decision, answer: { kind: 'dial-number', number: decision.number, callerId: decision.callerId, refer: { by: refer!.by, ...(party ? { party } : {}) } } };
+      return { decision, answer: { kind: 'dial-number', number: decision.number, callerId: decision.callerId } };
     default:
       return { decision, answer: answerCall(plan, decision, origin) };
   }

@@ -33,8 +33,8 @@ export type Answer =
   | { kind: 'refusal'; reason: RefusalReason }
   /** A transfer's target refused: said to the party being transferred, then hang up. */
   | { kind: 'transfer-refusal'; reason: RefusalReason }
-  /** A PSTN number: the dialed one, a forward, a transfer; `refer` absent for emergency calls. */
-  | { kind: 'dial-number'; number: string; callerId: string; refer?: ReferContext }
+  /** A PSTN number: the dialed one, an emergency call, a forward, a transfer. No referUrl: a PSTN number sends no REFER. */
+  | { kind: 'dial-number'; number: string; callerId: string }
   /** Ring SIP users (one, or a simultaneous group's members) for `ringSeconds`, then the after-dial route decides. */
   | { kind: 'ring'; sipUris: string[]; callerId?: string; ringSeconds: number; after: AfterDialContext; refer: ReferContext }
   /** The mailbox's greeting, or (none) the default one naming the mailbox; then a beep and the recording. */
@@ -102,11 +102,7 @@ export function renderAnswer(answer: Answer): string {
     case 'voicemail-thanks':
       return TWIML_SHAPES.voicemailThanks;
     case 'dial-number':
-      return fill(TWIML_SHAPES.dials[answer.refer ? 'number' : 'emergency'], {
-        ...targets([answer.number]),
-        callerId: answer.callerId,
-        ...(answer.refer ? referValues(answer.refer) : {}),
-      });
+      return fill(TWIML_SHAPES.dials.number, { ...targets([answer.number]), callerId: answer.callerId });
     case 'ring': {
       const count = answer.sipUris.length;
       if (count < 1 || count > MAX_GROUP_MEMBERS) throw new UnsafeTwimlValueError(`cannot ring ${count} SIP addresses in one <Dial>`);

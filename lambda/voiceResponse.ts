@@ -53,7 +53,11 @@ export interface DialSpec {
   timeout?: string;
   /** `<Dial action>`: always set, so every dial's outcome reaches the after-dial route. */
   action: string;
-  /** `<Dial referUrl>`: where a phone's transfer button (SIP REFER) is answered; absent for emergency calls. */
+  /**
+   * `<Dial referUrl>`: where the called phone's transfer button (SIP REFER) is answered. Only on
+   * dials that ring phones: Twilio asks it "if the called party sends a SIP REFER", which a
+   * PSTN number never does.
+   */
   referUrl?: string;
 }
 
@@ -95,7 +99,7 @@ export interface Template {
 }
 
 export interface TwimlShapes {
-  /** Keyed `number` (with referUrl), `emergency` (without), and `sip:<1 or 2 targets>:<with callerId>`. */
+  /** Keyed `number` (a PSTN number: no referUrl) and `sip:<1 or 2 targets>:<with callerId>`. */
   dials: Record<string, Template>;
   /** A voicemail with the mailbox's own greeting; `voicemailDefault` says the default one, naming the mailbox. */
   voicemail: Template;
@@ -129,8 +133,7 @@ export function dialSpecs(): Record<string, DialSpec> {
   const afterPstn = relativeUrlOf('afterDial');
   const refer = urlWithSlots('refer', REFER_PARAMS);
   const specs: Record<string, DialSpec> = {
-    number: { noun: 'number', targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId'), action: afterPstn, referUrl: refer },
-    emergency: { noun: 'number', targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId'), action: afterPstn },
+    number: { noun: 'number', targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId'), action: afterPstn },
   };
   // One and two <Sip> nouns: a group's third to tenth repeat what lies between the first two
   // (lambda/twiml.ts), which keeps 16 near-identical documents out of the bundle.

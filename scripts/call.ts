@@ -226,7 +226,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.refer !== undefined) {
     const referUrl = twimlAttribute(dialed.body, 'Dial', 'referUrl');
     if (referUrl === undefined) {
-      console.error('\nNothing to transfer: no answer dialed anyone with a referUrl (a refused call, an emergency call).');
+      console.error('\nNothing to transfer: no answer rang a phone (a refused call, a call to the PSTN: only the called phone can transfer).');
       return 1;
     }
     const params = referParams(call.params, args.refer, target.domain);

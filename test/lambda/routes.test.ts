@@ -26,7 +26,6 @@ describe('every URL the router writes into TwiML', () => {
     [twimlAttribute(shapes.dials['sip:1:true'].parts.join(''), 'Dial', 'action')!, 'afterDial'],
     [twimlAttribute(shapes.dials['sip:2:false'].parts.join(''), 'Dial', 'referUrl')!, 'refer'],
     [twimlAttribute(shapes.dials.number.parts.join(''), 'Dial', 'action')!, 'afterDial'],
-    [twimlAttribute(shapes.dials.number.parts.join(''), 'Dial', 'referUrl')!, 'refer'],
     [twimlAttribute(shapes.voicemail.parts.join(''), 'Record', 'action')!, 'voicemailDone'],
     [twimlAttribute(shapes.voicemail.parts.join(''), 'Record', 'recordingStatusCallback')!, 'recording'],
   ];

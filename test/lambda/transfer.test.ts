@@ -87,12 +87,16 @@ describe('a transfer to a PSTN number', () => {
     expect(dialOf((await t.transfer(groupCall, '4155551234')).body)?.attrs.callerId).toBe('+14155550160');
   });
 
-  it('lets the caller of a PSTN call hand the callee over', async () => {
+  it('is not offered on a PSTN call a phone placed: Twilio asks the referUrl for a REFER from the called party, which a number never sends', async () => {
     const t = liveCalls();
     const call = await t.dial('alice', '4155551234');
-    expect(urlIn(call.body, 'Dial', 'referUrl', call)?.query).toBe('by=alice&party=%2B14155551234');
-    const moved = await t.transfer(call, 'bob');
-    expect(dialOf(moved.body)).toMatchObject({ noun: 'Sip', target: 'sip:bob@acme.sip.twilio.com' });
+    expect(call.flow).toBe('pstn');
+    // Without a referUrl, a REFER from the calling phone gets Twilio's alert 13802 and the call goes on.
+    expect(urlIn(call.body, 'Dial', 'referUrl', call)).toBeUndefined();
+    // Nor a forward: its called party is a number too.
+    const forwarded = await t.end(await t.ring('+12125550123', '+14155550100'), 'no-answer');
+    expect(forwarded.flow).toBe('after-dial:forward');
+    expect(urlIn(forwarded.body, 'Dial', 'referUrl', forwarded)).toBeUndefined();
   });
 });
 

@@ -15,7 +15,7 @@ const url = (route: string, values: Record<string, string>) => `${route}?${Objec
 function freshlyRendered(a: Dialing): string {
   switch (a.kind) {
     case 'dial-number':
-      return renderDial({ noun: 'number', targets: [a.number], callerId: a.callerId, action: 'after-dial', ...(a.refer ? { referUrl: url('refer', referValues(a.refer)) } : {}) });
+      return renderDial({ noun: 'number', targets: [a.number], callerId: a.callerId, action: 'after-dial' });
     case 'ring':
       return renderDial({
         noun: 'sip',
@@ -46,7 +46,7 @@ const greeting = fc.oneof(
   fc.constantFrom('Hi, you\'ve reached "Sales" -- leave a message!', 'Bonjour, vous êtes chez Zoë.', 'سلام، لطفاً پیام بگذارید', 'a & b', 'a\nb', 'x'.repeat(MAX_GREETING_LENGTH + 1), ' '),
 );
 const answer: fc.Arbitrary<Dialing> = fc.oneof(
-  fc.record({ kind: fc.constant('dial-number' as const), number: value, callerId: value, refer: fc.option(refer, { nil: undefined }) }).map(({ refer: r, ...a }) => (r ? { ...a, refer: r } : a)),
+  fc.record({ kind: fc.constant('dial-number' as const), number: value, callerId: value }),
   fc.record({
     kind: fc.constant('ring' as const),
     sipUris: fc.array(value, { minLength: 1, maxLength: 10 }),
@@ -63,7 +63,7 @@ const URL_SAFE = /^[A-Za-z0-9%._~-]{0,128}$/;
 const queryValuesOf = (a: Dialing): string[] =>
   a.kind === 'ring' ? [...Object.values(afterDialValues(a.after)), ...Object.values(referValues(a.refer))]
   : a.kind === 'voicemail' ? Object.values(recordingValues(a.recording))
-  : a.refer ? Object.values(referValues(a.refer)) : [];
+  : [];
 const plainValuesOf = (a: Dialing): string[] =>
   a.kind === 'dial-number' ? [a.number, a.callerId]
   : a.kind === 'ring' ? [...a.sipUris, ...(a.callerId === undefined ? [] : [a.callerId])]

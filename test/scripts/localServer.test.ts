@@ -66,7 +66,7 @@ describe('npm start on a stack other than dev', () => {
     expect(results.map((r) => /flow: (\S+)/.exec(r.stdout)?.[1])).toEqual(['pstn', 'sip-user', 'inbound', 'inbound']);
     expect(results[3].stdout).toContain('flow: after-dial:voicemail');
     expect(results[0].stdout).toContain(
-      '<Dial answerOnBridge="true" callerId="+442079460123" action="after-dial" referUrl="refer?by=carol&amp;party=%2B447400123456"><Number>+447400123456</Number></Dial>',
+      '<Dial answerOnBridge="true" callerId="+442079460123" action="after-dial"><Number>+447400123456</Number></Dial>',
     );
     expect(results[2].stdout).toContain('<Sip>sip:carol@firsthour-test.sip.twilio.com</Sip>');
   }, 60_000);
