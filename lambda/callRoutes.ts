@@ -135,7 +135,7 @@ function afterDialRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   return { twiml, flow: `after-dial:${action}` };
 }
 
-/** `<Dial referUrl>`: a phone's transfer button. */
+/** `<Dial referUrl>`: the called phone's transfer button. */
 function referRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   const { params } = req;
   const refer = readRefer(req.rawQuery);
@@ -156,6 +156,8 @@ function referRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
     // An attended transfer's Refer-To names the consultation call to replace; Twilio transfers
     // blind, so the target is dialed anew (its phone rings again) and the line says why.
     ...(/[?&;]Replaces=/i.test(referTo ?? '') ? { attended: true } : {}),
+    // A refused transfer hands the party back: the phone rung again for them.
+    ...(answer.kind === 'transfer-refusal' && answer.back ? { handedBackTo: answer.back.refer.by } : {}),
     ...('number' in decision ? { dialed: decision.number } : {}),
     ...('username' in decision ? { user: decision.username } : {}),
     ...('group' in decision ? { group: decision.group } : {}),
