@@ -47,6 +47,7 @@ export const CONFIG_KEYS = [
   'voicemailApiKeySecret',
   'deleteVoicemailAfterEmail',
   'voicemailTimeZone',
+  'voicemailSenderIdentity',
 ] as const;
 
 /** The keys of one `sipline:users` entry. */
@@ -107,7 +108,16 @@ export interface VoicemailDelivery {
   deleteAfterEmail: boolean;
   /** sipline:voicemailTimeZone (default UTC): the time zone of the time shown in the email. */
   timeZone: string;
+  /**
+   * sipline:voicemailSenderIdentity: `address` (the default) has the stack declare `from` as an
+   * SES email identity; `existing` says the address, or its domain, already is a verified
+   * identity of this account and region, which the stack leaves alone.
+   */
+  senderIdentity: VoicemailSenderIdentity;
 }
+
+export const VOICEMAIL_SENDER_IDENTITIES = ['address', 'existing'] as const;
+export type VoicemailSenderIdentity = (typeof VOICEMAIL_SENDER_IDENTITIES)[number];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -399,20 +409,39 @@ function voicemailDelivery(values: Record<string, unknown>, config: SiplineConfi
   } catch {
     problems.push(`${CONFIG_NAMESPACE}:voicemailTimeZone: ${JSON.stringify(zone)} is not an IANA time zone (like Europe/London or America/New_York)`);
   }
+  const identity = optionalString(values.voicemailSenderIdentity) ?? 'address';
+  if (!VOICEMAIL_SENDER_IDENTITIES.includes(identity as VoicemailSenderIdentity)) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:voicemailSenderIdentity: ${JSON.stringify(identity)} must be address (the stack declares voicemailFrom as an SES identity) or existing (it, or its domain, already is one)`,
+    );
+  }
+  const senderIdentity = identity as VoicemailSenderIdentity;
   const { voicemailFrom: from, twilioAccountSid: accountSid, voicemailApiKeySid: apiKeySid } = given;
-  return from && accountSid && apiKeySid ? { from, accountSid, apiKeySid, deleteAfterEmail, timeZone } : undefined;
+  return from && accountSid && apiKeySid ? { from, accountSid, apiKeySid, deleteAfterEmail, timeZone, senderIdentity } : undefined;
 }
 
+/** Twilio's API key secrets have 32 characters; under 16 is no secret at all (the worker's rule). */
+const MIN_API_KEY_SECRET_LENGTH = 16;
+
 /**
- * What a deploy still needs for voicemail to email: one message per missing setting, naming the
- * key that asks for email. [] when no mailbox asks for email, or when every setting is given.
+ * What a deploy still needs for voicemail to email, all at once: one message per missing
+ * setting, naming the key that asks for email, and the API key's secret (`apiKeySecret`, the
+ * value Pulumi decrypted: checked, never echoed). [] when no mailbox asks for email, or when
+ * everything is given.
  */
-export function missingVoicemailSettings(values: Record<string, unknown>, config: SiplineConfig): string[] {
+export function missingVoicemailSettings(values: Record<string, unknown>, config: SiplineConfig, apiKeySecret: string | undefined): string[] {
   const asked = voicemailEmails(config);
   if (asked.length === 0) return [];
-  return (Object.entries(VOICEMAIL_SETTINGS) as Array<[string, { what: string; example: string }]>)
+  const because = `${asked[0].key} asks for voicemail by email`;
+  const missing = (Object.entries(VOICEMAIL_SETTINGS) as Array<[string, { what: string; example: string }]>)
     .filter(([key]) => optionalString(values[key]) === undefined)
-    .map(([key, { what, example }]) => `${CONFIG_NAMESPACE}:${key} is required: ${asked[0].key} asks for voicemail by email (${what}, like ${example})`);
+    .map(([key, { what, example }]) => `${CONFIG_NAMESPACE}:${key} is required: ${because} (${what}, like ${example})`);
+  const set = 'pulumi config set --secret voicemailApiKeySecret (it prompts for the value)';
+  if (!apiKeySecret) missing.push(`${CONFIG_NAMESPACE}:voicemailApiKeySecret is required: ${because} (the API key's secret, which the worker fetches recordings with): ${set}`);
+  else if (apiKeySecret.trim().length < MIN_API_KEY_SECRET_LENGTH) {
+    missing.push(`${CONFIG_NAMESPACE}:voicemailApiKeySecret is too short to be an API key secret (Twilio's have 32 characters): ${set}`);
+  }
+  return missing;
 }
 
 /**

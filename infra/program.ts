@@ -74,8 +74,9 @@ export function readStackInputs(): StackInputs {
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
     throw e;
   }
-  // What only a deploy needs: a local run emails nothing.
-  const missing = missingVoicemailSettings(raw, config);
+  // What only a deploy needs: a local run emails nothing. getConfig hands over the decrypted
+  // secret, which is checked and never echoed.
+  const missing = missingVoicemailSettings(raw, config, pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:voicemailApiKeySecret`));
   if (missing.length > 0) throw new pulumi.RunError(`Invalid stack configuration:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
   try {
     // Per-user resources are named after usernames; two that map to one name cannot deploy.
@@ -100,17 +101,8 @@ export function readStackInputs(): StackInputs {
     throw new pulumi.RunError(`Invalid stack configuration:\n  - ${(e as Error).message}`);
   }
   // Read only when a mailbox asks for email: a stack without voicemail email needs no API key.
-  let voicemailApiKeySecret: pulumi.Output<string> | undefined;
-  if (config.voicemailDelivery) {
-    const secret = pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:voicemailApiKeySecret`);
-    if (!secret || secret.trim().length < 16) {
-      throw new pulumi.RunError(
-        `Invalid stack configuration:\n  - ${CONFIG_NAMESPACE}:voicemailApiKeySecret ${secret ? 'is too short to be an API key secret (Twilio\'s have 32 characters)' : 'is not set'}: ` +
-          'voicemails are emailed (a mailbox has noAnswer.voicemail.email), and the worker fetches them with this API key: pulumi config set --secret voicemailApiKeySecret (it prompts for the value)',
-      );
-    }
-    voicemailApiKeySecret = cfg.requireSecret('voicemailApiKeySecret');
-  }
+  // Checked above (missingVoicemailSettings); read as a secret only when a mailbox asks for email.
+  const voicemailApiKeySecret = config.voicemailDelivery ? cfg.requireSecret('voicemailApiKeySecret') : undefined;
   return { config, twilioAuthToken, ...(voicemailApiKeySecret ? { voicemailApiKeySecret } : {}) };
 }
 
@@ -179,6 +171,7 @@ export async function main(): Promise<SiplineOutputs> {
           accountId: router.accountId,
           deadLetterQueueName: router.voicemailDeadLetterQueueName!,
           senderEmail: delivery.from,
+          declareSenderIdentity: delivery.senderIdentity === 'address',
           apiKey: { accountSid: delivery.accountSid, apiKeySid: delivery.apiKeySid, apiKeySecret: voicemailApiKeySecret },
           deleteAfterEmail: delivery.deleteAfterEmail,
           timeZone: delivery.timeZone,

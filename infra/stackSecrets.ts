@@ -8,12 +8,14 @@
  * default is required); this check says so first, with the command to run and the file to commit.
  *
  * Which secrets: the `secret: true` keys Pulumi.yaml declares without a default (today
- * sipline:twilioAuthToken), read from Pulumi.yaml itself so the check and Pulumi agree.
+ * sipline:twilioAuthToken), read from Pulumi.yaml itself so the check and Pulumi agree; and
+ * sipline:voicemailApiKeySecret when a mailbox of the stack asks for voicemail by email (the
+ * program refuses the stack without it, config.ts missingVoicemailSettings).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { ConfigError, isEncrypted, readStackFile, stackConfigPath, type StackFile } from './config';
+import { CONFIG_NAMESPACE, ConfigError, isEncrypted, readStackFile, siplineValues, stackConfigPath, voicemailEmails, type SiplineConfig, type StackFile } from './config';
 
 export interface ProjectConfigDeclaration {
   type?: string;
@@ -31,11 +33,22 @@ export function readProjectFile(file = path.resolve(__dirname, '..', 'Pulumi.yam
   return parse(fs.readFileSync(file, 'utf8')) as ProjectFile;
 }
 
-/** The keys, with their namespace, that every stack must set as secrets. */
-export function requiredSecretKeys(project: ProjectFile): string[] {
-  return Object.entries(project.config ?? {})
+/**
+ * The keys, with their namespace, that this stack must set as secrets: those every stack must
+ * (Pulumi.yaml), and those its own settings ask for (`file`, when given).
+ */
+export function requiredSecretKeys(project: ProjectFile, file?: StackFile): string[] {
+  const declared = Object.entries(project.config ?? {})
     .filter(([, decl]) => decl.secret === true && decl.default === undefined)
     .map(([key]) => (key.includes(':') ? key : `${project.name}:${key}`));
+  return file && asksForVoicemailEmail(file) ? [...declared, `${CONFIG_NAMESPACE}:voicemailApiKeySecret`] : declared;
+}
+
+/** Whether a user or group of the stack file has voicemail emailed (lists as YAML gives them). */
+function asksForVoicemailEmail(file: StackFile): boolean {
+  const values = siplineValues(file);
+  const list = (v: unknown) => (Array.isArray(v) ? v : []);
+  return voicemailEmails({ users: list(values.users), groups: list(values.groups) } as Pick<SiplineConfig, 'users' | 'groups'>).length > 0;
 }
 
 export interface SecretsCheck {
@@ -52,7 +65,7 @@ export interface SecretsCheck {
 export function checkStackSecrets(stack: string, file: StackFile, project: ProjectFile, importsEscEnvironment = false): SecretsCheck {
   const problems: string[] = [];
   const notices: string[] = [];
-  for (const key of requiredSecretKeys(project)) {
+  for (const key of requiredSecretKeys(project, file)) {
     // `pulumi config set` takes a key of the project's namespace without it.
     const short = key.startsWith(`${project.name}:`) ? key.slice(project.name.length + 1) : key;
     const set = `pulumi config set --secret ${short} --stack ${stack}`;
@@ -101,7 +114,7 @@ export function stackNameOf(stack: string): string {
 export function checkStackFile(stack: string, project = readProjectFile()): SecretsCheck {
   const file = stackConfigPath(stackNameOf(stack));
   const stackFile = readStackFile(file);
-  const missing = requiredSecretKeys(project).some((key) => stackFile.config[key] === undefined);
+  const missing = requiredSecretKeys(project, stackFile).some((key) => stackFile.config[key] === undefined);
   // Read again only then: readStackFile keeps the `config:` map alone.
   const importsEsc = missing && (parse(fs.readFileSync(file, 'utf8')) as { environment?: unknown } | null)?.environment !== undefined;
   return checkStackSecrets(stack, stackFile, project, importsEsc);

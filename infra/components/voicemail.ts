@@ -43,8 +43,13 @@ export interface VoicemailArgs {
   accountId: pulumi.Input<string>;
   /** Its dead-letter queue's name, alarmed on. */
   deadLetterQueueName: pulumi.Input<string>;
-  /** The address voicemails come from; the stack declares it as an SES identity. */
+  /** The address voicemails come from. */
   senderEmail: string;
+  /**
+   * Whether to declare it as an SES email identity (SES then emails it a link to confirm it), or
+   * leave alone the identity the account already has for it or for its domain.
+   */
+  declareSenderIdentity: boolean;
   apiKey: VoicemailApiKey;
   /** Delete each recording from Twilio once its email is sent (sipline:deleteVoicemailAfterEmail). */
   deleteAfterEmail: boolean;
@@ -69,8 +74,8 @@ export class Voicemail extends pulumi.ComponentResource {
   public readonly workerFunctionName: pulumi.Output<string>;
   public readonly workerLogGroupName: pulumi.Output<string>;
   public readonly apiKeySecretArn: pulumi.Output<string>;
-  /** The SES identity voicemails come from: verified once its owner clicks the link SES sends. */
-  public readonly senderIdentityArn: pulumi.Output<string>;
+  /** The SES identity voicemails come from, when the stack declares it: verified once its owner clicks the link SES sends. */
+  public readonly senderIdentityArn?: pulumi.Output<string>;
 
   constructor(name: string, args: VoicemailArgs, opts?: pulumi.ComponentResourceOptions) {
     super('sipline:index:Voicemail', name, {}, opts);
@@ -89,7 +94,7 @@ export class Voicemail extends pulumi.ComponentResource {
 
     // --- the sender: SES sends only from a verified identity (an email goes to the address to
     // confirm it). While the account is in the SES sandbox, recipients must be verified too.
-    const identity = new aws.sesv2.EmailIdentity(`${name}-sender`, { emailIdentity: args.senderEmail, tags }, parent);
+    const identity = args.declareSenderIdentity ? new aws.sesv2.EmailIdentity(`${name}-sender`, { emailIdentity: args.senderEmail, tags }, parent) : undefined;
 
     const worker = lambdaFunction(this, {
       names: { logs: `${name}-worker-logs`, role: `${name}-worker-role`, policy: `${name}-worker-policy`, function: `${name}-worker` },
@@ -136,7 +141,7 @@ export class Voicemail extends pulumi.ComponentResource {
           POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
         },
       },
-      dependsOn: [secretVersion, identity],
+      dependsOn: [secretVersion, ...(identity ? [identity] : [])],
       tags,
     });
 
@@ -187,7 +192,7 @@ export class Voicemail extends pulumi.ComponentResource {
     this.workerFunctionName = worker.fn.name;
     this.workerLogGroupName = worker.logGroup.name;
     this.apiKeySecretArn = secret.arn;
-    this.senderIdentityArn = identity.arn;
+    this.senderIdentityArn = identity?.arn;
     this.registerOutputs({
       workerFunctionName: this.workerFunctionName,
       workerLogGroupName: this.workerLogGroupName,

@@ -18,6 +18,17 @@ describe('the secrets a stack file must hold', () => {
     expect(requiredSecretKeys(project)).toEqual(['sipline:twilioAuthToken']);
   });
 
+  it("and the voicemail worker's API key secret, when a mailbox of the stack emails its voicemail", () => {
+    const withEmail = stackFile({ 'sipline:users': [{ username: 'alice', noAnswer: { voicemail: { email: 'alice@example.com' } } }] });
+    expect(requiredSecretKeys(project, withEmail)).toEqual(['sipline:twilioAuthToken', 'sipline:voicemailApiKeySecret']);
+    const withoutEmail = stackFile({ 'sipline:users': [{ username: 'alice', noAnswer: { voicemail: {} } }] });
+    expect(requiredSecretKeys(project, withoutEmail)).toEqual(['sipline:twilioAuthToken']);
+    const inClearText = stackFile({ 'sipline:twilioAuthToken': { secure: 'v1:AAAA' }, 'sipline:voicemailApiKeySecret': 'plain-secret-plain-secret-plain!', 'sipline:groups': [{ name: 'sales', members: ['alice'], noAnswer: { voicemail: { email: 'sales@example.com' } } }] });
+    const { problems } = checkStackSecrets('dev', inClearText, project);
+    expect(problems).toEqual([expect.stringContaining('Pulumi.dev.yaml holds sipline:voicemailApiKeySecret in clear text. Run\n    pulumi config set --secret voicemailApiKeySecret --stack dev\n')]);
+    expect(problems[0]).not.toContain('plain-secret');
+  });
+
   it('include a secret Pulumi.yaml declares without the namespace, and no secret with a default', () => {
     const declared = { name: 'p', config: { token: { type: 'string', secret: true }, pin: { type: 'string', secret: true, default: '' }, region: { type: 'string' } } };
     expect(requiredSecretKeys(declared)).toEqual(['p:token']);

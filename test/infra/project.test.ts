@@ -46,6 +46,7 @@ describe('Pulumi.yaml', () => {
         'twilioAuthToken',
         'voicemailApiKeySid',
         'voicemailFrom',
+        'voicemailSenderIdentity',
         'voicemailTimeZone',
       ].map((k) => `sipline:${k}`),
     );

@@ -131,6 +131,12 @@ describe('a stack whose mailboxes ask for voicemail by email', () => {
     }
   });
 
+  it("leaves the sender's identity alone when the account already has it (for the address or its domain)", async () => {
+    const run = await runSipline({ config: voicemailConfig({ voicemailSenderIdentity: 'existing' }), secretKeys: VOICEMAIL_SECRET_KEYS });
+    expect(run.mocks.ofType(TYPES.emailIdentity)).toEqual([]);
+    expect(run.mocks.one(TYPES.lambda, 'sipline-voicemail-worker').dependsOn).not.toContain(`${TYPES.emailIdentity}::sipline-voicemail-sender`);
+  });
+
   it('keeps the recording in Twilio, and shows the time in the zone asked, when the stack says so', async () => {
     const run = await runSipline({ config: voicemailConfig({ deleteVoicemailAfterEmail: 'false', voicemailTimeZone: 'Europe/London' }), secretKeys: VOICEMAIL_SECRET_KEYS });
     const env = (run.mocks.one(TYPES.lambda, 'sipline-voicemail-worker').inputs.environment as { variables: Record<string, string> }).variables;
@@ -160,24 +166,26 @@ describe('voicemail to email settings', () => {
     throw new Error('the stack was accepted');
   };
 
-  it('are required once a mailbox asks for email, each named with the key that asks', async () => {
-    const message = await failure({ voicemailFrom: undefined, twilioAccountSid: undefined, voicemailApiKeySid: undefined });
+  it('are required once a mailbox asks for email, all of them named at once with the key that asks', async () => {
+    const message = await failure({ voicemailFrom: undefined, twilioAccountSid: undefined, voicemailApiKeySid: undefined, voicemailApiKeySecret: undefined });
     expect(message).toContain('sipline:voicemailFrom is required: sipline:users[1].noAnswer.voicemail.email asks for voicemail by email');
     expect(message).toContain('sipline:twilioAccountSid is required');
     expect(message).toContain('sipline:voicemailApiKeySid is required');
+    expect(message).toContain('sipline:voicemailApiKeySecret is required');
   });
 
   it('name each bad value', async () => {
-    const message = await failure({ voicemailFrom: 'not an address', twilioAccountSid: 'SK123', voicemailApiKeySid: 'AC123', voicemailTimeZone: 'Mars/Olympus', deleteVoicemailAfterEmail: 'maybe' });
+    const message = await failure({ voicemailFrom: 'not an address', twilioAccountSid: 'SK123', voicemailApiKeySid: 'AC123', voicemailTimeZone: 'Mars/Olympus', deleteVoicemailAfterEmail: 'maybe', voicemailSenderIdentity: 'domain' });
     expect(message).toContain('sipline:voicemailFrom: "not an address" is not an email address SES can send from');
     expect(message).toContain('sipline:twilioAccountSid: "SK123" is not a Twilio account sid');
     expect(message).toContain('sipline:voicemailApiKeySid: "AC123" is not a Twilio API key sid');
     expect(message).toContain('sipline:voicemailTimeZone: "Mars/Olympus" is not an IANA time zone');
     expect(message).toContain('sipline:deleteVoicemailAfterEmail: "maybe" must be true or false');
+    expect(message).toContain('sipline:voicemailSenderIdentity: "domain" must be address');
   });
 
   it("want the API key's secret, set as a secret, never echoed", async () => {
-    expect(await failure({ voicemailApiKeySecret: undefined })).toContain('sipline:voicemailApiKeySecret is not set: voicemails are emailed');
+    expect(await failure({ voicemailApiKeySecret: undefined })).toContain("sipline:voicemailApiKeySecret is required: sipline:users[1].noAnswer.voicemail.email asks for voicemail by email (the API key's secret");
     const short = await failure({ voicemailApiKeySecret: 'tiny-secret' });
     expect(short).toContain('sipline:voicemailApiKeySecret is too short to be an API key secret');
     expect(short).not.toContain('tiny-secret');
