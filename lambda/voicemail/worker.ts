@@ -19,7 +19,8 @@
  * dead-letter queue, with the email already delivered). One run never sends an email twice.
  *
  * Each job logs exactly one JSON line (outcome, recording sid, mailbox; never the API key's
- * secret, the recipient's address or the email's body) and counts one metric of
+ * secret, the recipient's address or the email's body: email addresses in error messages, which
+ * SES's can carry, are redacted) and counts one metric of
  * lambda/metrics.ts's VOICEMAIL_METRICS.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -27,6 +28,7 @@ import { VOICEMAIL_METRICS, type VoicemailMetricName } from '../metrics';
 import type { TwilioApiKey } from './apiKey';
 import { composeVoicemailEmail, type EmailSettings } from './email';
 import { parseVoicemailJob, type VoicemailJob } from './job';
+import { redactEmailAddresses } from './redact';
 import type { Credentials, RecordingRef } from './twilioRecordings';
 
 /** What the worker needs of a logger; Powertools' Logger is one. */
@@ -94,6 +96,10 @@ async function step<T>(outcome: FailedOutcome, run: () => Promise<T> | T): Promi
 export function createVoicemailWorker(deps: WorkerDeps): VoicemailWorker {
   const { logger, metrics } = deps;
 
+  /** An error as logged: its message, with every email address in it redacted (redact.ts). */
+  const logged = (err: unknown, job?: VoicemailJob) =>
+    redactEmailAddresses(err instanceof Error ? err.message : String(err), { recipient: job?.email, sender: deps.email.from });
+
   async function emailAndDelete(job: VoicemailJob, fields: Record<string, unknown>): Promise<void> {
     const key = await step('fetch-failed', deps.apiKey);
     if (job.accountSid !== key.accountSid) {
@@ -121,7 +127,7 @@ export function createVoicemailWorker(deps: WorkerDeps): VoicemailWorker {
         ...emailed,
         outcome: 'emailed-not-deleted',
         recording: 'kept',
-        error: (err as Error).message,
+        error: logged(err, job),
       });
     }
   }
@@ -133,15 +139,16 @@ export function createVoicemailWorker(deps: WorkerDeps): VoicemailWorker {
       receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0),
       ...(requestId ? { requestId } : {}),
     };
+    let job: VoicemailJob | undefined;
     try {
-      const job = await step('refused', () => parseVoicemailJob(record.body));
+      job = await step('refused', () => parseVoicemailJob(record.body));
       Object.assign(fields, { recordingSid: job.recordingSid, callSid: job.callSid, mailbox: job.mailbox, durationSeconds: job.durationSeconds });
       await emailAndDelete(job, fields);
       return true;
     } catch (err) {
       const failure = err instanceof JobFailure ? err : new JobFailure('email-failed', err);
       metrics.addMetric(FAILURE_METRICS[failure.outcome], 'Count', 1);
-      logger.error(`voicemail not emailed (${failure.outcome}); SQS will deliver it again`, { ...fields, outcome: failure.outcome, error: failure.message });
+      logger.error(`voicemail not emailed (${failure.outcome}); SQS will deliver it again`, { ...fields, outcome: failure.outcome, error: logged(failure, job) });
       return false;
     }
   }

@@ -145,6 +145,29 @@ describe('failures', () => {
     expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.emailFailures]: 1 });
   });
 
+  it("never logs an email address from an error: SES's sandbox message names the recipient and the sender", async () => {
+    // SES's MessageRejected in the sandbox lists every unverified identity of the message.
+    const sandbox = 'Email address is not verified. The following identities failed the check in region US-EAST-1: Alice@Acme.Example, voicemail@acme.example, bob@acme.example.';
+    world = await startWorld({ ses: scriptedSes(() => sesError(400, 'MessageRejected', sandbox)) });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.logs()).toEqual([
+      expect.objectContaining({
+        outcome: 'email-failed',
+        error: 'Email address is not verified. The following identities failed the check in region US-EAST-1: [recipient], [sender], [email address].',
+      }),
+    ]);
+    expect(world.output()).not.toMatch(/@acme\.example/i);
+  });
+
+  it("never logs an email address from a refused job's values", async () => {
+    world = await startWorld();
+    const record = sqsRecord(JSON.stringify(job({ email: 'carol.smith@acme' })));
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.logs()).toEqual([expect.objectContaining({ outcome: 'refused', error: 'invalid voicemail job: email: "[email address]" is not a plain ASCII email address' })]);
+    expect(world.output()).not.toContain('carol');
+  });
+
   it('SES failing with a 5xx is retried once by the SDK, then fails the message', async () => {
     world = await startWorld({ ses: scriptedSes(() => sesError(500, 'InternalFailure', 'We encountered an internal error.')) });
     const record = sqsRecord(jobMessage());
