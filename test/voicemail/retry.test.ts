@@ -8,7 +8,7 @@ import { simpleParser } from 'mailparser';
 import { VOICEMAIL_METRICS } from '../../lambda/metrics';
 import { VOICEMAIL_DEAD_LETTER_QUEUE, VOICEMAIL_QUEUE, WORKER_TIMEOUT_SECONDS } from '../../lambda/voicemail/queue';
 import { jobMessage, mp3Bytes, RECORDING_SID } from './fixtures';
-import { RECORDING_PATH, scriptedSes, sesError, sesRequest } from './scripted';
+import { RECORDING_PATH, scriptedSes, scriptedTwilio, sesError, sesRequest } from './scripted';
 import { SimulatedQueue } from './sqsHarness';
 import { metricTotals, startWorld, type World } from './world';
 
@@ -80,10 +80,8 @@ describe('a voicemail whose email fails twice, then goes through', () => {
 describe('a batch with one good and one failing voicemail', () => {
   it('emails the good one once (its message is deleted at once) while the other is retried to the dead-letter queue', async () => {
     const failingRecording = `RE${'9'.repeat(32)}`;
-    world = await startWorld();
+    world = await startWorld({ twilio: scriptedTwilio({ mp3: mp3Bytes(), recordings: { [failingRecording]: mp3Bytes() } }) });
     world.ses.answer = (req, count) => (sesRequest(req).raw.toString().includes(failingRecording) ? rejected() : accepted(count));
-    const serve = world.twilio.answer;
-    world.twilio.answer = (req, count) => serve({ ...req, url: req.url.replace(failingRecording, RECORDING_SID) }, count);
     const sqs = queue();
     const good = sqs.send(jobMessage());
     const bad = sqs.send(jobMessage({ recordingSid: failingRecording }));

@@ -263,17 +263,12 @@ describe('forged and malformed jobs', () => {
 describe('a batch', () => {
   it('reports exactly its failed messages, processes the others, and writes one log line per job', async () => {
     const otherRecording = `RE${'7'.repeat(32)}`;
-    world = await startWorld({
-      // The second recording's email is rejected; the first one's goes through.
-      ses: scriptedSes(() => undefined),
-    });
+    world = await startWorld({ twilio: scriptedTwilio({ mp3: MP3, recordings: { [otherRecording]: MP3 } }) });
+    // The second recording's email is rejected; the first one's goes through.
     world.ses.answer = (req, count) => (sesRequest(req).raw.toString().includes(otherRecording) ? sesError(400, 'MessageRejected', 'rejected') : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ MessageId: `m${count}` }) });
     const good = sqsRecord(jobMessage());
     const rejected = sqsRecord(jobMessage({ recordingSid: otherRecording }));
     const forged = sqsRecord(JSON.stringify({ ...job(), recordingUrl: 'https://evil.example/x' }));
-    // The scripted Twilio serves only RECORDING_SID; serve the other one too.
-    const serve = world.twilio.answer;
-    world.twilio.answer = (req, count) => serve({ ...req, url: req.url.replace(otherRecording, RECORDING_SID) }, count);
 
     const response = await world.invoke(sqsEvent(good, rejected, forged));
 
@@ -333,9 +328,10 @@ describe('the environment', () => {
     const serve = secrets.answer;
     secrets.answer = (req, count) =>
       count === 1 ? { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: 'AccessDeniedException', message: 'not authorized' }) } : serve(req, count);
-    world = await startWorld({ secrets });
+    const secondRecording = `RE${'2'.repeat(32)}`;
+    world = await startWorld({ secrets, twilio: scriptedTwilio({ mp3: MP3, recordings: { [secondRecording]: MP3 } }) });
     const first = sqsRecord(jobMessage());
-    const second = sqsRecord(jobMessage());
+    const second = sqsRecord(jobMessage({ recordingSid: secondRecording }));
     // Whether the first job sees the denial depends on when it lands; the second one succeeds.
     const firstResponse = await world.invoke(sqsEvent(first));
     expect(await world.invoke(sqsEvent(second))).toEqual({ batchItemFailures: [] });
@@ -344,9 +340,10 @@ describe('the environment', () => {
   });
 
   it('reads the API key once per cold start, during init, for every job after', async () => {
-    world = await startWorld();
+    const [second, third] = [`RE${'2'.repeat(32)}`, `RE${'3'.repeat(32)}`];
+    world = await startWorld({ twilio: scriptedTwilio({ mp3: MP3, recordings: { [second]: MP3, [third]: MP3 } }) });
     await world.invoke(sqsEvent(sqsRecord(jobMessage())));
-    await world.invoke(sqsEvent(sqsRecord(jobMessage()), sqsRecord(jobMessage())));
+    await world.invoke(sqsEvent(sqsRecord(jobMessage({ recordingSid: second })), sqsRecord(jobMessage({ recordingSid: third }))));
     expect(world.secrets.seen).toHaveLength(1);
     expect(world.ses.seen).toHaveLength(3);
   });
