@@ -30,12 +30,14 @@ export const METRIC_SERVICES = {
 
 /**
  * The voicemail worker's metrics, all counts of jobs (one job: one recorded voicemail).
- * Every job ends in exactly one of Emailed, EmailFailures, FetchFailures or JobsRefused;
+ * Every job ends in exactly one of Emailed, AlreadyGone, EmailFailures, FetchFailures or JobsRefused;
  * DeleteFailures and Deleted count what happened to the recording of an emailed job.
  */
 export const VOICEMAIL_METRICS = {
   /** The voicemail was emailed (its message succeeds). */
   emailed: 'VoicemailsEmailed',
+  /** Twilio no longer had the recording (emailed and deleted by an earlier job, or deleted by hand): done, not emailed. */
+  alreadyGone: 'VoicemailsAlreadyGone',
   /** SES did not accept the email: the message is retried, then dead-lettered. */
   emailFailures: 'VoicemailEmailFailures',
   /** The recording could not be fetched from Twilio: retried, then dead-lettered. */

@@ -5,9 +5,13 @@
  * already checked (lambda/voicemail/job.ts), on api.twilio.com, never taken from a message:
  *
  *   GET    /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.mp3   the audio, audio/mpeg
+ *   GET    /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json?IncludeSoftDeleted=true
+ *                                                                   the Recording resource, when the audio 404s
  *   DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json  204 No Content
  *
- * (paths and status codes as in Twilio's v2010 OpenAPI spec, and its docs for the media file).
+ * (paths, parameters and status codes as in Twilio's v2010 OpenAPI spec, and its docs for the
+ * media file). A deleted recording's audio and resource 404; its metadata is kept 40 days and
+ * fetched with IncludeSoftDeleted=true, status `deleted` (the spec's Recording fetch parameter).
  * Requests carry the API key as HTTP Basic auth. Twilio may answer the media request with a
  * redirect to its media store: it is followed, but the key goes only to the API's own origin.
  *
@@ -32,6 +36,12 @@ export interface Credentials {
   apiKeySid: string;
   apiKeySecret: string;
 }
+
+/**
+ * A recording's audio, or word that Twilio no longer has the recording: its audio 404s and
+ * Twilio says it was deleted (when, its metadata's date_updated) or knows nothing of it.
+ */
+export type FetchedRecording = { found: true; audio: Buffer } | { found: false; deletedAt?: string };
 
 export class TwilioRequestError extends Error {
   override name = 'TwilioRequestError';
@@ -60,9 +70,15 @@ export function apiBaseUrl(override: string | undefined): string {
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-function recordingUrl(base: string, ref: RecordingRef, extension: 'mp3' | 'json'): string {
+function recordingUrl(base: string, ref: RecordingRef, extension: 'mp3' | 'json', query = ''): string {
   // The sids were validated against ^AC/^RE + 32 hex digits; encoding is belt and braces.
-  return `${base}/2010-04-01/Accounts/${encodeURIComponent(ref.accountSid)}/Recordings/${encodeURIComponent(ref.recordingSid)}.${extension}`;
+  return `${base}/2010-04-01/Accounts/${encodeURIComponent(ref.accountSid)}/Recordings/${encodeURIComponent(ref.recordingSid)}.${extension}${query}`;
+}
+
+/** Twilio's RFC 2822 date as ISO 8601, or undefined when it is not a date. */
+function isoDate(value: unknown): string | undefined {
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }
 
 function basicAuth(key: Credentials): string {
@@ -95,8 +111,11 @@ export class TwilioRecordings {
     ({ origin: this.origin, protocol: this.protocol } = new URL(baseUrl));
   }
 
-  /** The recording's MP3, byte for byte. Throws a TwilioRequestError when it cannot be had. */
-  async fetchMp3(ref: RecordingRef, key: Credentials): Promise<Buffer> {
+  /**
+   * The recording's MP3, byte for byte, or `found: false` when Twilio no longer has the
+   * recording. Throws a TwilioRequestError when it cannot be had for now.
+   */
+  async fetchMp3(ref: RecordingRef, key: Credentials): Promise<FetchedRecording> {
     let url = recordingUrl(this.base, ref, 'mp3');
     for (let hop = 0; ; hop++) {
       const sameOrigin = new URL(url).origin === this.origin;
@@ -122,6 +141,10 @@ export class TwilioRecordings {
         url = next.toString();
         continue;
       }
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return this.lookUpMissing(ref, key);
+      }
       if (response.status !== 200) {
         throw new TwilioRequestError(`Twilio answered HTTP ${response.status} for recording ${ref.recordingSid}'s audio${await twilioErrorCode(response)}`, response.status);
       }
@@ -144,8 +167,44 @@ export class TwilioRecordings {
       if (audio.length === 0 || audio.length > MAX_RECORDING_BYTES) {
         throw new TwilioRequestError(`recording ${ref.recordingSid} has ${audio.length} bytes`, response.status);
       }
-      return audio;
+      return { found: true, audio };
     }
+  }
+
+  /**
+   * The audio 404'd: asks Twilio whether the recording still exists. Deleted (by an earlier
+   * job after its email, or by hand) or unknown: `found: false`. Still there: the audio is only
+   * missing for now (a TwilioRequestError, so the job is retried).
+   */
+  private async lookUpMissing(ref: RecordingRef, key: Credentials): Promise<FetchedRecording> {
+    let response: Response;
+    try {
+      response = await fetch(recordingUrl(this.base, ref, 'json', '?IncludeSoftDeleted=true'), {
+        headers: { accept: 'application/json', authorization: basicAuth(key) },
+        redirect: 'error',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new TwilioRequestError(`recording ${ref.recordingSid}'s audio was not found, and looking the recording up failed: ${describeFailure(err)}`, 404);
+    }
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return { found: false };
+    }
+    if (response.status !== 200) {
+      throw new TwilioRequestError(`recording ${ref.recordingSid}'s audio was not found, and Twilio answered HTTP ${response.status} to looking the recording up${await twilioErrorCode(response)}`, response.status);
+    }
+    let recording: { status?: unknown; date_updated?: unknown };
+    try {
+      recording = (await response.json()) as typeof recording;
+    } catch (err) {
+      throw new TwilioRequestError(`recording ${ref.recordingSid}'s audio was not found, and its resource could not be read: ${describeFailure(err)}`, response.status);
+    }
+    if (recording.status === 'deleted') {
+      const deletedAt = isoDate(recording.date_updated);
+      return { found: false, ...(deletedAt ? { deletedAt } : {}) };
+    }
+    throw new TwilioRequestError(`Twilio answered HTTP 404 for recording ${ref.recordingSid}'s audio, though the recording is ${JSON.stringify(recording.status)}`, 404);
   }
 
   /**

@@ -12,11 +12,18 @@
  * - a failed delete after the email was sent: the message succeeds (failing it would email
  *   the voicemail again); the error is logged and counted, and the audio stays in Twilio.
  *
- * Delivery is at least once: a run that dies between SES accepting the email and the
- * function returning (a timeout, a crash) leaves the message to be received again, and the
- * voicemail is emailed a second time (the recording is still in Twilio when the delete had not
- * happened yet; when it had, the fetch finds no recording and the message ends in the
- * dead-letter queue, with the email already delivered). One run never sends an email twice.
+ * Idempotent per recording: a job whose recording Twilio no longer has (its audio 404s, and
+ * Twilio says the recording was deleted or never existed) is done, `already-gone`: not
+ * emailed, not retried, logged as a warning and counted. That is a duplicate (Twilio sent the
+ * recording callback twice, or a job came back after its email and delete), or a recording
+ * deleted by hand before its email, which is then dropped: the warning and the
+ * VoicemailsAlreadyGone metric are how an operator sees it (a recordingSid with no `emailed`
+ * line before its `already-gone` one was never emailed). Jobs of the same recording in one batch
+ * run one after another, so the second finds the first's delete.
+ *
+ * Delivery is otherwise at least once: a run that dies between SES accepting the email and the
+ * delete leaves the message to be received again, and the voicemail is emailed a second time.
+ * One run never sends an email twice.
  *
  * Each job logs exactly one JSON line (outcome, recording sid, mailbox; never the API key's
  * secret, the recipient's address or the email's body: email addresses in error messages, which
@@ -29,11 +36,12 @@ import type { TwilioApiKey } from './apiKey';
 import { composeVoicemailEmail, type EmailSettings } from './email';
 import { parseVoicemailJob, type VoicemailJob } from './job';
 import { redactEmailAddresses } from './redact';
-import type { Credentials, RecordingRef } from './twilioRecordings';
+import type { Credentials, FetchedRecording, RecordingRef } from './twilioRecordings';
 
 /** What the worker needs of a logger; Powertools' Logger is one. */
 export interface WorkerLogger {
   info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
   error(message: string, fields: Record<string, unknown>): void;
 }
 
@@ -45,7 +53,7 @@ export interface WorkerMetrics {
 
 /** Twilio's recordings (lambda/voicemail/twilioRecordings.ts). */
 export interface RecordingStore {
-  fetchMp3(ref: RecordingRef, key: Credentials): Promise<Buffer>;
+  fetchMp3(ref: RecordingRef, key: Credentials): Promise<FetchedRecording>;
   delete(ref: RecordingRef, key: Credentials): Promise<'deleted' | 'already-gone'>;
 }
 
@@ -64,9 +72,9 @@ export interface WorkerDeps {
 export type VoicemailWorker = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
 /** How one job ended: the `outcome` of its log line. */
-export type Outcome = 'emailed' | 'emailed-not-deleted' | 'refused' | 'fetch-failed' | 'email-failed';
+export type Outcome = 'emailed' | 'emailed-not-deleted' | 'already-gone' | 'refused' | 'fetch-failed' | 'email-failed';
 
-type FailedOutcome = Exclude<Outcome, 'emailed' | 'emailed-not-deleted'>;
+type FailedOutcome = Exclude<Outcome, 'emailed' | 'emailed-not-deleted' | 'already-gone'>;
 
 const FAILURE_METRICS: Readonly<Record<FailedOutcome, VoicemailMetricName>> = {
   refused: VOICEMAIL_METRICS.jobsRefused,
@@ -81,6 +89,14 @@ class JobFailure extends Error {
     cause: unknown,
   ) {
     super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+function parseJob(body: string): VoicemailJob {
+  try {
+    return parseVoicemailJob(body);
+  } catch (err) {
+    throw new JobFailure('refused', err);
   }
 }
 
@@ -105,7 +121,17 @@ export function createVoicemailWorker(deps: WorkerDeps): VoicemailWorker {
     if (job.accountSid !== key.accountSid) {
       throw new JobFailure('refused', `the job's account ${job.accountSid} is not the API key's account`);
     }
-    const audio = await step('fetch-failed', () => deps.recordings.fetchMp3(job, key));
+    const fetched = await step('fetch-failed', () => deps.recordings.fetchMp3(job, key));
+    if (!fetched.found) {
+      metrics.addMetric(VOICEMAIL_METRICS.alreadyGone, 'Count', 1);
+      logger.warn('voicemail not emailed: Twilio no longer has its recording (emailed and deleted by an earlier job, or deleted by hand); not retried', {
+        ...fields,
+        outcome: 'already-gone',
+        ...(fetched.deletedAt ? { recording: 'deleted', deletedAt: fetched.deletedAt } : { recording: 'unknown' }),
+      });
+      return;
+    }
+    const audio = fetched.audio;
     const sesMessageId = await step('email-failed', async () => {
       const email = await composeVoicemailEmail(job, audio, deps.email);
       return deps.sendEmail({ from: deps.email.from, to: job.email, raw: email.raw });
@@ -132,8 +158,11 @@ export function createVoicemailWorker(deps: WorkerDeps): VoicemailWorker {
     }
   }
 
-  /** Resolves true when the message is done with (emailed), false when SQS should retry it. */
-  async function processRecord(record: SQSRecord, requestId: string | undefined): Promise<boolean> {
+  /**
+   * Resolves true when the message is done with, false when SQS should retry it. `before` is the
+   * batch's last job of each recording: a job waits for it (see the header).
+   */
+  async function processRecord(record: SQSRecord, requestId: string | undefined, before: Map<string, Promise<unknown>>): Promise<boolean> {
     const fields: Record<string, unknown> = {
       messageId: record.messageId,
       receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0),
@@ -141,9 +170,13 @@ export function createVoicemailWorker(deps: WorkerDeps): VoicemailWorker {
     };
     let job: VoicemailJob | undefined;
     try {
-      job = await step('refused', () => parseVoicemailJob(record.body));
+      // Parsed before the first await, so the batch's jobs claim their recordings in order.
+      const parsed = parseJob(record.body);
+      job = parsed;
       Object.assign(fields, { recordingSid: job.recordingSid, callSid: job.callSid, mailbox: job.mailbox, durationSeconds: job.durationSeconds });
-      await emailAndDelete(job, fields);
+      const mine = (before.get(job.recordingSid) ?? Promise.resolve()).then(() => emailAndDelete(parsed, fields));
+      before.set(job.recordingSid, mine.catch(() => undefined));
+      await mine;
       return true;
     } catch (err) {
       const failure = err instanceof JobFailure ? err : new JobFailure('email-failed', err);
@@ -156,8 +189,9 @@ export function createVoicemailWorker(deps: WorkerDeps): VoicemailWorker {
   return async function handler(event, context) {
     const records = event.Records ?? [];
     try {
-      // Concurrently: a batch is a handful of independent voicemails.
-      const done = await Promise.all(records.map((record) => processRecord(record, context?.awsRequestId)));
+      // Concurrently: a batch is a handful of independent voicemails (one at a time per recording).
+      const byRecording = new Map<string, Promise<unknown>>();
+      const done = await Promise.all(records.map((record) => processRecord(record, context?.awsRequestId, byRecording)));
       return { batchItemFailures: records.filter((_, i) => !done[i]).map((record) => ({ itemIdentifier: record.messageId })) };
     } finally {
       metrics.publishStoredMetrics();

@@ -97,6 +97,42 @@ describe('a batch with one good and one failing voicemail', () => {
   });
 });
 
+describe('a voicemail queued twice (Twilio retried its recording callback)', () => {
+  it('in one batch: emailed once, deleted once, the duplicate done without an email; nothing is dead-lettered', async () => {
+    world = await startWorld();
+    const sqs = queue();
+    const ids = [sqs.send(jobMessage()), sqs.send(jobMessage())];
+
+    await sqs.drain((event) => world!.invoke(event));
+
+    expect(sqs.invocations.map((i) => i.messageIds)).toEqual([ids]);
+    expect(sqs.messages).toEqual([]);
+    expect(sqs.deadLetters).toEqual([]);
+    expect(world.ses.seen).toHaveLength(1);
+    expect(world.twilio.seen.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+    expect(world.logs().map((l) => [l.messageId, l.outcome])).toEqual([
+      [ids[0], 'emailed'],
+      [ids[1], 'already-gone'],
+    ]);
+  });
+
+  it('received after the first was emailed and its recording deleted: done at its first attempt, no dead letter, no alarm', async () => {
+    world = await startWorld();
+    const sqs = queue();
+    sqs.send(jobMessage());
+    await sqs.drain((event) => world!.invoke(event));
+    const duplicate = sqs.send(jobMessage());
+
+    await sqs.drain((event) => world!.invoke(event));
+
+    expect(sqs.invocations.map((i) => i.receiveCounts)).toEqual([[1], [1]]);
+    expect(sqs.deadLetters).toEqual([]);
+    expect(world.ses.seen).toHaveLength(1);
+    expect(world.logs().map((l) => l.outcome)).toEqual(['emailed', 'already-gone']);
+    expect(world.logs()[1].messageId).toBe(duplicate);
+  });
+});
+
 describe('the SQS model itself (sqsHarness.ts)', () => {
   const twoMessages = () => {
     const sqs = new SimulatedQueue({ visibilityTimeoutSeconds: 30, maxReceiveCount: 2, batchSize: 10 });

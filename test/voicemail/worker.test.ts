@@ -177,7 +177,6 @@ describe('failures', () => {
   });
 
   it.each([
-    ['the recording does not exist', () => twilioError(404, 20404, 'The requested resource was not found')],
     ['Twilio fails', () => twilioError(503, 20503, 'Service Unavailable')],
     ['Twilio answers something that is not audio', () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>maintenance</html>' })],
   ])('a failed fetch (%s): a batch item failure, nothing emailed', async (_, media) => {
@@ -187,6 +186,26 @@ describe('failures', () => {
     expect(world.ses.seen).toHaveLength(0);
     expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`]);
     expect(world.logs()).toEqual([expect.objectContaining({ level: 'ERROR', outcome: 'fetch-failed', recordingSid: RECORDING_SID })]);
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.fetchFailures]: 1 });
+  });
+
+  it.each([
+    ['Twilio still lists the recording', undefined, 'completed'],
+    ['looking the recording up fails', () => twilioError(503, 20503, 'Service Unavailable'), 'HTTP 503'],
+  ])('the audio 404s but %s: a failed fetch, retried', async (_, lookup, reason) => {
+    const twilio = scriptedTwilio({ mp3: MP3, media: () => twilioError(404, 20404, 'The requested resource was not found') });
+    if (lookup) {
+      const serve = twilio.answer;
+      twilio.answer = (req, count) => (req.url.includes('.json') ? lookup() : serve(req, count));
+    }
+    world = await startWorld({ twilio });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.ses.seen).toHaveLength(0);
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`, `GET ${RECORDING_PATH}.json?IncludeSoftDeleted=true`]);
+    const [line] = world.logs();
+    expect(line).toMatchObject({ level: 'ERROR', outcome: 'fetch-failed' });
+    expect(line.error).toContain(reason);
     expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.fetchFailures]: 1 });
   });
 
@@ -232,6 +251,38 @@ describe('failures', () => {
     world = await startWorld({ twilio: scriptedTwilio({ mp3: MP3, deleteStatus: 404 }) });
     expect(await world.invoke(sqsEvent(sqsRecord(jobMessage())))).toEqual({ batchItemFailures: [] });
     expect(world.logs()).toEqual([expect.objectContaining({ outcome: 'emailed', recording: 'already-gone' })]);
+  });
+});
+
+describe('a job whose recording Twilio no longer has', () => {
+  it('emailed and deleted by an earlier job (Twilio sent the callback twice): done, not emailed again, not retried, counted apart', async () => {
+    world = await startWorld();
+    await world.invoke(sqsEvent(sqsRecord(jobMessage())));
+    const again = sqsRecord(jobMessage(), { receiveCount: 1 });
+
+    expect(await world.invoke(sqsEvent(again))).toEqual({ batchItemFailures: [] });
+
+    expect(world.ses.seen).toHaveLength(1);
+    // The audio 404s; the recording's metadata (kept 40 days after a delete) says it was deleted.
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`, `DELETE ${RECORDING_PATH}.json`, `GET ${RECORDING_PATH}.mp3`, `GET ${RECORDING_PATH}.json?IncludeSoftDeleted=true`]);
+    const deletedAt = new Date(Math.floor(world.twilio.deleted.get(RECORDING_SID)!.getTime() / 1000) * 1000).toISOString();
+    expect(world.logs()[1]).toEqual(
+      expect.objectContaining({ level: 'WARN', outcome: 'already-gone', recording: 'deleted', deletedAt, recordingSid: RECORDING_SID, mailbox: 'alice', messageId: again.messageId }),
+    );
+    expect(world.logs()[1].message).toMatch(/^voicemail not emailed: Twilio no longer has its recording/);
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.emailed]: 1, [VOICEMAIL_METRICS.deleted]: 1, [VOICEMAIL_METRICS.alreadyGone]: 1 });
+  });
+
+  it('that Twilio has no record of at all: done the same way, without a deletion time', async () => {
+    world = await startWorld({ twilio: scriptedTwilio({}) });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [] });
+    expect(world.ses.seen).toHaveLength(0);
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`, `GET ${RECORDING_PATH}.json?IncludeSoftDeleted=true`]);
+    const [line] = world.logs();
+    expect(line).toMatchObject({ level: 'WARN', outcome: 'already-gone', recording: 'unknown' });
+    expect(line).not.toHaveProperty('deletedAt');
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.alreadyGone]: 1 });
   });
 });
 

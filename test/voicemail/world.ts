@@ -7,12 +7,12 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { API_KEY_SECRET_ARN, FROM_ADDRESS, lambdaContext } from './fixtures';
 import { captureLambdaOutput, type EmfLine } from '../lambdaOutput';
-import { ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio } from './scripted';
+import { type ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio, type ScriptedTwilio } from './scripted';
 
 export { metricTotals, type EmfLine } from '../lambdaOutput';
 
 export interface World {
-  twilio: ScriptedHttp;
+  twilio: ScriptedTwilio;
   ses: ScriptedHttp;
   secrets: ScriptedHttp;
   /** Invokes the worker with an event, as the event source mapping does. */
@@ -27,7 +27,7 @@ export interface World {
 }
 
 export interface WorldOptions {
-  twilio?: ScriptedHttp;
+  twilio?: ScriptedTwilio;
   ses?: ScriptedHttp;
   secrets?: ScriptedHttp;
   env?: Record<string, string>;
