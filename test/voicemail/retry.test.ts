@@ -134,8 +134,8 @@ describe('a voicemail queued twice (Twilio retried its recording callback)', () 
 });
 
 describe('the SQS model itself (sqsHarness.ts)', () => {
-  const twoMessages = () => {
-    const sqs = new SimulatedQueue({ visibilityTimeoutSeconds: 30, maxReceiveCount: 2, batchSize: 10 });
+  const twoMessages = (functionTimeoutMs?: number) => {
+    const sqs = new SimulatedQueue({ visibilityTimeoutSeconds: 30, maxReceiveCount: 2, batchSize: 10, functionTimeoutMs });
     return { sqs, ids: [sqs.send('a'), sqs.send('b')] };
   };
   const failing = (pick: (event: SQSEvent) => SQSBatchResponse) => async (event: SQSEvent) => pick(event);
@@ -162,6 +162,20 @@ describe('the SQS model itself (sqsHarness.ts)', () => {
   ])('fails the whole batch on %s', async (_, handler) => {
     const { sqs } = twoMessages();
     await sqs.pollOnce(handler as (event: SQSEvent) => Promise<SQSBatchResponse>);
+    expect(sqs.messages).toHaveLength(2);
+  });
+
+  it('tells the function the time left, and fails the whole batch when it runs past its timeout', async () => {
+    const { sqs } = twoMessages(200);
+    let remaining = 0;
+    await sqs.pollOnce(async (_event, context) => {
+      remaining = context.getRemainingTimeInMillis();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return { batchItemFailures: [] };
+    });
+    expect(remaining).toBeGreaterThan(150);
+    expect(remaining).toBeLessThanOrEqual(200);
+    expect(sqs.invocations[0].outcome).toBe('timed-out');
     expect(sqs.messages).toHaveLength(2);
   });
 

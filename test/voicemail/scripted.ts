@@ -29,11 +29,17 @@ export interface Reply {
   status: number;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** Answers this late, in milliseconds; Infinity: never (the connection stays open, silent). */
+  delayMs?: number;
 }
+
+/** A service that has stopped answering: the request is read, nothing ever comes back. */
+export const NO_ANSWER: Reply = { status: 504, delayMs: Infinity };
 
 /** A loopback HTTP server that answers each request with `answer` and records it. */
 export class ScriptedHttp {
   readonly seen: SeenRequest[] = [];
+  private readonly late = new Set<ReturnType<typeof setTimeout>>();
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -41,8 +47,18 @@ export class ScriptedHttp {
       const request: SeenRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
       this.seen.push(request);
       const reply = this.answer(request, this.seen.length);
-      res.writeHead(reply.status, reply.headers ?? {});
-      res.end(reply.body ?? '');
+      const send = () => {
+        if (res.destroyed) return; // the client gave up
+        res.writeHead(reply.status, reply.headers ?? {});
+        res.end(reply.body ?? '');
+      };
+      if (reply.delayMs === undefined) return send();
+      if (reply.delayMs === Infinity) return;
+      const timer = setTimeout(() => {
+        this.late.delete(timer);
+        send();
+      }, reply.delayMs);
+      this.late.add(timer);
     });
   });
   url = '';
@@ -56,6 +72,7 @@ export class ScriptedHttp {
   }
 
   stop(): Promise<void> {
+    for (const timer of this.late) clearTimeout(timer);
     this.server.closeAllConnections();
     return new Promise((r) => this.server.close(() => r()));
   }

@@ -4,7 +4,7 @@
  * and Secrets Manager on loopback; and what it writes to stdout (what Lambda ships to
  * CloudWatch Logs), split into log lines and EMF metric lines.
  */
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { API_KEY_SECRET_ARN, FROM_ADDRESS, lambdaContext } from './fixtures';
 import { captureLambdaOutput, type EmfLine } from '../lambdaOutput';
 import { type ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio, type ScriptedTwilio } from './scripted';
@@ -15,8 +15,8 @@ export interface World {
   twilio: ScriptedTwilio;
   ses: ScriptedHttp;
   secrets: ScriptedHttp;
-  /** Invokes the worker with an event, as the event source mapping does. */
-  invoke(event: SQSEvent): Promise<SQSBatchResponse>;
+  /** Invokes the worker with an event, as the event source mapping does (with the whole timeout left unless told). */
+  invoke(event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
   /** Everything written to stdout and stderr so far. */
   output(): string;
   /** The Powertools log lines (JSON), EMF lines excluded. */
@@ -76,7 +76,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     twilio,
     ses,
     secrets,
-    invoke: (event) => handler(event, lambdaContext),
+    invoke: (event, context = lambdaContext()) => handler(event, context),
     output: captured.output,
     logs: captured.logs,
     emf: captured.emf,
