@@ -6,11 +6,11 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { simpleParser } from 'mailparser';
 import { VOICEMAIL_METRICS } from '../../lambda/metrics';
-import { VOICEMAIL_DEAD_LETTER_QUEUE, VOICEMAIL_QUEUE, WORKER_TIMEOUT_SECONDS } from '../../lambda/voicemail/queue';
+import { VOICEMAIL_DEAD_LETTER_QUEUE, VOICEMAIL_QUEUE, WORKER_TIME_BUDGET_MS, WORKER_TIMEOUT_SECONDS } from '../../lambda/voicemail/queue';
 import { jobMessage, mp3Bytes, RECORDING_SID } from './fixtures';
-import { RECORDING_PATH, scriptedSes, scriptedTwilio, sesError, sesRequest } from './scripted';
+import { NO_ANSWER, RECORDING_PATH, scriptedSes, scriptedTwilio, sesError, sesRequest } from './scripted';
 import { SimulatedQueue } from './sqsHarness';
-import { metricTotals, startWorld, type World } from './world';
+import { metricTotals, scaledTimes, startWorld, type World } from './world';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -133,6 +133,41 @@ describe('a voicemail queued twice (Twilio retried its recording callback)', () 
   });
 });
 
+describe("a batch in which one voicemail's email stalls (the function's timeout as the stack sets it, the clock 20 times faster)", () => {
+  it('returns before the timeout: the other voicemail is emailed once, its message deleted; the stalled one is retried, then emailed', async () => {
+    const SCALE = 20;
+    const stalled = `RE${'6'.repeat(32)}`;
+    world = await startWorld({ twilio: scriptedTwilio({ mp3: mp3Bytes(), recordings: { [stalled]: mp3Bytes() } }), timeScale: SCALE });
+    // SES stops answering the stalled voicemail's first send, and accepts everything else.
+    let firstTry = true;
+    world.ses.answer = (req, count) => {
+      if (!sesRequest(req).raw.toString().includes(stalled)) return accepted(count);
+      const reply = firstTry ? NO_ANSWER : accepted(count);
+      firstTry = false;
+      return reply;
+    };
+    const sqs = new SimulatedQueue({ ...VOICEMAIL_QUEUE, functionTimeoutMs: scaledTimes(SCALE).WORKER_TIMEOUT_SECONDS * 1000 });
+    const good = sqs.send(jobMessage());
+    const slow = sqs.send(jobMessage({ recordingSid: stalled }));
+
+    await sqs.drain((event, context) => world!.invoke(event, context));
+
+    // Had the first invocation timed out, both messages would have come back: the good voicemail emailed twice.
+    expect(sqs.invocations.map((i) => [i.messageIds, i.outcome])).toEqual([
+      [[good, slow], 'returned'],
+      [[slow], 'returned'],
+    ]);
+    expect(sqs.deadLetters).toEqual([]);
+    const sends = world.ses.seen.map((r) => (sesRequest(r).raw.toString().includes(stalled) ? 'stalled' : 'good'));
+    expect(sends.sort()).toEqual(['good', 'stalled', 'stalled']);
+    expect(world.logs().map((l) => [l.messageId, l.outcome])).toEqual([
+      [good, 'emailed'],
+      [slow, 'email-failed'],
+      [slow, 'emailed'],
+    ]);
+  });
+});
+
 describe('the SQS model itself (sqsHarness.ts)', () => {
   const twoMessages = (functionTimeoutMs?: number) => {
     const sqs = new SimulatedQueue({ visibilityTimeoutSeconds: 30, maxReceiveCount: 2, batchSize: 10, functionTimeoutMs });
@@ -192,6 +227,12 @@ describe('the SQS model itself (sqsHarness.ts)', () => {
 });
 
 describe('the queue settings the stack uses (lambda/voicemail/queue.ts)', () => {
+  it("give the worker a timeout that holds one job's worst case: every step's budget and the margin, with time to spare", () => {
+    const { margin, secretRead, fetch, email, delete: remove } = WORKER_TIME_BUDGET_MS;
+    const worstCase = margin + secretRead + fetch + email + remove;
+    expect(WORKER_TIMEOUT_SECONDS * 1000).toBeGreaterThanOrEqual(worstCase + 5_000);
+  });
+
   it("follow AWS's rules: visibility ≥ 6 × the worker's timeout, maxReceiveCount ≥ 5, the dead-letter queue keeps messages longer than the queue, every retry fits the retention", () => {
     expect(VOICEMAIL_QUEUE.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * WORKER_TIMEOUT_SECONDS);
     expect(VOICEMAIL_QUEUE.maxReceiveCount).toBeGreaterThanOrEqual(5);

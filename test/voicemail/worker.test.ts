@@ -3,11 +3,12 @@
  * and fetch, against scripted Twilio, SES and Secrets Manager on loopback; SQS events as
  * Lambda delivers them. Emails are read back with mailparser, a real MIME parser.
  */
+import type { SQSEvent } from 'aws-lambda';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { METRICS_NAMESPACE, VOICEMAIL_METRICS } from '../../lambda/metrics';
-import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_ARN, API_KEY_SID, CALL_SID, FROM_ADDRESS, job, jobMessage, mp3Bytes, OTHER_ACCOUNT_SID, RECORDING_SID, sqsEvent, sqsRecord } from './fixtures';
-import { RECORDING_PATH, ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio, sesError, sesRequest, twilioError } from './scripted';
-import { metricTotals, startWorld, type World } from './world';
+import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_ARN, API_KEY_SID, CALL_SID, FROM_ADDRESS, job, jobMessage, lambdaContext, mp3Bytes, OTHER_ACCOUNT_SID, RECORDING_SID, sqsEvent, sqsRecord } from './fixtures';
+import { NO_ANSWER, RECORDING_PATH, type Reply, ScriptedHttp, type SeenRequest, scriptedSecretsManager, scriptedSes, scriptedTwilio, sesError, sesRequest, twilioError } from './scripted';
+import { metricTotals, scaledTimes, startWorld, type World } from './world';
 
 const MP3 = mp3Bytes();
 const BASIC_AUTH = `Basic ${Buffer.from(`${API_KEY_SID}:${API_KEY_SECRET}`).toString('base64')}`;
@@ -331,6 +332,130 @@ describe('a batch', () => {
       [VOICEMAIL_METRICS.deleted]: 1,
       [VOICEMAIL_METRICS.emailFailures]: 1,
       [VOICEMAIL_METRICS.jobsRefused]: 1,
+    });
+  });
+});
+
+describe("time: the invocation's deadline", () => {
+  // The worker's clock runs 20 times faster (world.ts timeScale): the same budget, in seconds.
+  const SCALE = 20;
+  const { WORKER_TIME_BUDGET_MS: BUDGET, WORKER_TIMEOUT_SECONDS: TIMEOUT_SECONDS } = scaledTimes(SCALE);
+  /** What must still be left when a send starts: the send, then the delete. */
+  const AFTER_SEND = BUDGET.email + BUDGET.delete;
+
+  /** Invokes with `remainingMs` of Lambda's timeout left; how long the response took, and the worker's deadline. */
+  async function invokeWith(w: World, event: SQSEvent, remainingMs: number) {
+    const started = Date.now();
+    const response = await w.invoke(event, lambdaContext(remainingMs));
+    return { response, tookMs: Date.now() - started, deadlineMs: remainingMs - BUDGET.margin };
+  }
+
+  describe('a context with little time left', () => {
+    it('too little for the send and the delete: nothing is sent, the job is deferred (retried), the recording is untouched', async () => {
+      world = await startWorld({ timeScale: SCALE });
+      const record = sqsRecord(jobMessage());
+
+      const { response, tookMs, deadlineMs } = await invokeWith(world, sqsEvent(record), BUDGET.margin + AFTER_SEND - 200);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(world.ses.seen).toHaveLength(0);
+      expect(world.twilio.recordings.has(RECORDING_SID)).toBe(true);
+      expect(world.logs()).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          outcome: 'deferred',
+          recordingSid: RECORDING_SID,
+          error: `out of time: less than the ${AFTER_SEND / 1000} s that sending the email and deleting the recording may take was left before the invocation's deadline`,
+        }),
+      ]);
+      expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.deferred]: 1 });
+      expect(tookMs).toBeLessThan(deadlineMs);
+    });
+
+    it('enough for the send and the delete: emailed and deleted', async () => {
+      world = await startWorld({ timeScale: SCALE });
+      const { response } = await invokeWith(world, sqsEvent(sqsRecord(jobMessage())), BUDGET.margin + AFTER_SEND + 500);
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(world.logs()).toEqual([expect.objectContaining({ outcome: 'emailed', recording: 'deleted' })]);
+    });
+  });
+
+  describe('a Twilio that redirects and stalls', () => {
+    let mediaStore: ScriptedHttp;
+    afterEach(() => mediaStore?.stop());
+
+    /** Twilio redirects the audio to a media store that answers with `reply`. */
+    async function redirectingTwilio(reply: (request: SeenRequest) => Reply) {
+      mediaStore = new ScriptedHttp(reply);
+      const store = await mediaStore.start();
+      return scriptedTwilio({ mp3: MP3, media: () => ({ status: 307, headers: { location: `${store}/hop/1` } }) });
+    }
+
+    it('hops each well within the fetch budget but over it together: the fetch fails at its budget, nothing is sent', async () => {
+      // Three more redirects (the most the worker follows), each answered after 40% of the budget.
+      const slow = BUDGET.fetch * 0.4;
+      const twilio = await redirectingTwilio((req): Reply => {
+        const hop = Number(req.url.split('/').pop());
+        return hop < 3 ? { status: 307, headers: { location: `/hop/${hop + 1}` }, delayMs: slow } : { status: 200, headers: { 'content-type': 'audio/mpeg' }, body: MP3, delayMs: slow };
+      });
+      world = await startWorld({ twilio, timeScale: SCALE });
+      const record = sqsRecord(jobMessage());
+
+      const { response, tookMs, deadlineMs } = await invokeWith(world, sqsEvent(record), TIMEOUT_SECONDS * 1000);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(world.ses.seen).toHaveLength(0);
+      expect(world.logs()).toEqual([
+        expect.objectContaining({ outcome: 'fetch-failed', error: `fetching recording ${RECORDING_SID} failed: no audio within ${BUDGET.fetch / 1000} s (redirects and download together)` }),
+      ]);
+      expect(tookMs).toBeGreaterThanOrEqual(BUDGET.fetch - 50);
+      expect(tookMs).toBeLessThan(deadlineMs);
+    });
+
+    it('a media store that never answers, the deadline near: the fetch is cut when the send could no longer fit; deferred, nothing sent', async () => {
+      world = await startWorld({ twilio: await redirectingTwilio(() => NO_ANSWER), timeScale: SCALE });
+      const record = sqsRecord(jobMessage());
+      // The send must start within 500 ms: sooner than the fetch's own budget runs out.
+      const { response, tookMs, deadlineMs } = await invokeWith(world, sqsEvent(record), BUDGET.margin + AFTER_SEND + 500);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(mediaStore.seen).toHaveLength(1);
+      expect(world.ses.seen).toHaveLength(0);
+      expect(world.logs()).toEqual([expect.objectContaining({ outcome: 'deferred', error: expect.stringMatching(/^out of time: less than the/) })]);
+      expect(tookMs).toBeLessThan(BUDGET.fetch);
+      expect(tookMs).toBeLessThan(deadlineMs);
+    });
+  });
+
+  describe('an SES that stalls', () => {
+    it('the send is aborted at its budget: the job fails (retried), the recording stays, the response comes before the deadline', async () => {
+      world = await startWorld({ ses: scriptedSes(() => NO_ANSWER), timeScale: SCALE });
+      const record = sqsRecord(jobMessage());
+
+      const { response, tookMs, deadlineMs } = await invokeWith(world, sqsEvent(record), TIMEOUT_SECONDS * 1000);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(world.ses.seen).toHaveLength(1);
+      expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`]);
+      expect(world.logs()).toEqual([
+        expect.objectContaining({ outcome: 'email-failed', error: `SES did not answer within ${BUDGET.email / 1000} s (the send was aborted; SES may still have accepted it)` }),
+      ]);
+      expect(tookMs).toBeGreaterThanOrEqual(BUDGET.email - 50);
+      expect(tookMs).toBeLessThan(deadlineMs);
+    });
+
+    it("in a batch: the other voicemails are emailed and reported done; only the stalled one is retried", async () => {
+      const stalled = `RE${'5'.repeat(32)}`;
+      world = await startWorld({ twilio: scriptedTwilio({ mp3: MP3, recordings: { [stalled]: MP3 } }), timeScale: SCALE });
+      world.ses.answer = (req, count) => (sesRequest(req).raw.toString().includes(stalled) ? NO_ANSWER : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ MessageId: `m${count}` }) });
+      const good = sqsRecord(jobMessage());
+      const slow = sqsRecord(jobMessage({ recordingSid: stalled }));
+
+      const { response, tookMs, deadlineMs } = await invokeWith(world, sqsEvent(good, slow), TIMEOUT_SECONDS * 1000);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: slow.messageId }] });
+      expect(Object.fromEntries(world.logs().map((l) => [l.messageId, l.outcome]))).toEqual({ [good.messageId]: 'emailed', [slow.messageId]: 'email-failed' });
+      expect(tookMs).toBeLessThan(deadlineMs);
     });
   });
 });
