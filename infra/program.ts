@@ -174,7 +174,9 @@ export async function main(): Promise<SiplineOutputs> {
     delivery && voicemailApiKeySecret
       ? new Voicemail('sipline-voicemail', {
           code: (await voicemailBundle()).code,
-          queue: { arn: router.voicemailQueueArn! },
+          queue: { arn: router.voicemailQueueArn!, name: router.voicemailQueueName! },
+          region: router.region,
+          accountId: router.accountId,
           deadLetterQueueName: router.voicemailDeadLetterQueueName!,
           senderEmail: delivery.from,
           apiKey: { accountSid: delivery.accountSid, apiKeySid: delivery.apiKeySid, apiKeySecret: voicemailApiKeySecret },

@@ -35,6 +35,12 @@ function authTokenProblem(source: string, trimmed: string): string {
   return `${source} is not a Twilio auth token (${trimmed.length} characters${stray}): ${rule}`;
 }
 
+/**
+ * The whole read, retries included, at most this long: whatever the SDK version the Lambda
+ * runtime provides does with its own timeouts, the read ends (and the next call tries again).
+ */
+export const SECRET_READ_DEADLINE_MS = 5000;
+
 export async function loadAuthToken(env: TokenEnv): Promise<string> {
   if (env.TWILIO_AUTH_TOKEN !== undefined && env.TWILIO_AUTH_TOKEN !== '') return checkAuthToken(env.TWILIO_AUTH_TOKEN, 'TWILIO_AUTH_TOKEN');
   const secretArn = env.TWILIO_AUTH_TOKEN_SECRET_ARN;
@@ -45,8 +51,10 @@ export async function loadAuthToken(env: TokenEnv): Promise<string> {
   const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
   // Bounded, so a hung connection fails the load (and the call gets a 503, then the fallback)
   // well inside the Lambda's 10 s timeout instead of holding the call until it.
-  const client = new SecretsManagerClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 } });
-  const secret = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  // throwOnRequestTimeout: without it, the SDK's request timeout only logs a warning and a
+  // connection that never answers holds the read (and every call waiting on it) for good.
+  const client = new SecretsManagerClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } });
+  const secret = await client.send(new GetSecretValueCommand({ SecretId: secretArn }), { abortSignal: AbortSignal.timeout(SECRET_READ_DEADLINE_MS) });
   if (!secret.SecretString) throw new AuthTokenError(`Secret ${secretArn} has no string value`);
   return checkAuthToken(secret.SecretString, `Secret ${secretArn}`);
 }

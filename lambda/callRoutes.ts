@@ -111,8 +111,14 @@ function afterDialRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   const dialCallStatus = single(params.DialCallStatus);
   const { answer, action } = afterDial(deps.plan, ctx, dialCallStatus, single(params.CallStatus));
   const twiml = renderAnswer(answer);
-  if (dialCallStatus !== undefined && FAILED_DIAL.has(dialCallStatus)) count(deps, ROUTER_METRICS.failedDials, dialCallStatus);
-  if (COUNTED_ACTIONS.has(action)) count(deps, ROUTER_METRICS.noAnswerActions, action);
+  const connectedNoOne = dialCallStatus !== undefined && FAILED_DIAL.has(dialCallStatus);
+  if (action === 'caller-gone') {
+    // The caller hung up while it rang: the dial did not fail, the caller gave up waiting.
+    if (connectedNoOne) count(deps, ROUTER_METRICS.noAnswerActions, action);
+  } else {
+    if (connectedNoOne) count(deps, ROUTER_METRICS.failedDials, dialCallStatus);
+    if (COUNTED_ACTIONS.has(action)) count(deps, ROUTER_METRICS.noAnswerActions, action);
+  }
   deps.logger.info('dial ended', {
     route: req.route,
     action,
@@ -121,13 +127,15 @@ function afterDialRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
     dialCallSid: clip(params.DialCallSid),
     dialCallStatus: clip(dialCallStatus),
     dialCallDuration: clip(params.DialCallDuration),
+    // A <Sip> dial's final SIP response (486 busy, 487 not answered, 404 no phone registered...).
+    ...(params.DialSipResponseCode === undefined ? {} : { dialSipResponseCode: clip(params.DialSipResponseCode) }),
     ...(ctx.to ? { rang: ctx.to, member: ctx.member } : {}),
     ...(answer.kind === 'dial-number' ? { forwardedTo: answer.number } : {}),
   });
   return { twiml, flow: `after-dial:${action}` };
 }
 
-/** `<Dial referUrl>`: a phone's transfer button. */
+/** `<Dial referUrl>`: the called phone's transfer button. */
 function referRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   const { params } = req;
   const refer = readRefer(req.rawQuery);
@@ -148,6 +156,8 @@ function referRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
     // An attended transfer's Refer-To names the consultation call to replace; Twilio transfers
     // blind, so the target is dialed anew (its phone rings again) and the line says why.
     ...(/[?&;]Replaces=/i.test(referTo ?? '') ? { attended: true } : {}),
+    // A refused transfer hands the party back: the phone rung again for them.
+    ...(answer.kind === 'transfer-refusal' && answer.back ? { handedBackTo: answer.back.refer.by } : {}),
     ...('number' in decision ? { dialed: decision.number } : {}),
     ...('username' in decision ? { user: decision.username } : {}),
     ...('group' in decision ? { group: decision.group } : {}),

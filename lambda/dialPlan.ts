@@ -38,6 +38,8 @@ export type RefusalReason =
   | 'emergency-unsupported-country'
   /** A phone's transfer button aimed at an emergency number: emergency calls are placed, never transferred. */
   | 'emergency-transfer'
+  /** A transfer to a phone already on the call (the transferring one, the party's), or to a group of no one else. */
+  | 'already-on-call'
   | 'not-in-service';
 
 export type Decision =
@@ -54,6 +56,9 @@ export type Decision =
   | { flow: 'refused'; reason: RefusalReason };
 
 export type Flow = Decision['flow'];
+
+/** Where a transfer goes: a user, a group, a PSTN number, or a refusal (never an emergency call). */
+export type TransferDecision = Extract<Decision, { flow: 'pstn' | 'sip-user' | 'group' | 'refused' }>;
 
 /** Who places a call, with what routing needs about it, derived once: a user, or a group transferring a call. */
 interface Caller {
@@ -207,7 +212,7 @@ export class DialPlan {
    * directory's users or the PSTN are ever dialed. Emergency codes are refused: a call for
    * help is placed by whoever needs it, so the dispatcher gets their call-back number.
    */
-  transfer(by: string | undefined, referTo: string | undefined, country: CountryCode = this.defaultCountry): Decision {
+  transfer(by: string | undefined, referTo: string | undefined, country: CountryCode = this.defaultCountry): TransferDecision {
     const caller = by === undefined ? undefined : (this.users.get(by) ?? this.groupCaller(by));
     if (!caller) return refused('unknown-caller');
     const target = referTargetOf(referTo);
@@ -226,7 +231,7 @@ export class DialPlan {
   }
 
   /** A call from a user (or group) of the directory to what it dialed. */
-  private route(caller: Caller, to: string | undefined, country: CountryCode): Decision {
+  private route(caller: Caller, to: string | undefined, country: CountryCode): Exclude<Decision, { flow: 'inbound' }> {
     if (to === undefined) return refused('malformed-request');
     const destination = destinationOf(to);
     if (!destination) return refused('malformed-destination');
@@ -261,7 +266,7 @@ export class DialPlan {
   }
 
   /** Ringing a name of the directory from a phone: its user, or its group. */
-  private ring(name: string, callerId: string): Decision {
+  private ring(name: string, callerId: string): Extract<Decision, { flow: 'group' | 'sip-user' }> {
     return this.targets.get(name)?.kind === 'group' ? { flow: 'group', group: name, callerId } : { flow: 'sip-user', username: name, callerId };
   }
 
@@ -328,6 +333,6 @@ function destinationOf(address: string | undefined): Destination | undefined {
   return { target: `+${prefix}${digits}`, local: digits, contextCountry: countryOfGlobalDigits(prefix) };
 }
 
-function refused(reason: RefusalReason): Decision {
+function refused(reason: RefusalReason): Extract<Decision, { flow: 'refused' }> {
   return { flow: 'refused', reason };
 }

@@ -158,6 +158,15 @@ export const DEFAULT_RING_SECONDS = 20;
 export const RING_SECONDS = { min: 5, max: 120 } as const;
 /** A group rings 1 to 10 members: Twilio dials at most 10 <Sip> nouns at once, and a caller waits through a sequential one. */
 export const MAX_GROUP_MEMBERS = 10;
+/** Twilio adds about 5 seconds to every <Dial timeout> ("a five-second timeout buffer", twilio.com/docs/voice/twiml/dial#timeout). */
+export const TWILIO_RING_BUFFER_SECONDS = 5;
+/**
+ * How long a group may ring in all before its noAnswer: 3 minutes. That is SIP's INVITE timer C
+ * (RFC 3261 16.6: "greater than 3 minutes"), after which a proxy on the caller's path that has
+ * heard nothing new may cancel a call still ringing; and callers hang up well before. A group's
+ * voicemail or forward must come while the caller is still on the line.
+ */
+export const MAX_GROUP_RING_SECONDS = 180;
 /** A greeting is said in full before the beep: 500 characters are about 30 seconds of speech. */
 export const MAX_GREETING_LENGTH = 500;
 export const GROUP_STRATEGIES: readonly GroupStrategy[] = ['sequential', 'simultaneous'];
@@ -420,6 +429,32 @@ function checkGroup(
     });
   }
   if (g.noAnswer !== undefined) checkNoAnswer(`${at}.noAnswer`, g.noAnswer, GROUP_NO_ANSWER_KEYS, ctx);
+  checkGroupRingTime(at, g, fail);
+}
+
+/**
+ * How long a caller waits before the group's noAnswer: every member's ring (sequential) or one
+ * ring (simultaneous), each with the seconds Twilio adds, within MAX_GROUP_RING_SECONDS. Checked
+ * once the members and the ring are valid (their own problems say what is wrong otherwise).
+ */
+function checkGroupRingTime(at: string, g: Record<string, unknown>, fail: Fail): void {
+  const ring = g.ringSeconds ?? DEFAULT_RING_SECONDS;
+  const members = g.members;
+  if (!Number.isInteger(ring) || (ring as number) < RING_SECONDS.min || (ring as number) > RING_SECONDS.max) return;
+  if (!Array.isArray(members) || members.length === 0 || members.length > MAX_GROUP_MEMBERS) return;
+  const rounds = g.strategy === 'simultaneous' ? 1 : members.length;
+  const total = rounds * ((ring as number) + TWILIO_RING_BUFFER_SECONDS);
+  if (total <= MAX_GROUP_RING_SECONDS) return;
+  const longest = Math.floor(MAX_GROUP_RING_SECONDS / rounds) - TWILIO_RING_BUFFER_SECONDS;
+  fail(
+    `${at}.ringSeconds`,
+    ring,
+    `${g.ringSeconds === undefined ? '(the default) ' : ''}rings ${rounds} members one after another for ${total} s in all ` +
+      `(${rounds} × (${ring as number} s + the ${TWILIO_RING_BUFFER_SECONDS} s Twilio adds to each ring)) before the group's noAnswer, ` +
+      `over the ${MAX_GROUP_RING_SECONDS} s a caller can be kept ringing (SIP's INVITE timer C; callers hang up sooner): ` +
+      `set ringSeconds to ${longest} or less, list fewer members, or ring them all at once (strategy: simultaneous)`,
+    { expects: 'number' },
+  );
 }
 
 /** Reads a directory file and validates it (numbers by shape only); errors name the file. */

@@ -10,9 +10,9 @@
 import { ENDED_CALL } from './callFlow';
 import { flowLabel, count } from './callRoutes';
 import { readRecording } from './callbackUrls';
-import type { Decision } from './dialPlan';
+import type { Decision, RefusalReason } from './dialPlan';
 import type { RouteRequest, RouterDeps } from './handler';
-import { ROUTER_METRICS } from './metrics';
+import { ROUTER_METRICS, type CALL_FLOWS } from './metrics';
 import { clip, single } from './params';
 import { userPartOf } from './sipUri';
 import { voicemailJobFromRecordingCallback, voicemailJobMessage, type VoicemailJob } from './voicemail/job';
@@ -34,24 +34,37 @@ function hostOf(uri: string | undefined): string | undefined {
 }
 
 /**
+ * Refusals of who placed a phone's call. From a status callback without SipUsername they would
+ * rest on From, which the phone writes (a desk phone may put its extension or its number there):
+ * such a call is `unattributed`, never counted as a refusal (a false intrusion on the dashboard).
+ */
+const WHO_CALLS: ReadonlySet<RefusalReason> = new Set(['no-sip-username', 'unknown-caller', 'foreign-domain']);
+
+/** How a finished call is counted: a routing flow, or `unattributed`. */
+type FinishedFlow = (typeof CALL_FLOWS)[number];
+
+/**
  * How a finished call was routed, worked out again from the callback's own parameters: the
  * same pure decision over the same directory that the voice URL took, so no state has to be
  * kept between the call and its end. A call of the SIP domain is the one whose addresses are
- * SIP URIs. Twilio documents the call's parameters for status callbacks but not whether the
- * SIP ones (SipUsername, SipDomain) come along: when they do not, the caller is the user part
- * of From and the domain the host of To, which only names the flow of this line and its
- * metric (nothing is dialed here), and the line says so (`callerFrom`).
+ * SIP URIs. A status callback carries the parameters of the call's voice request, SipUsername
+ * included (Twilio's <Sip> page says so of its status callbacks); should one come without it,
+ * the caller is the user part of From and the domain the host of To, which only names the flow
+ * of this line and its metric (nothing is dialed here), and the line says so (`callerFrom`). A
+ * From that names no user then makes the call `unattributed`, not refused.
  */
-function decisionOf(deps: RouterDeps, params: RouteRequest['params']): { decision: Decision; caller?: string; callerFrom?: 'SipUsername' | 'From' } {
+function decisionOf(deps: RouterDeps, params: RouteRequest['params']): { decision: Decision; flow: FinishedFlow; caller?: string; callerFrom?: 'SipUsername' | 'From' } {
   const from = single(params.From);
   const to = single(params.To);
   const sipUsername = single(params.SipUsername);
   if (sipUsername === undefined && single(params.SipDomain) === undefined && !/^sips?:/i.test(from ?? '') && !/^sips?:/i.test(to ?? '')) {
-    return { decision: deps.plan.inbound(to) };
+    const decision = deps.plan.inbound(to);
+    return { decision, flow: decision.flow };
   }
   const caller = sipUsername ?? userPartOf(from);
   const decision = deps.plan.outbound({ sipUsername: caller, sipDomain: single(params.SipDomain) ?? hostOf(to), to });
-  return { decision, ...(caller === undefined ? {} : { caller, callerFrom: sipUsername === undefined ? 'From' : 'SipUsername' }) };
+  const unattributed = sipUsername === undefined && decision.flow === 'refused' && WHO_CALLS.has(decision.reason);
+  return { decision, flow: unattributed ? 'unattributed' : decision.flow, ...(caller === undefined ? {} : { caller, callerFrom: sipUsername === undefined ? 'From' : 'SipUsername' }) };
 }
 
 function callFinished(deps: RouterDeps, req: RouteRequest): { flow: string } {
@@ -61,15 +74,15 @@ function callFinished(deps: RouterDeps, req: RouteRequest): { flow: string } {
   // and only a call, not one of its legs (a leg's status callback carries its ParentCallSid).
   if (status === undefined || !ENDED_CALL.has(status)) return { flow: `status:${status ?? 'unknown'}` };
   if (single(params.ParentCallSid) !== undefined) return { flow: 'status:leg' };
-  const { decision, caller, callerFrom } = decisionOf(deps, params);
-  const flow = flowLabel(decision);
+  const { decision, flow: counted, caller, callerFrom } = decisionOf(deps, params);
+  const flow = counted === 'unattributed' ? counted : flowLabel(decision);
   const duration = /^\d{1,6}$/.test(single(params.CallDuration) ?? '') ? Number(params.CallDuration) : undefined;
   try {
     deps.metrics?.publish(
       [{ name: ROUTER_METRICS.calls, value: 1 }, ...(duration === undefined ? [] : [{ name: ROUTER_METRICS.callDuration, value: duration, unit: 'Seconds' as const }])],
-      decision.flow,
+      counted,
     );
-    if (decision.flow === 'refused') deps.metrics?.publish([{ name: ROUTER_METRICS.refusals, value: 1 }], decision.reason);
+    if (counted === 'refused' && decision.flow === 'refused') deps.metrics?.publish([{ name: ROUTER_METRICS.refusals, value: 1 }], decision.reason);
   } catch (err) {
     deps.logger.error('metric not published', { metric: ROUTER_METRICS.calls, error: (err as Error).message });
   }

@@ -21,6 +21,8 @@ export const SPOKEN_REASONS: Readonly<Record<RefusalReason, string>> = {
   'emergency-no-callback-number': 'Emergency calls are not available from this phone because it has no call back number. Please use another phone.',
   'emergency-unsupported-country': 'Emergency calls are not available from this phone in its country. Please use another phone to call emergency services.',
   'emergency-transfer': 'Emergency calls cannot be transferred. Please hang up and call emergency services yourself.',
+  // Only a transfer is refused for it (TRANSFER_REASONS says it); a call never is.
+  'already-on-call': 'That phone is already on this call.',
   'not-in-service': 'The number you have called is not in service. Goodbye.',
 };
 
@@ -28,9 +30,8 @@ export const SPOKEN_REASONS: Readonly<Record<RefusalReason, string>> = {
 export const APOLOGY = 'Sorry, something went wrong while connecting your call. Please try again.';
 
 /**
- * Heard by the party being transferred when the transfer's target is refused: it is their call
- * that ends, so the reason is said from their side, then the call ends (the transferring phone
- * has already handed it over).
+ * Heard by the party being transferred when the transfer's target is refused, said from their
+ * side; then they are handed back to the transferring phone (lambda/callFlow.ts, transferCall).
  */
 export const TRANSFER_REFUSED = 'Sorry, this call could not be transferred.';
 export const TRANSFER_REASONS: Readonly<Record<RefusalReason, string>> = {
@@ -49,6 +50,7 @@ export const TRANSFER_REASONS: Readonly<Record<RefusalReason, string>> = {
   'emergency-no-callback-number': SPOKEN_REASONS['emergency-transfer'],
   'emergency-unsupported-country': SPOKEN_REASONS['emergency-transfer'],
   'emergency-transfer': SPOKEN_REASONS['emergency-transfer'],
+  'already-on-call': SPOKEN_REASONS['already-on-call'],
   'not-in-service': 'That number is not in service.',
 };
 

@@ -68,9 +68,12 @@ export const ROUTER_METRICS = {
   callDuration: 'CallDuration',
   /** Finished calls the router refused (spoken reason, hangup), by `Reason`. */
   refusals: 'Refusals',
-  /** Dials that connected no one, by `DialStatus` (busy, no-answer, failed, canceled). */
+  /** Dials that connected no one while the caller waited, by `DialStatus` (busy, no-answer, failed, canceled). */
   failedDials: 'FailedDials',
-  /** What an unanswered call of a user or group did next, by `Action` (next-member, forward, voicemail, goodbye). */
+  /**
+   * What an unanswered call of a user or group did next, by `Action` (next-member, forward,
+   * voicemail, goodbye), or `caller-gone`: the caller hung up while it rang (no failed dial).
+   */
   noAnswerActions: 'NoAnswerActions',
   /** Transfers from a phone's button (SIP REFER), by `Outcome` (user, group, pstn, refused). */
   transfers: 'Transfers',
@@ -82,12 +85,16 @@ export const ROUTER_METRICS = {
 
 export type RouterMetricName = (typeof ROUTER_METRICS)[keyof typeof ROUTER_METRICS];
 
-/** The routing flows a finished call is counted under (lambda/dialPlan.ts `Flow`). */
-export const CALL_FLOWS = ['pstn', 'sip-user', 'group', 'emergency', 'inbound', 'refused'] as const;
+/**
+ * The routing flows a finished call is counted under (lambda/dialPlan.ts `Flow`), and
+ * `unattributed`: a phone's call whose status callback came without SipUsername and whose From
+ * names no user (lambda/eventRoutes.ts), so who placed it is not known; never a refusal.
+ */
+export const CALL_FLOWS = ['pstn', 'sip-user', 'group', 'emergency', 'inbound', 'refused', 'unattributed'] as const;
 /** What a dial that connected no one reported (`DialCallStatus`). */
 export const FAILED_DIAL_STATUSES = ['busy', 'no-answer', 'failed', 'canceled'] as const;
-/** What an unanswered call did next. */
-export const NO_ANSWER_ACTIONS = ['next-member', 'forward', 'voicemail', 'goodbye'] as const;
+/** What an unanswered call did next; `caller-gone`: the caller hung up before anyone answered. */
+export const NO_ANSWER_ACTIONS = ['next-member', 'forward', 'voicemail', 'goodbye', 'caller-gone'] as const;
 /** Where a transfer went. */
 export const TRANSFER_OUTCOMES = ['user', 'group', 'pstn', 'refused'] as const;
 
@@ -119,7 +126,8 @@ export const FALLBACK_METRICS = {
 export const FALLBACK_SIGNATURE_DIMENSION = 'Signature';
 /**
  * valid: Twilio's, so the router failed a call. unchecked: the auth token could not be read in
- * time (perhaps why the router failed). invalid: no or a wrong X-Twilio-Signature: not Twilio.
+ * time to tell (as may happen on a cold start). invalid: no or a wrong X-Twilio-Signature: not
+ * Twilio's.
  */
 export const FALLBACK_SIGNATURES = ['valid', 'unchecked', 'invalid'] as const;
 export type FallbackSignature = (typeof FALLBACK_SIGNATURES)[number];

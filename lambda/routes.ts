@@ -29,7 +29,7 @@ export const ROUTE_PURPOSES: Readonly<Record<RouteName, string>> = {
   outbound: "calls placed by registered phones (the SIP domain's voice URL)",
   inbound: "calls to the account's numbers, users' and groups' (their voice URL)",
   afterDial: 'a dial ended (<Dial action>): next group member, forward, voicemail or goodbye',
-  refer: "a phone's transfer button (<Dial referUrl>, Twilio's SIP REFER webhook)",
+  refer: "the called phone's transfer button (<Dial referUrl>, Twilio's SIP REFER webhook)",
   voicemailDone: 'a voicemail was recorded (<Record action>): thanks, goodbye',
   recording: 'a voicemail recording is ready (<Record recordingStatusCallback>): queues its email',
   status: "a call finished (the domain's and the numbers' status callback): a log line, metrics",

@@ -24,25 +24,45 @@ import type { RefusalReason } from './dialPlan';
 import { isSpeakableText, MAX_GROUP_MEMBERS } from './directory';
 import type { UnansweredStatus } from './messages';
 import { TWIML_SHAPES } from './twimlShapes';
-import { targetSlot } from './twimlSlots';
+import { dialShapeKey, targetSlot } from './twimlSlots';
 import type { Template } from './voiceResponse';
 
 /** What the router answers a request with: each kind is one TwiML shape. */
 export type Answer =
   /** A routing refusal, spoken, then hang up. */
   | { kind: 'refusal'; reason: RefusalReason }
-  /** A transfer's target refused: said to the party being transferred, then hang up. */
-  | { kind: 'transfer-refusal'; reason: RefusalReason }
-  /** A PSTN number: the dialed one, a forward, a transfer; `refer` absent for emergency calls. */
-  | { kind: 'dial-number'; number: string; callerId: string; refer?: ReferContext }
-  /** Ring SIP users (one, or a simultaneous group's members) for `ringSeconds`, then the after-dial route decides. */
-  | { kind: 'ring'; sipUris: string[]; callerId?: string; ringSeconds: number; after: AfterDialContext; refer: ReferContext }
+  /**
+   * A transfer's target refused: the reason said to the party being transferred, then `back`,
+   * the dial that hands them back to the transferring phone (a hangup when there is none).
+   */
+  | { kind: 'transfer-refusal'; reason: RefusalReason; back?: Ring }
+  /**
+   * A PSTN number: the dialed one, an emergency call, a forward, a transfer (`transfer`: no
+   * action, nothing follows it). No referUrl: a PSTN number sends no REFER.
+   */
+  | { kind: 'dial-number'; number: string; callerId: string; transfer?: boolean }
+  | Ring
   /** The mailbox's greeting, or (none) the default one naming the mailbox; then a beep and the recording. */
   | { kind: 'voicemail'; greeting?: string; recording: RecordingContext }
   /** Nobody answered and nothing else is set up: why, and goodbye. */
   | { kind: 'goodbye'; status: UnansweredStatus }
   | { kind: 'voicemail-thanks' }
   | { kind: 'hangup' };
+
+/**
+ * Ring SIP users (one, or a group's members) for `ringSeconds`. A call's ring (`after`) then
+ * asks the after-dial route; a transfer's has no action, so nothing follows it, and rings a
+ * sequential group's members one after the other in one <Dial> (`sequential`).
+ */
+export interface Ring {
+  kind: 'ring';
+  sipUris: string[];
+  callerId?: string;
+  ringSeconds: number;
+  after?: AfterDialContext;
+  sequential?: boolean;
+  refer: ReferContext;
+}
 
 const SAFE_VALUE = /^[A-Za-z0-9+._@:-]{1,128}$/;
 
@@ -94,7 +114,7 @@ export function renderAnswer(answer: Answer): string {
     case 'refusal':
       return TWIML_SHAPES.refusals[answer.reason];
     case 'transfer-refusal':
-      return TWIML_SHAPES.transferRefusals[answer.reason];
+      return sayFirst(TWIML_SHAPES.transferRefusals[answer.reason], answer.back ? renderAnswer(answer.back) : TWIML_SHAPES.hangup);
     case 'goodbye':
       return TWIML_SHAPES.goodbyes[answer.status];
     case 'hangup':
@@ -102,21 +122,18 @@ export function renderAnswer(answer: Answer): string {
     case 'voicemail-thanks':
       return TWIML_SHAPES.voicemailThanks;
     case 'dial-number':
-      return fill(TWIML_SHAPES.dials[answer.refer ? 'number' : 'emergency'], {
-        ...targets([answer.number]),
-        callerId: answer.callerId,
-        ...(answer.refer ? referValues(answer.refer) : {}),
-      });
+      return fill(TWIML_SHAPES.dials[dialShapeKey('number', answer.transfer ? 'transfer' : 'call')], { ...targets([answer.number]), callerId: answer.callerId });
     case 'ring': {
       const count = answer.sipUris.length;
       if (count < 1 || count > MAX_GROUP_MEMBERS) throw new UnsafeTwimlValueError(`cannot ring ${count} SIP addresses in one <Dial>`);
+      const mode = answer.after ? 'call' : answer.sequential && count > 1 ? 'sequential' : 'transfer';
       return fill(
-        TWIML_SHAPES.dials[`sip:${Math.min(count, 2)}:${answer.callerId !== undefined}`],
+        TWIML_SHAPES.dials[dialShapeKey('sip', mode, count, answer.callerId !== undefined)],
         {
           ...targets(answer.sipUris.slice(0, 2)),
           callerId: answer.callerId,
           timeout: String(answer.ringSeconds),
-          ...afterDialValues(answer.after),
+          ...(answer.after ? afterDialValues(answer.after) : {}),
           ...referValues(answer.refer),
         },
         answer.sipUris.slice(2),
@@ -127,6 +144,14 @@ export function renderAnswer(answer: Answer): string {
         ? fill(TWIML_SHAPES.voicemailDefault, { name: answer.recording.mailbox, ...recordingValues(answer.recording) })
         : fill(TWIML_SHAPES.voicemail, { greeting: answer.greeting, ...recordingValues(answer.recording) });
   }
+}
+
+const RESPONSE = '<Response>';
+
+/** A document that says `say` (a `<Say>` element) before what `document` does. */
+function sayFirst(say: string, document: string): string {
+  const at = document.indexOf(RESPONSE) + RESPONSE.length;
+  return document.slice(0, at) + say + document.slice(at);
 }
 
 /** Said when routing itself fails. */

@@ -24,7 +24,7 @@ import {
   type UnansweredStatus,
 } from './messages';
 import { relativeUrlOf, type RouteName } from './routes';
-import { placeholder, targetSlot } from './twimlSlots';
+import { dialShapeKey, placeholder, targetSlot } from './twimlSlots';
 
 /** A voicemail records at most two minutes (`<Record maxLength>`). */
 export const VOICEMAIL_MAX_SECONDS = 120;
@@ -44,27 +44,41 @@ export function hangUp(): string {
   return response.toString();
 }
 
-/** A <Dial>: one <Number>, or one <Sip> per target (several only for a simultaneous group). */
+/** A <Dial>: one <Number>, or one <Sip> per target (several only for a group). */
 export interface DialSpec {
   noun: 'number' | 'sip';
   targets: string[];
   callerId?: string;
   /** Seconds to ring (`timeout`); Twilio's 30 when absent. */
   timeout?: string;
-  /** `<Dial action>`: always set, so every dial's outcome reaches the after-dial route. */
-  action: string;
-  /** `<Dial referUrl>`: where a phone's transfer button (SIP REFER) is answered; absent for emergency calls. */
+  /**
+   * `<Dial action>`: every dial of a call has one, so its outcome reaches the after-dial route.
+   * A transfer's dial has none: nothing follows it, so a target that does not answer leaves the
+   * party with the transferring phone (lambda/callFlow.ts, transferRing).
+   */
+  action?: string;
+  /**
+   * `<Dial referUrl>`: where the called phone's transfer button (SIP REFER) is answered. Only on
+   * dials that ring phones: Twilio asks it "if the called party sends a SIP REFER", which a
+   * PSTN number never does.
+   */
   referUrl?: string;
+  /** `<Dial sequential="true">`: Twilio rings the <Sip> nouns one after the other (a sequential group in a transfer). */
+  sequential?: boolean;
+  /** Said before the dial (`<Say>`): why a transfer was refused, before the party is handed back. */
+  say?: string;
 }
 
 export function renderDial(spec: DialSpec): string {
   const response = new VoiceResponse();
+  if (spec.say !== undefined) response.say(spec.say);
   const dial = response.dial({
     answerOnBridge: true,
     ...(spec.callerId === undefined ? {} : { callerId: spec.callerId }),
     ...(spec.timeout === undefined ? {} : { timeout: spec.timeout as unknown as number }),
-    action: spec.action,
+    ...(spec.action === undefined ? {} : { action: spec.action }),
     ...(spec.referUrl === undefined ? {} : { referUrl: spec.referUrl }),
+    ...(spec.sequential ? { sequential: true } : {}),
   });
   for (const target of spec.targets) {
     if (spec.noun === 'number') dial.number(target);
@@ -95,13 +109,20 @@ export interface Template {
 }
 
 export interface TwimlShapes {
-  /** Keyed `number` (with referUrl), `emergency` (without), and `sip:<1 or 2 targets>:<with callerId>`. */
+  /**
+   * Keyed by dialShapeKey: a `number` (no referUrl: a PSTN number sends no REFER) or 1 or 2
+   * `sip` targets, with or without a callerId, for a call (`call`: with the after-dial action),
+   * a transfer (`transfer`: no action) or a sequential group in a transfer (`sequential`).
+   */
   dials: Record<string, Template>;
   /** A voicemail with the mailbox's own greeting; `voicemailDefault` says the default one, naming the mailbox. */
   voicemail: Template;
   voicemailDefault: Template;
   refusals: Record<RefusalReason, string>;
-  /** Heard by the party being transferred when the transfer's target is refused. */
+  /**
+   * The `<Say>` element heard by the party being transferred when the transfer's target is
+   * refused, put before the dial that hands them back (or a hangup: lambda/twiml.ts).
+   */
   transferRefusals: Record<RefusalReason, string>;
   goodbyes: Record<UnansweredStatus, string>;
   hangup: string;
@@ -128,25 +149,35 @@ function templateOf(document: string): Template {
 export function dialSpecs(): Record<string, DialSpec> {
   const afterPstn = relativeUrlOf('afterDial');
   const refer = urlWithSlots('refer', REFER_PARAMS);
+  const number = { noun: 'number' as const, targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId') };
   const specs: Record<string, DialSpec> = {
-    number: { noun: 'number', targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId'), action: afterPstn, referUrl: refer },
-    emergency: { noun: 'number', targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId'), action: afterPstn },
+    [dialShapeKey('number', 'call')]: { ...number, action: afterPstn },
+    [dialShapeKey('number', 'transfer')]: number,
   };
   // One and two <Sip> nouns: a group's third to tenth repeat what lies between the first two
   // (lambda/twiml.ts), which keeps 16 near-identical documents out of the bundle.
-  for (let count = 1; count <= 2; count++) {
-    for (const withCallerId of [true, false]) {
-      specs[`sip:${count}:${withCallerId}`] = {
-        noun: 'sip',
-        targets: Array.from({ length: count }, (_, i) => placeholder(targetSlot(i))),
-        ...(withCallerId ? { callerId: placeholder('callerId') } : {}),
-        timeout: placeholder('timeout'),
-        action: urlWithSlots('afterDial', AFTER_DIAL_PARAMS),
-        referUrl: refer,
-      };
+  for (const mode of ['call', 'transfer', 'sequential'] as const) {
+    for (let count = mode === 'sequential' ? 2 : 1; count <= 2; count++) {
+      for (const withCallerId of [true, false]) {
+        specs[dialShapeKey('sip', mode, count, withCallerId)] = {
+          noun: 'sip',
+          targets: Array.from({ length: count }, (_, i) => placeholder(targetSlot(i))),
+          ...(withCallerId ? { callerId: placeholder('callerId') } : {}),
+          timeout: placeholder('timeout'),
+          ...(mode === 'call' ? { action: urlWithSlots('afterDial', AFTER_DIAL_PARAMS) } : {}),
+          referUrl: refer,
+          ...(mode === 'sequential' ? { sequential: true } : {}),
+        };
+      }
     }
   }
   return specs;
+}
+
+/** A `<Say>` element as VoiceResponse writes it, to put before what a document does. */
+function sayElement(message: string): string {
+  const document = sayAndHangUp(message);
+  return document.slice(document.indexOf('<Say>'), document.indexOf('<Hangup/>'));
 }
 
 export function renderShapes(): TwimlShapes {
@@ -157,7 +188,7 @@ export function renderShapes(): TwimlShapes {
     voicemail: templateOf(renderVoicemail(placeholder('greeting'), relativeUrlOf('voicemailDone'), urlWithSlots('recording', RECORDING_PARAMS))),
     voicemailDefault: templateOf(renderVoicemail(defaultGreeting(placeholder('name')), relativeUrlOf('voicemailDone'), urlWithSlots('recording', RECORDING_PARAMS))),
     refusals: Object.fromEntries(reasons.map((reason) => [reason, sayAndHangUp(SPOKEN_REASONS[reason])])) as Record<RefusalReason, string>,
-    transferRefusals: Object.fromEntries(reasons.map((reason) => [reason, sayAndHangUp(`${TRANSFER_REFUSED} ${TRANSFER_REASONS[reason]}`)])) as Record<RefusalReason, string>,
+    transferRefusals: Object.fromEntries(reasons.map((reason) => [reason, sayElement(`${TRANSFER_REFUSED} ${TRANSFER_REASONS[reason]}`)])) as Record<RefusalReason, string>,
     goodbyes: Object.fromEntries((Object.keys(UNANSWERED_GOODBYES) as UnansweredStatus[]).map((s) => [s, sayAndHangUp(UNANSWERED_GOODBYES[s])])) as Record<UnansweredStatus, string>,
     hangup: hangUp(),
     voicemailThanks: sayAndHangUp(VOICEMAIL_THANKS),

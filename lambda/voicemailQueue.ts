@@ -27,7 +27,7 @@ export function sqsVoicemailQueue(queueUrl: string): VoicemailQueue {
     async send(_job, body) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
-      client ??= new SQSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 } });
+      client ??= new SQSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } });
       const sent = await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
       return sent.MessageId ?? '(no message id)';
     },

@@ -16,6 +16,7 @@ import { localState, localStatePorts, stackDirectory } from './localRouter';
 import {
   DIAL_STATUSES,
   dialActionParams,
+  dialedNoun,
   placeCall,
   postWebhook,
   randomSid,
@@ -165,7 +166,7 @@ async function followDials(step: Step, call: WebhookParams, first: Answered, sta
     if (action === undefined) break;
     const url = resolveTwimlUrl(action, current.url);
     lastDial = current;
-    const result = await step(url, dialActionParams(call, status), `DialCallStatus=${status}`);
+    const result = await step(url, dialActionParams(call, status, { noun: dialedNoun(current.body) }), `DialCallStatus=${status}`);
     current = { url, body: result.body };
     if (status === 'completed') return lastDial;
   }
@@ -225,7 +226,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.refer !== undefined) {
     const referUrl = twimlAttribute(dialed.body, 'Dial', 'referUrl');
     if (referUrl === undefined) {
-      console.error('\nNothing to transfer: no answer dialed anyone with a referUrl (a refused call, an emergency call).');
+      console.error('\nNothing to transfer: no answer rang a phone (a refused call, a call to the PSTN: only the called phone can transfer).');
       return 1;
     }
     const params = referParams(call.params, args.refer, target.domain);

@@ -18,7 +18,8 @@
  * And what follows, on the URLs the router wrote into its answer (each one is the call's own
  * parameters, as above, plus those of the request, from Twilio's reference pages):
  * - `<Dial action>` (twilio.com/docs/voice/twiml/dial#action): DialCallStatus, DialCallSid,
- *   DialCallDuration, DialBridged;
+ *   DialCallDuration, DialBridged; after a `<Sip>` dial also DialSipCallId and DialSipResponseCode
+ *   (twilio.com/docs/voice/twiml/sip#sip-action);
  * - `<Dial referUrl>` (twilio.com/docs/voice/twiml/dial#referurl, /docs/voice/api/refer-to-twilio):
  *   ReferTransferTarget, the REFER's Refer-To header as the phone wrote it;
  * - `<Record action>` (twilio.com/docs/voice/twiml/record#attributes-action): RecordingUrl,
@@ -26,8 +27,12 @@
  * - `<Record recordingStatusCallback>` (twilio.com/docs/voice/twiml/record, and the Call
  *   resource's RecordingStatusCallback for RecordingStartTime): only the recording's parameters;
  * - a status callback (twilio.com/docs/voice/api/call-resource#statuscallback): CallStatus,
- *   CallDuration, Duration, SipResponseCode, Timestamp, CallbackSource, SequenceNumber. Twilio
- *   documents no SIP parameters for it, so none are sent (the router copes without them).
+ *   CallDuration, Duration, SipResponseCode, Timestamp, CallbackSource, SequenceNumber, and
+ *   "all parameters passed in a synchronous request to retrieve TwiML" (so says the <Sip>
+ *   noun's statusCallback, twilio.com/docs/voice/twiml/sip#attributes-status-callback): the
+ *   call's own, SipUsername included for a call of the SIP domain. That a domain's
+ *   VoiceStatusCallbackUrl sends them too is read from that page, not captured (no account
+ *   here), so the router copes without them and the tests send both (withoutSipParams).
  */
 import { randomBytes } from 'node:crypto';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
@@ -183,20 +188,41 @@ export const DIAL_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'cance
 export type DialStatus = (typeof DIAL_STATUSES)[number];
 
 /**
+ * The final SIP response to Twilio's INVITE that each outcome of a `<Sip>` dial stands for: 200
+ * answered, 486 Busy Here, 487 Request Terminated (Twilio cancels the INVITE at the dial's
+ * timeout, or when the caller hangs up), 404 Not Found (no phone registered under the username).
+ */
+const SIP_RESPONSE_OF: Readonly<Record<DialStatus, string>> = { completed: '200', busy: '486', 'no-answer': '487', failed: '404', canceled: '487' };
+
+/** What a `<Dial>` dials: `<Sip>` nouns (registered users) or a `<Number>`. */
+export type DialedNoun = 'sip' | 'number';
+
+/**
  * What Twilio POSTs to `<Dial action>` when the dial ends: the call's own parameters and the
  * dial's outcome. With answerOnBridge, the caller's leg is answered only once the dial is, so
- * until then the call is still `ringing`.
+ * until then the call is still `ringing`. A `<Sip>` dial adds what Twilio lists for it
+ * (twilio.com/docs/voice/twiml/sip, "Additional parameters"): DialSipCallId, the Call-ID of its
+ * INVITE, and DialSipResponseCode, the final response to it (DialSipHeader_<name>, the X-headers
+ * of that response, only when the phone sent some: none here). Most dials the router writes ring
+ * users, so `<Sip>` is the default; a `<Number>` dial has none of them.
  */
-export function dialActionParams(call: WebhookParams, status: DialStatus, seconds = 42): WebhookParams {
+export function dialActionParams(call: WebhookParams, status: DialStatus, dialed: { noun?: DialedNoun; seconds?: number } = {}): WebhookParams {
   const answered = status === 'completed';
   return {
     ...call,
     CallStatus: answered ? 'in-progress' : 'ringing',
     DialCallStatus: status,
     DialCallSid: randomSid('CA'),
-    DialCallDuration: String(answered ? seconds : 0),
+    DialCallDuration: String(answered ? (dialed.seconds ?? 42) : 0),
     DialBridged: String(answered),
+    ...((dialed.noun ?? 'sip') === 'sip' ? { DialSipCallId: `${hex(16)}@0.0.0.0`, DialSipResponseCode: SIP_RESPONSE_OF[status] } : {}),
   };
+}
+
+/** Which noun the `<Dial>` of a TwiML answer dials (undefined when it dials none). */
+export function dialedNoun(twiml: string): DialedNoun | undefined {
+  const noun = /<Dial\b[^>]*>\s*<(Sip|Number)\b/.exec(twiml)?.[1];
+  return noun === undefined ? undefined : noun === 'Sip' ? 'sip' : 'number';
 }
 
 /**
@@ -247,8 +273,8 @@ export function recordingCallbackParams(
   };
 }
 
-/** The call's parameters without the SIP ones, which Twilio documents for no status callback. */
-function withoutSipParams(call: WebhookParams): WebhookParams {
+/** The call's parameters without the SIP ones: a status callback as it would come if Twilio left them out. */
+export function withoutSipParams(call: WebhookParams): WebhookParams {
   return Object.fromEntries(Object.entries(call).filter(([name]) => !name.startsWith('Sip')));
 }
 
@@ -258,7 +284,7 @@ export function statusCallbackParams(
   end: { status: 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled'; seconds: number; sipResponseCode: string; at: Date; sequenceNumber?: number },
 ): WebhookParams {
   return {
-    ...withoutSipParams(call),
+    ...call,
     CallStatus: end.status,
     CallDuration: String(end.seconds),
     ...(end.status === 'completed' ? { Duration: String(Math.ceil(end.seconds / 60)) } : {}),

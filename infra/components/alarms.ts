@@ -1,7 +1,8 @@
 /**
  * sipline's alarms: each counts something that should not happen at all (a failed call, a
  * throttled Lambda, a voicemail that could not be delivered), so one occurrence in five minutes
- * is enough to tell someone, and no data (no traffic) is no problem. Every component's alarms
+ * is enough to tell someone (or, for a level such as a queue's age, its threshold), and no data
+ * (no traffic) is no problem. Every component's alarms
  * are built here, on the one SNS topic the stack has (the Router's).
  */
 import * as aws from '@pulumi/aws';
@@ -17,6 +18,8 @@ export function countAlarm(
   description: string,
   metric: AlarmMetric,
   tags?: Record<string, string>,
+  /** How much makes the alarm: one occurrence, unless a metric is a level (an age, a depth). */
+  threshold = 1,
 ): aws.cloudwatch.MetricAlarm {
   return new aws.cloudwatch.MetricAlarm(
     name,
@@ -26,7 +29,7 @@ export function countAlarm(
       ...metric,
       period: 300,
       evaluationPeriods: 1,
-      threshold: 1,
+      threshold,
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       // No traffic is no problem.
       treatMissingData: 'notBreaching',

@@ -164,7 +164,7 @@ export function dashboardWidgets(t: DashboardTargets): Widget[] {
       'Voice fallback: calls the router failed',
       region,
       FALLBACK_SIGNATURES.map((signature) =>
-        siplineMetric(METRIC_SERVICES.fallback, stack, FALLBACK_METRICS.answers, [FALLBACK_SIGNATURE_DIMENSION, signature], { valid: "Twilio's (the router failed)", unchecked: 'not checked (token unreadable)', invalid: 'not Twilio (forged)' }[signature]),
+        siplineMetric(METRIC_SERVICES.fallback, stack, FALLBACK_METRICS.answers, [FALLBACK_SIGNATURE_DIMENSION, signature], { valid: "Twilio's (the router failed)", unchecked: 'not checked in time', invalid: 'not Twilio (forged)' }[signature]),
       ),
       { stacked: true },
     ),

@@ -198,14 +198,16 @@ export class Router extends pulumi.ComponentResource {
   /** The status callback of the domain and every number (API URL + /voice/status). */
   public readonly statusCallbackUrl: pulumi.Output<string>;
   public readonly apiId: pulumi.Output<string>;
-  /** The AWS region the router runs in. */
+  /** The AWS region and account the router runs in. */
   public readonly region: pulumi.Output<string>;
+  public readonly accountId: pulumi.Output<string>;
   /** The random end of the stack's Lambda names (naming.ts lambdaFunctionName). */
   public readonly nameSuffix: pulumi.Output<string>;
   /** The voicemail queue and its dead-letter queue, when voicemails are emailed. */
   public readonly voicemailQueueArn?: pulumi.Output<string>;
   public readonly voicemailQueueName?: pulumi.Output<string>;
   public readonly voicemailDeadLetterQueueName?: pulumi.Output<string>;
+  public readonly voicemailDeadLetterQueueArn?: pulumi.Output<string>;
   public readonly fallbackFunctionName: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly functionArn: pulumi.Output<string>;
@@ -383,16 +385,15 @@ export class Router extends pulumi.ComponentResource {
     });
     // Every call Twilio sent to the fallback is a call the router failed, whatever the reason: one
     // is enough. Counted by the fallback itself, by signature (lambda/metrics.ts): forged POSTs
-    // to its public URL are not Twilio's and page no one.
+    // to its public URL are not Twilio's and page no one. Nor do requests it could not check in
+    // time: a failure that made the token unreadable shows as the router's 503s (the API 5xx
+    // alarm) or errors, and a forger must not be able to page by sending a signature header.
     const fallbackAnswers = (signature: FallbackSignature) => ({
       namespace: METRICS_NAMESPACE,
       metricName: FALLBACK_METRICS.answers,
       dimensions: { [SERVICE_DIMENSION]: METRIC_SERVICES.fallback, [STACK_DIMENSION]: args.stack, [FALLBACK_SIGNATURE_DIMENSION]: signature },
     });
     alarm('fallback', 'Twilio used the voice fallback (the router failed a call; the caller heard an apology)', fallbackAnswers('valid'));
-    // The fallback could not read the token in time to check: as likely Twilio's as not, and the
-    // token may be why the router failed.
-    alarm('fallback-unchecked', 'The voice fallback answered a request it could not check (the auth token was not readable in time)', fallbackAnswers('unchecked'));
     // HTTP APIs publish `5xx` (not REST APIs' `5XXError`). By ApiId alone: the API has one
     // stage, and the per-API series needs no guess at how `$default` is spelt as a dimension.
     alarm('api-5xx', 'The sipline webhook API answered Twilio with 5xx', {
@@ -424,10 +425,12 @@ export class Router extends pulumi.ComponentResource {
     this.nameSuffix = suffix;
     // arn:aws:lambda:<region>:<account>:function:<name>
     this.region = router.fn.arn.apply((arn) => arn.split(':')[3]);
+    this.accountId = router.fn.arn.apply((arn) => arn.split(':')[4]);
     if (voicemail) {
       this.voicemailQueueArn = voicemail.queue.arn;
       this.voicemailQueueName = voicemail.queue.name;
       this.voicemailDeadLetterQueueName = voicemail.deadLetters.name;
+      this.voicemailDeadLetterQueueArn = voicemail.deadLetters.arn;
     }
     this.fallbackFunctionName = fallback.fn.name;
     this.functionName = router.fn.name;
@@ -444,6 +447,8 @@ export class Router extends pulumi.ComponentResource {
       statusCallbackUrl: this.statusCallbackUrl,
       apiId: this.apiId,
       region: this.region,
+      accountId: this.accountId,
+      voicemailDeadLetterQueueArn: this.voicemailDeadLetterQueueArn,
       voicemailQueueArn: this.voicemailQueueArn,
       voicemailQueueName: this.voicemailQueueName,
       voicemailDeadLetterQueueName: this.voicemailDeadLetterQueueName,

@@ -37,7 +37,10 @@ export interface VoicemailArgs {
   /** The worker's esbuild bundle (lambda/voicemail/build.ts `bundleVoicemailWorker`). */
   code: string;
   /** The queue the router enqueues jobs on (Router.voicemailQueue). */
-  queue: { arn: pulumi.Input<string> };
+  queue: { arn: pulumi.Input<string>; name: pulumi.Input<string> };
+  /** Where the stack runs: SES identities are per account and region. */
+  region: pulumi.Input<string>;
+  accountId: pulumi.Input<string>;
   /** Its dead-letter queue's name, alarmed on. */
   deadLetterQueueName: pulumi.Input<string>;
   /** The address voicemails come from; the stack declares it as an SES identity. */
@@ -58,6 +61,9 @@ export interface VoicemailArgs {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   tags?: Record<string, string>;
 }
+
+/** How old the oldest waiting job may get before the queue counts as stalled (a retry is 6 minutes). */
+export const QUEUE_STALLED_SECONDS = 3600;
 
 export class Voicemail extends pulumi.ComponentResource {
   public readonly workerFunctionName: pulumi.Output<string>;
@@ -103,11 +109,12 @@ export class Voicemail extends pulumi.ComponentResource {
         {
           Sid: 'SendVoicemailEmail',
           Effect: 'Allow',
-          // SES API v2 SendEmail (raw content included) is authorized as ses:SendEmail, on every
-          // identity the message involves (sender; in the sandbox, recipients too): so any
-          // identity, but only with this From address.
-          Action: 'ses:SendEmail',
-          Resource: 'arn:aws:ses:*:*:identity/*',
+          // SES API v2 SendEmail with raw content is authorized as ses:SendRawEmail (simple
+          // content as ses:SendEmail), on every identity the message involves: the sender's, and
+          // in the sandbox the recipients' too. So any identity of this account and region, but
+          // only with this From address.
+          Action: ['ses:SendRawEmail', 'ses:SendEmail'],
+          Resource: pulumi.interpolate`arn:aws:ses:${args.region}:${args.accountId}:identity/*`,
           Condition: { StringEquals: { 'ses:FromAddress': args.senderEmail } },
         },
       ],
@@ -147,8 +154,8 @@ export class Voicemail extends pulumi.ComponentResource {
     );
 
     // --- alarms: a voicemail that did not reach its mailbox, or whose audio stayed in Twilio
-    const alarm = (key: string, description: string, metric: Parameters<typeof countAlarm>[4]) =>
-      countAlarm(`${name}-${key}-alarm`, this, args.alarmTopicArn, description, metric, tags);
+    const alarm = (key: string, description: string, metric: Parameters<typeof countAlarm>[4], threshold?: number) =>
+      countAlarm(`${name}-${key}-alarm`, this, args.alarmTopicArn, description, metric, tags, threshold);
     alarm('dead-letters', 'A voicemail could not be emailed after every retry: it waits in the dead-letter queue (see README, Voicemail to email)', {
       namespace: 'AWS/SQS',
       metricName: 'ApproximateNumberOfMessagesVisible',
@@ -167,6 +174,14 @@ export class Voicemail extends pulumi.ComponentResource {
       metricName,
       dimensions: { [SERVICE_DIMENSION]: METRIC_SERVICES.voicemail, [STACK_DIMENSION]: args.stack },
     });
+    // A queue that stops draining (its trigger disabled, its permission gone) fails no job and
+    // dead-letters none: its oldest job's age is what shows it, well before the 4 days it is kept.
+    alarm('queue-stalled', 'Voicemail jobs wait in the queue for over an hour: the worker is not taking them (check its trigger and role)', {
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateAgeOfOldestMessage',
+      statistic: 'Maximum',
+      dimensions: { QueueName: args.queue.name },
+    }, QUEUE_STALLED_SECONDS);
     alarm('recordings-kept', 'A voicemail was emailed, but its recording could not be deleted from Twilio (delete it by hand: personal data)', workerMetric(VOICEMAIL_METRICS.deleteFailures));
 
     this.workerFunctionName = worker.fn.name;

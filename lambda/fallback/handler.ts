@@ -55,12 +55,16 @@ export function createFallbackHandler(deps: FallbackDeps): FallbackHandler {
     // Twilio adds ErrorCode (11200: the router's URL failed, 11205: it timed out...) and ErrorUrl.
     // Only Twilio's own values are logged: a forged request's are the sender's to choose.
     const trusted = signature !== 'invalid';
-    deps.logger.info('voice fallback answered', {
-      signature,
-      ...(context ? { requestId: context.awsRequestId } : {}),
-      ...(trusted ? { callSid: clip(params.CallSid), errorCode: clip(params.ErrorCode), errorUrl: clip(params.ErrorUrl) } : {}),
-    });
-    deps.count(signature);
+    try {
+      deps.logger.info('voice fallback answered', {
+        signature,
+        ...(context ? { requestId: context.awsRequestId } : {}),
+        ...(trusted ? { callSid: clip(params.CallSid), errorCode: clip(params.ErrorCode), errorUrl: clip(params.ErrorUrl) } : {}),
+      });
+      deps.count(signature);
+    } catch {
+      // Nothing that tells about the call may stop the apology: it is the one thing this answers.
+    }
     return answer;
   };
 }

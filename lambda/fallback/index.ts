@@ -14,8 +14,12 @@ import { FALLBACK_METRICS, FALLBACK_SIGNATURE_DIMENSION, METRIC_SERVICES, METRIC
 import { createFallbackHandler } from './handler';
 import { FALLBACK_TWIML } from './twiml';
 
-/** How long a request waits for the token (the read began at init): the check is worth that, no more. */
-export const TOKEN_WAIT_MS = 300;
+/**
+ * How long a request waits for the token (its read began at init): long enough for a cold
+ * read of Secrets Manager (its client gives up after 2 attempts of 1 s to connect, 2 s to
+ * answer), short enough that the apology comes well inside the Lambda's 3 s and Twilio's 15 s.
+ */
+export const TOKEN_WAIT_MS = 1000;
 
 const service = METRIC_SERVICES.fallback;
 const token = tokenSource(() => loadAuthToken(process.env));

@@ -67,10 +67,10 @@ describe('the dashboard', () => {
       await world.invoke(
         webhookEvent(recordingCallbackParams(inbound, { recordingSid: `RE${'a'.repeat(32)}`, seconds: 12, startedAt: at }), { path: recorded.path, query: recorded.query }),
       );
-      const call = outboundCall('alice', '4155551234');
+      const call = outboundCall('alice', 'bob');
       const dialed = await world.invoke(webhookEvent(call));
       const refer = urlIn(dialed.body as string, 'Dial', 'referUrl', { path: '/voice/outbound', query: '' })!;
-      await world.invoke(webhookEvent(referParams(call, 'bob', DOMAIN), { path: refer.path, query: refer.query }));
+      await world.invoke(webhookEvent(referParams(call, 'carol', DOMAIN), { path: refer.path, query: refer.query }));
       await finished(inbound);
       await finished(outboundCall('alice', '+442079460000'));
       expect(twimlAttribute(voicemail.body as string, 'Record', 'maxLength')).toBe('120');

@@ -51,10 +51,10 @@ describe('npm run plan', () => {
   });
 
   it('counts what it would create', () => {
-    // 35 (the fallback's two alarms among them) and a route and a permission per route of the router; the sales group's number (1),
+    // 34 and a route and a permission per route of the router; the sales group's number (1),
     // voicemail to email (2 queues, 2 secret resources, the identity, the worker's 4, its
-    // trigger, 3 alarms of its own and the router's enqueue alarm: 14) and the dashboard (1).
-    expect(text).toMatch(new RegExp(`Resources: ${35 + 2 * Object.keys(ROUTES).length + 1 + 14 + 1} to create`));
+    // trigger, 4 alarms of its own and the router's enqueue alarm: 15) and the dashboard (1).
+    expect(text).toMatch(new RegExp(`Resources: ${34 + 2 * Object.keys(ROUTES).length + 1 + 15 + 1} to create`));
     expect(text).toMatch(/ {4}3 sipline-twilio:index:Credential$/m);
   });
 

@@ -84,17 +84,18 @@ describe('a stack whose mailboxes ask for voicemail by email', () => {
     expect(statements.map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'ReadTwilioApiKey', 'ConsumeVoicemailQueue', 'SendVoicemailEmail']);
     expect(statements[1]).toMatchObject({ Action: 'secretsmanager:GetSecretValue', Resource: one(TYPES.secret, 'sipline-voicemail-twilio-api-key').state.arn });
     expect(statements[2]).toMatchObject({ Resource: one(TYPES.queue, 'sipline-router-voicemail-queue').state.arn });
+    // SESv2 SendEmail with raw content is authorized as ses:SendRawEmail: the worker sends raw MIME.
     expect(statements[3]).toEqual({
       Sid: 'SendVoicemailEmail',
       Effect: 'Allow',
-      Action: 'ses:SendEmail',
-      Resource: 'arn:aws:ses:*:*:identity/*',
+      Action: ['ses:SendRawEmail', 'ses:SendEmail'],
+      Resource: 'arn:aws:ses:us-east-1:123456789012:identity/*',
       Condition: { StringEquals: { 'ses:FromAddress': 'voicemail@example.com' } },
     });
     expect(one(TYPES.emailIdentity).inputs.emailIdentity).toBe('voicemail@example.com');
   });
 
-  it('alarms when a voicemail is dead-lettered, not queued, or left in Twilio, and when the worker fails', () => {
+  it('alarms when a voicemail is dead-lettered, not queued, or left in Twilio, when the worker fails, and when the queue stops draining', () => {
     const alarms = mocks.ofType(TYPES.alarm);
     const named = (name: string) => alarms.find((a) => a.name === name)!;
     expect(named('sipline-voicemail-dead-letters-alarm').inputs).toMatchObject({
@@ -104,11 +105,18 @@ describe('a stack whose mailboxes ask for voicemail by email', () => {
       dimensions: { QueueName: one(TYPES.queue, 'sipline-router-voicemail-dead-letters').state.name },
       threshold: 1,
     });
+    expect(named('sipline-voicemail-queue-stalled-alarm').inputs).toMatchObject({
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateAgeOfOldestMessage',
+      statistic: 'Maximum',
+      dimensions: { QueueName: one(TYPES.queue, 'sipline-router-voicemail-queue').state.name },
+      threshold: 3600,
+    });
     expect(named('sipline-voicemail-worker-errors-alarm').inputs.dimensions).toEqual({ FunctionName: one(TYPES.lambda, 'sipline-voicemail-worker').state.name });
     expect(named('sipline-voicemail-recordings-kept-alarm').inputs).toMatchObject({ namespace: 'sipline', metricName: 'VoicemailDeleteFailures', dimensions: { service: 'sipline-voicemail', stack: 'dev' } });
     expect(named('sipline-router-voicemail-enqueue-alarm').inputs).toMatchObject({ namespace: 'sipline', metricName: 'VoicemailEnqueueFailures', dimensions: { service: 'sipline-router', stack: 'dev' } });
     const topic = one(TYPES.topic).state.arn;
-    for (const name of ['sipline-voicemail-dead-letters-alarm', 'sipline-voicemail-worker-errors-alarm', 'sipline-voicemail-recordings-kept-alarm', 'sipline-router-voicemail-enqueue-alarm']) {
+    for (const name of ['sipline-voicemail-dead-letters-alarm', 'sipline-voicemail-queue-stalled-alarm', 'sipline-voicemail-worker-errors-alarm', 'sipline-voicemail-recordings-kept-alarm', 'sipline-router-voicemail-enqueue-alarm']) {
       expect(named(name).inputs.alarmActions).toEqual([topic]);
     }
   });

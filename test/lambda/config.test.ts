@@ -142,6 +142,7 @@ describe('no answer, hunt groups and enhancedSip', () => {
     ...extra,
   });
   const tooLong = 'Hello. '.repeat(72);
+  const TEN_USERS = ['alice', 'bob', 'carol', 'alice2', 'bob2', 'carol2', 'dave', 'erin', 'frank', 'grace'].map((username) => ({ username }));
 
   it.each([
     ['a noAnswer that is not an object', withAlice('voicemail'), 'sipline:users[0].noAnswer: "voicemail" must be an object with ringSeconds, forwardTo, voicemail'],
@@ -180,12 +181,29 @@ describe('no answer, hunt groups and enhancedSip', () => {
     ['an unknown strategy', withGroup({ strategy: 'round-robin' }), 'sipline:groups[0].strategy: "round-robin" must be sequential or simultaneous'],
     ['a simultaneous group without enhancedSip', withGroup({ strategy: 'simultaneous' }), "sipline:groups[0].strategy: \"simultaneous\" needs enhancedSip: true: ringing several phones in one <Dial> takes Twilio's Enhanced Programmable SIP Features"],
     ['a group ring out of bounds', withGroup({ ringSeconds: 121 }), 'sipline:groups[0].ringSeconds: 121 must be a whole number of seconds from 5 to 120'],
+    [
+      'a sequential group that rings too long in all',
+      withGroup({ members: ['alice', 'bob', 'carol', 'alice2', 'bob2', 'carol2', 'dave', 'erin', 'frank', 'grace'], ringSeconds: 120 }, { users: TEN_USERS }),
+      "sipline:groups[0].ringSeconds: 120 rings 10 members one after another for 1250 s in all (10 × (120 s + the 5 s Twilio adds to each ring)) before the group's noAnswer, over the 180 s a caller can be kept ringing (SIP's INVITE timer C; callers hang up sooner): set ringSeconds to 13 or less, list fewer members, or ring them all at once (strategy: simultaneous)",
+    ],
+    ['a sequential group that rings too long at the default ring', withGroup({ members: TEN_USERS.map((u) => u.username) }, { users: TEN_USERS }), 'sipline:groups[0].ringSeconds: 20 (the default) rings 10 members one after another for 250 s in all'],
     ['a ring time in a group\'s noAnswer', withGroup({ noAnswer: { ringSeconds: 10 } }), "sipline:groups[0].noAnswer.ringSeconds: unknown key (a group's noAnswer has forwardTo and voicemail; the group rings for its own ringSeconds)"],
     ['a group forward the guard refuses', withGroup({ noAnswer: { forwardTo: '+19005551234' } }), 'sipline:groups[0].noAnswer.forwardTo: "+19005551234" is refused by the toll-fraud guard'],
     ['a mistyped group key', withGroup({ member: ['alice'] }), 'sipline:groups[0].member: unknown key (did you mean members? a group has name, number, members, strategy, ringSeconds, noAnswer)'],
     ['an enhancedSip that is not a boolean', { enhancedSip: 'yes' }, 'sipline:enhancedSip: "yes" must be true or false'],
   ])('refuses %s, naming the key and the value', (_what, change, message) => {
     expect(errorOf({ ...good(), ...change })).toContain(message);
+  });
+
+  it('accepts a group that reaches its noAnswer within 3 minutes: ten members of 13 s in turn, or ringing all at once for the longest ring', () => {
+    const members = TEN_USERS.map((u) => u.username);
+    expect(() => parseStackConfig({ ...good(), ...withGroup({ members, ringSeconds: 13 }, { users: TEN_USERS }) })).not.toThrow();
+    expect(() => parseStackConfig({ ...good(), ...withGroup({ members, strategy: 'simultaneous', ringSeconds: 120 }, { users: TEN_USERS, enhancedSip: true }) })).not.toThrow();
+  });
+
+  it('refuses the same group in a hand-edited directory the router reads', () => {
+    const directory = { ...demoDirectory(), users: TEN_USERS, groups: [{ name: 'sales', members: TEN_USERS.map((u) => u.username), strategy: 'sequential', ringSeconds: 14 }] };
+    expect(() => validateDirectory(directory, { numbers: 'shape' })).toThrow('groups[0].ringSeconds: 14 rings 10 members one after another for 190 s in all');
   });
 
   it('accepts every setting, as Pulumi hands them over (lists as JSON, scalars as text), and derives the directory', () => {

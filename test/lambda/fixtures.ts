@@ -7,7 +7,7 @@ import { createHandler, type RouterDeps, type RouterHandler } from '../../lambda
 import type { MetricValue, MetricsSink } from '../../lambda/routerMetrics';
 import type { VoicemailQueue } from '../../lambda/voicemailQueue';
 import type { VoicemailJob } from '../../lambda/voicemail/job';
-import { dialActionParams, pstnCallParams, referParams, resolveTwimlUrl, sipDomainCallParams, twimlAttribute, type CallIds, type DialStatus } from '../../scripts/simulatedCall';
+import { dialActionParams, dialedNoun, pstnCallParams, referParams, resolveTwimlUrl, sipDomainCallParams, twimlAttribute, type CallIds, type DialStatus } from '../../scripts/simulatedCall';
 
 /** A token of Twilio's shape: 32 hex characters (the router refuses anything else). */
 export const AUTH_TOKEN = '9c1f4e7a2b8d03f6a5e2c7b94d1a8f30';
@@ -133,10 +133,10 @@ export function liveCalls(directory: RouterDirectory = withNoAnswerAndGroups()) 
     ring: (from: string, to: string) => post(inboundCall(from, to), '/voice/inbound'),
     /** A registered phone dials. */
     dial: (user: string, dialed: string) => post(outboundCall(user, dialed), '/voice/outbound'),
-    /** The dial in `answered` ends with `status`: Twilio posts to its action URL. */
+    /** The dial in `answered` ends with `status`: Twilio posts to its action URL (with the DialSip* ones after a <Sip> dial). */
     end(answered: Answered, status: DialStatus, extra: Record<string, string> = {}): Promise<Answered> {
       const action = follow(answered, 'action');
-      return post({ ...dialActionParams(answered.params, status), ...extra }, action.path, action.query);
+      return post({ ...dialActionParams(answered.params, status, { noun: dialedNoun(answered.body) }), ...extra }, action.path, action.query);
     },
     /** A phone on the call in `answered` presses transfer to `target`: Twilio posts the REFER webhook to the referUrl. */
     transfer(answered: Answered, target: string): Promise<Answered> {

@@ -38,7 +38,7 @@ describe('the local router on the dev stack\'s directory', () => {
     expect(result).toEqual({
       status: 200,
       flow: 'pstn',
-      body: '<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true" callerId="+14155550199" action="after-dial" referUrl="refer?by=alice&amp;party=%2B14155551234"><Number>+14155551234</Number></Dial></Response>',
+      body: '<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true" callerId="+14155550199" action="after-dial"><Number>+14155551234</Number></Dial></Response>',
     });
   });
 

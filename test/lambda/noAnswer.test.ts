@@ -23,6 +23,12 @@ describe('a call to a user that forwards when unanswered', () => {
     expect(call.metrics.totals()).toEqual({ [`FailedDials:${status}`]: 1, 'NoAnswerActions:forward': 1 });
   });
 
+  it('logs the dial\'s end with the final SIP response Twilio reports for a <Sip> dial', async () => {
+    const call = liveCalls();
+    await call.end(await call.ring('+12125550123', '+14155550100'), 'busy');
+    expect(call.logger.lines.at(-1)).toMatchObject({ message: 'dial ended', fields: { action: 'forward', dialCallStatus: 'busy', dialSipResponseCode: '486', rang: '+14155550100' } });
+  });
+
   it('ends the call when the forward itself is not answered either: a PSTN dial has no noAnswer', async () => {
     const call = liveCalls();
     const forwarded = await call.end(await call.ring('+12125550123', '+14155550100'), 'busy');
@@ -39,11 +45,19 @@ describe('a call to a user that forwards when unanswered', () => {
     expect(call.metrics.lines).toEqual([]);
   });
 
-  it('hangs up when the caller already hung up (Twilio still asks the action URL)', async () => {
+  it('hangs up when the caller already hung up (Twilio still asks the action URL), counted as a caller who gave up, not a failed dial', async () => {
     const call = liveCalls();
     const gone = await call.end(await call.ring('+12125550123', '+14155550100'), 'no-answer', { CallStatus: 'completed' });
     expect(gone.flow).toBe('after-dial:caller-gone');
     expect(dialOf(gone.body)).toBeUndefined();
+    expect(call.metrics.totals()).toEqual({ 'NoAnswerActions:caller-gone': 1 });
+  });
+
+  it('counts nothing when the caller hangs up at the end of a conversation', async () => {
+    const call = liveCalls();
+    const over = await call.end(await call.ring('+12125550123', '+14155550100'), 'completed', { CallStatus: 'completed' });
+    expect(over.flow).toBe('after-dial:caller-gone');
+    expect(call.metrics.lines).toEqual([]);
   });
 
   it('forwards with the user\'s own number when the PSTN caller\'s is withheld', async () => {

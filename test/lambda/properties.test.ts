@@ -7,15 +7,17 @@ import fc from 'fast-check';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { AUTH_TOKEN, BASE_URL, DOMAIN, routerFor, send, webhookEvent, withNoAnswerAndGroups } from './fixtures';
 
-// The only documents the router emits: one <Dial> (one noun, or up to 10 <Sip> for a group), a
-// voicemail (greeting, <Record>, a word if nothing was recorded), a spoken reason and a hangup, or a hangup.
+// The only documents the router emits: one <Dial> (one noun, or up to 10 <Sip> for a group; a
+// call's with an action, a transfer's without, one after the other for a sequential group), the
+// reason a transfer was refused before the <Dial> that hands the party back, a voicemail
+// (greeting, <Record>, a word if nothing was recorded), a spoken reason and a hangup, or a hangup.
 const ATTR_VALUE = '[^"<>&]*(?:&amp;[^"<>&]*)*';
 const TEXT = '(?:[^<>&]|&(?:amp|lt|gt|quot|apos);)*';
 const DIAL =
-  `<Dial answerOnBridge="true"(?: callerId="${ATTR_VALUE}")?(?: timeout="\\d+")? action="${ATTR_VALUE}"(?: referUrl="${ATTR_VALUE}")?>` +
+  `<Dial answerOnBridge="true"(?: callerId="${ATTR_VALUE}")?(?: timeout="\\d+")?(?: action="${ATTR_VALUE}")?(?: referUrl="${ATTR_VALUE}")?(?: sequential="true")?>` +
   `(?:<Number>${TEXT}</Number>|(?:<Sip>${TEXT}</Sip>){1,10})</Dial>`;
 const VOICEMAIL = `<Say>${TEXT}</Say><Record action="${ATTR_VALUE}" maxLength="120" recordingStatusCallback="${ATTR_VALUE}"/><Say>${TEXT}</Say><Hangup/>`;
-const TWIML = new RegExp(`^<\\?xml version="1.0" encoding="UTF-8"\\?><Response>(?:${DIAL}|${VOICEMAIL}|<Say>${TEXT}</Say><Hangup/>|<Hangup/>)</Response>$`);
+const TWIML = new RegExp(`^<\\?xml version="1.0" encoding="UTF-8"\\?><Response>(?:${DIAL}|<Say>${TEXT}</Say>${DIAL}|${VOICEMAIL}|<Say>${TEXT}</Say><Hangup/>|<Hangup/>)</Response>$`);
 
 const hostile = fc.oneof(
   fc.string(),

@@ -1,6 +1,7 @@
 /** The routes: one list (lambda/routes.ts) for the handler and the stack, and the URLs the router writes into TwiML. */
 import { ROUTES as STACK_ROUTES } from '../../infra/components/router';
 import { relativeUrlOf, routeOf, ROUTES, type RouteName } from '../../lambda/routes';
+import { dialShapeKey } from '../../lambda/twimlSlots';
 import { renderShapes } from '../../lambda/voiceResponse';
 import { resolveTwimlUrl, twimlAttribute } from '../../scripts/simulatedCall';
 
@@ -23,10 +24,11 @@ describe('the routes', () => {
 describe('every URL the router writes into TwiML', () => {
   const shapes = renderShapes();
   const written: Array<[string, RouteName]> = [
-    [twimlAttribute(shapes.dials['sip:1:true'].parts.join(''), 'Dial', 'action')!, 'afterDial'],
-    [twimlAttribute(shapes.dials['sip:2:false'].parts.join(''), 'Dial', 'referUrl')!, 'refer'],
-    [twimlAttribute(shapes.dials.number.parts.join(''), 'Dial', 'action')!, 'afterDial'],
-    [twimlAttribute(shapes.dials.number.parts.join(''), 'Dial', 'referUrl')!, 'refer'],
+    [twimlAttribute(shapes.dials[dialShapeKey('sip', 'call', 1, true)].parts.join(''), 'Dial', 'action')!, 'afterDial'],
+    [twimlAttribute(shapes.dials[dialShapeKey('sip', 'call', 2, false)].parts.join(''), 'Dial', 'referUrl')!, 'refer'],
+    [twimlAttribute(shapes.dials[dialShapeKey('sip', 'transfer', 1, true)].parts.join(''), 'Dial', 'referUrl')!, 'refer'],
+    [twimlAttribute(shapes.dials[dialShapeKey('sip', 'sequential', 2, false)].parts.join(''), 'Dial', 'referUrl')!, 'refer'],
+    [twimlAttribute(shapes.dials[dialShapeKey('number', 'call')].parts.join(''), 'Dial', 'action')!, 'afterDial'],
     [twimlAttribute(shapes.voicemail.parts.join(''), 'Record', 'action')!, 'voicemailDone'],
     [twimlAttribute(shapes.voicemail.parts.join(''), 'Record', 'recordingStatusCallback')!, 'recording'],
   ];

@@ -5,9 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadAuthToken, SECRET_READ_DEADLINE_MS } from '../../lambda/authToken';
 import { BASE_URL, OTHER_TOKEN, demoDirectory, outboundCall, webhookEvent } from './fixtures';
 
 interface SeenRequest {
@@ -112,4 +114,20 @@ describe('the auth token in AWS', () => {
     expect([first.statusCode, answered.statusCode]).toEqual(first.statusCode === 200 ? [200, 200] : [503, 200]);
     expect(secrets.seen).toHaveLength(2);
   });
+
+  it('gives up a read that never answers within SECRET_READ_DEADLINE_MS, so the calls waiting on it get their 503 and the next one tries again', async () => {
+    // A Secrets Manager that accepts connections and never answers.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    secrets = new ScriptedSecretsManager([]);
+    await secrets.start();
+    try {
+      const started = Date.now();
+      await expect(loadAuthToken({ TWILIO_AUTH_TOKEN_SECRET_ARN: SECRET_ARN })).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThanOrEqual(SECRET_READ_DEADLINE_MS + 1000);
+    } finally {
+      silent.close();
+    }
+  }, 15_000);
 });

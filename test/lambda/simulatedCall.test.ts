@@ -1,6 +1,7 @@
 /** What `npm run call` sends: the addresses people type, and Twilio's full parameter sets. */
 import {
   dialActionParams,
+  dialedNoun,
   recordActionParams,
   recordingCallbackParams,
   referParams,
@@ -8,6 +9,7 @@ import {
   simulatedCall,
   statusCallbackParams,
   twimlAttribute,
+  withoutSipParams,
 } from '../../scripts/simulatedCall';
 import { DOMAIN, routerFor, send, webhookEvent } from './fixtures';
 
@@ -74,12 +76,25 @@ describe('what follows a simulated call, on the URLs of its answer', () => {
   const call = simulatedCall('+12125550123', '+14155550199', DOMAIN).params;
   const STANDARD = Object.keys(call).sort();
 
-  it('posts to <Dial action> the call\'s parameters and the four Twilio documents for it', () => {
-    const params = dialActionParams(call, 'no-answer');
+  it('posts to <Dial action> the call\'s parameters and the four Twilio documents for every dial', () => {
+    const params = dialActionParams(call, 'no-answer', { noun: 'number' });
     expect(Object.keys(params).sort()).toEqual([...STANDARD, 'DialBridged', 'DialCallDuration', 'DialCallSid', 'DialCallStatus'].sort());
     expect(params).toMatchObject({ DialCallStatus: 'no-answer', DialBridged: 'false', DialCallDuration: '0', CallStatus: 'ringing' });
     expect(params.DialCallSid).toMatch(/^CA[0-9a-f]{32}$/);
-    expect(dialActionParams(call, 'completed')).toMatchObject({ DialBridged: 'true', CallStatus: 'in-progress', DialCallDuration: '42' });
+    expect(dialActionParams(call, 'completed', { noun: 'number' })).toMatchObject({ DialBridged: 'true', CallStatus: 'in-progress', DialCallDuration: '42' });
+  });
+
+  it('adds, after a <Sip> dial, the SIP Call-ID of its INVITE and the final response to it (twilio.com/docs/voice/twiml/sip)', () => {
+    const params = dialActionParams(call, 'busy', { noun: 'sip' });
+    expect(Object.keys(params).sort()).toEqual([...STANDARD, 'DialBridged', 'DialCallDuration', 'DialCallSid', 'DialCallStatus', 'DialSipCallId', 'DialSipResponseCode'].sort());
+    expect(params.DialSipCallId).toMatch(/^[0-9a-f]{32}@/);
+    expect(['completed', 'busy', 'no-answer', 'failed', 'canceled'].map((s) => dialActionParams(call, s as 'busy').DialSipResponseCode)).toEqual(['200', '486', '487', '404', '487']);
+  });
+
+  it('tells a <Sip> dial from a <Number> one by the TwiML that made it', () => {
+    expect(dialedNoun('<Response><Dial answerOnBridge="true" timeout="20"><Sip>sip:alice@acme.sip.twilio.com</Sip></Dial></Response>')).toBe('sip');
+    expect(dialedNoun('<Response><Dial callerId="+14155550199"><Number>+14155551234</Number></Dial></Response>')).toBe('number');
+    expect(dialedNoun('<Response><Say>Goodbye.</Say><Hangup/></Response>')).toBeUndefined();
   });
 
   it('posts to <Dial referUrl> the call\'s parameters and the Refer-To, as a phone writes it', () => {
@@ -103,10 +118,12 @@ describe('what follows a simulated call, on the URLs of its answer', () => {
     expect(params.RecordingUrl).toBe(`https://api.twilio.com/2010-04-01/Accounts/${call.AccountSid}/Recordings/RE3c1b9f7e5d4c2b0a9f8e7d6c5b4a3f2e`);
   });
 
-  it('posts to a status callback the call\'s parameters (no SIP ones) and the documented status ones', () => {
+  it('posts to a status callback the call\'s parameters (SipUsername included) and the documented status ones', () => {
     const sip = simulatedCall('alice', 'bob', DOMAIN).params;
     const params = statusCallbackParams(sip, { status: 'completed', seconds: 61, sipResponseCode: '200', at: new Date('2025-06-03T14:06:00Z') });
-    expect(Object.keys(params).filter((k) => k.startsWith('Sip'))).toEqual(['SipResponseCode']);
+    expect(Object.keys(params).sort()).toEqual([...SIP_DOMAIN_PARAMS, 'CallDuration', 'CallbackSource', 'Duration', 'SequenceNumber', 'SipResponseCode', 'Timestamp'].sort());
+    expect(params.SipUsername).toBe('alice');
+    expect(Object.keys(statusCallbackParams(withoutSipParams(sip), { status: 'completed', seconds: 1, sipResponseCode: '200', at: new Date() })).filter((k) => k.startsWith('Sip'))).toEqual(['SipResponseCode']);
     expect(params).toMatchObject({ CallStatus: 'completed', CallDuration: '61', Duration: '2', SipResponseCode: '200', CallbackSource: 'call-progress-events', SequenceNumber: '0', Timestamp: 'Tue, 03 Jun 2025 14:06:00 +0000' });
     expect(statusCallbackParams(sip, { status: 'busy', seconds: 0, sipResponseCode: '486', at: new Date() })).not.toHaveProperty('Duration');
   });

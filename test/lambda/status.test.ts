@@ -15,7 +15,7 @@ import {
   type RouterMetricName,
 } from '../../lambda/metrics';
 import { SPOKEN_REASONS } from '../../lambda/messages';
-import { dialActionParams, recordingCallbackParams, referParams, statusCallbackParams } from '../../scripts/simulatedCall';
+import { dialActionParams, recordingCallbackParams, referParams, statusCallbackParams, withoutSipParams } from '../../scripts/simulatedCall';
 import { metricTotals, type EmfLine } from '../lambdaOutput';
 import { CALL_IDS, DOMAIN, inboundCall, outboundCall, webhookEvent } from './fixtures';
 import { startRouter, type RouterWorld } from './routerWorld';
@@ -77,15 +77,40 @@ describe('a finished call', () => {
     expect(line).toMatchObject({ service: 'sipline-router', stack: 'dev', Flow: 'inbound', Calls: 1, CallDuration: 42 });
   });
 
-  it('of a phone is routed again from the callback\'s own parameters, without the SIP ones Twilio does not document for it', async () => {
+  it('of a phone is routed again from the callback\'s own parameters, SipUsername included (Twilio sends the voice request\'s parameters)', async () => {
     world = await startRouter();
-    const call = outboundCall('alice', '4155551234');
-    await world.invoke(finished(call, 'completed', 95));
-    // The simulated callback carries no SipUsername: the caller is From's user part, and the line says so.
-    expect(world.logs()[0]).toMatchObject({ flow: 'pstn', caller: 'alice', callerFrom: 'From', durationSeconds: 95 });
-    await world.invoke(webhookEvent({ ...statusCallbackParams(call, { status: 'completed', seconds: 5, sipResponseCode: '200', at: AT }), SipUsername: 'alice', SipDomain: DOMAIN }, { path: '/voice/status' }));
-    expect(world.logs()[1]).toMatchObject({ flow: 'pstn', caller: 'alice', callerFrom: 'SipUsername' });
-    expect(metricTotals(world.emf())).toEqual({ Calls: 2, CallDuration: 100 });
+    await world.invoke(finished(outboundCall('alice', '4155551234'), 'completed', 95));
+    expect(world.logs()[0]).toMatchObject({ flow: 'pstn', caller: 'alice', callerFrom: 'SipUsername', durationSeconds: 95 });
+    expect(metricTotals(world.emf())).toEqual({ Calls: 1, CallDuration: 95 });
+  });
+
+  it('of a phone, should the callback come without SipUsername, is routed as From\'s user and the line says so', async () => {
+    world = await startRouter();
+    await world.invoke(finished(withoutSipParams(outboundCall('alice', '4155551234')), 'completed', 5));
+    expect(world.logs()[0]).toMatchObject({ flow: 'pstn', caller: 'alice', callerFrom: 'From' });
+  });
+
+  it.each([
+    ['its extension', 'sip:1001@acme.sip.twilio.com'],
+    ['its own number', 'sip:+14155550199@acme.sip.twilio.com'],
+    ['no user part', 'sip:acme.sip.twilio.com'],
+  ])('of a desk phone writing %s in From, without SipUsername, is unattributed: counted as a call, never as a refusal', async (_what, from) => {
+    world = await startRouter();
+    const call = withoutSipParams(outboundCall('alice', '4155551234', { From: from, Caller: from }));
+    const res = await world.invoke(finished(call, 'completed', 61));
+    expect(res).toMatchObject({ statusCode: 204, headers: { 'x-sipline-flow': 'status:unattributed' } });
+    expect(world.logs()[0]).toMatchObject({ message: 'call finished', flow: 'unattributed', status: 'completed', durationSeconds: 61 });
+    expect(emfMetrics(world.emf())).toEqual([
+      { name: 'Calls', unit: 'Count', dimensions: { service: 'sipline-router', stack: 'dev', Flow: 'unattributed' }, value: 1 },
+      { name: 'CallDuration', unit: 'Seconds', dimensions: { service: 'sipline-router', stack: 'dev', Flow: 'unattributed' }, value: 61 },
+    ]);
+  });
+
+  it('of an unknown SipUsername is still a refusal: the credential, not From, said who called', async () => {
+    world = await startRouter();
+    await world.invoke(finished(outboundCall('mallory', '4155551234'), 'completed', 3));
+    expect(world.logs()[0]).toMatchObject({ flow: 'refused:unknown-caller', caller: 'mallory', callerFrom: 'SipUsername' });
+    expect(emfMetrics(world.emf())).toContainEqual({ name: 'Refusals', unit: 'Count', dimensions: { service: 'sipline-router', stack: 'dev', Reason: 'unknown-caller' }, value: 1 });
   });
 
   it('that was refused counts a refusal by its reason', async () => {

@@ -1,14 +1,25 @@
 /**
- * Transfers from a phone's own button: every <Dial> the router writes (but an emergency call's)
+ * Transfers from the called phone's own button: every <Dial> the router writes that rings phones
  * carries a referUrl naming who may transfer the call; the REFER webhook Twilio posts there
  * (its `ReferTransferTarget`, the Refer-To as the phone wrote it) goes through the same dial
  * plan. Each test places a real call and posts the REFER webhook to the referUrl of its answer.
+ *
+ * What Twilio documents (twilio.com/docs/voice/api/refer-to-twilio), with answerOnBridge on the
+ * call's first <Dial>, as here: the transferring phone stays connected until the target
+ * answers; a target that does not answer, or a referUrl that cannot be reached, re-establishes
+ * the call with it. So a transfer's <Dial> has no action (nothing of ours follows it), and a
+ * refused target hands the party back to the transferring phone. Tests whose names say
+ * "assumed" encode what those pages do not say.
  */
 import { SPOKEN_REASONS, TRANSFER_REASONS, TRANSFER_REFUSED } from '../../lambda/messages';
-import { dialActionParams, referParams } from '../../scripts/simulatedCall';
-import { DOMAIN, demoDirectory, dialOf, inboundCall, liveCalls, spokenOf, urlIn, withNoAnswerAndGroups } from './fixtures';
+import { referParams } from '../../scripts/simulatedCall';
+import { DOMAIN, demoDirectory, dialOf, inboundCall, liveCalls, spokenOf, urlIn, withNoAnswerAndGroups, type Answered } from './fixtures';
 
 const transferRefusal = (reason: keyof typeof TRANSFER_REASONS) => `${TRANSFER_REFUSED} ${TRANSFER_REASONS[reason]}`;
+/** The <Sip> nouns of an answer's <Dial>, in order. */
+const sipsOf = (body: string) => [...body.matchAll(/<Sip>([^<]*)<\/Sip>/g)].map((m) => m[1]);
+/** Whether an answer's <Dial> has an action: nothing follows a transfer's. */
+const actionOf = (answered: Answered) => urlIn(answered.body, 'Dial', 'action', answered);
 
 describe('a transfer to a user', () => {
   it('dials the user over SIP, ringing for its ringSeconds, with the transferred PSTN caller shown', async () => {
@@ -20,17 +31,19 @@ describe('a transfer to a user', () => {
     expect(dialOf(moved.body)).toMatchObject({ noun: 'Sip', target: 'sip:bob@acme.sip.twilio.com', attrs: { answerOnBridge: 'true', timeout: '30' } });
     // No callerId: Twilio shows the call's own caller, the PSTN party.
     expect(dialOf(moved.body)?.attrs.callerId).toBeUndefined();
+    expect(urlIn(moved.body, 'Dial', 'referUrl', moved)).toEqual({ path: '/voice/refer', query: 'by=bob&party=%2B12125550123' });
     expect(t.metrics.totals()).toEqual({ 'Transfers:user': 1 });
     expect(t.logger.lines.at(-1)).toMatchObject({ level: 'info', message: 'call transferred', fields: { by: 'alice', party: '+12125550123', user: 'bob', referTransferTarget: '<sip:bob@acme.sip.twilio.com>' } });
   });
 
-  it('sends the transferred call to the new user\'s voicemail when unanswered, saying who called', async () => {
+  it('leaves the target\'s noAnswer out: no action, so a target who does not answer hands the party back to the transferring phone, as Twilio documents', async () => {
     const t = liveCalls();
+    // bob has voicemail; a transfer to him does not reach it.
     const moved = await t.transfer(await t.ring('+12125550123', '+14155550199'), 'bob');
-    const action = urlIn(moved.body, 'Dial', 'action', moved)!;
-    const next = await t.post(dialActionParams(moved.params, 'no-answer'), action.path, action.query);
-    expect(next.flow).toBe('after-dial:voicemail');
-    expect(urlIn(next.body, 'Record', 'recordingStatusCallback', next)?.query).toBe('mailbox=bob&from=%2B12125550123');
+    expect(actionOf(moved)).toBeUndefined();
+    expect(moved.body).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true" timeout="30" referUrl="refer?by=bob&amp;party=%2B12125550123"><Sip>sip:bob@acme.sip.twilio.com</Sip></Dial></Response>',
+    );
   });
 
   it('shows the transferred user as the caller of an internal call, and lets the new callee transfer again', async () => {
@@ -59,21 +72,47 @@ describe('a transfer to a user', () => {
     expect(t.logger.lines.at(-1)).toMatchObject({ message: 'call transferred', fields: { attended: true } });
   });
 
-  it('rings a hunt group transferred to', async () => {
+  it('rings a simultaneous group transferred to at once, leaving out the transferring member, with no noAnswer', async () => {
     const t = liveCalls();
+    // alice, a member of support, answers a call to her number and transfers it to support.
     const moved = await t.transfer(await t.ring('+12125550123', '+14155550199'), 'support');
     expect(moved.flow).toBe('transfer:group');
-    expect(moved.body).toContain('<Sip>sip:alice@acme.sip.twilio.com</Sip><Sip>sip:bob@acme.sip.twilio.com</Sip>');
+    expect(sipsOf(moved.body)).toEqual(['sip:bob@acme.sip.twilio.com', 'sip:+14155550101@acme.sip.twilio.com']);
+    expect(dialOf(moved.body)).toBeUndefined(); // several nouns
+    expect(moved.body).toContain('timeout="20"');
+    expect(moved.body).not.toContain('sequential');
+    expect(actionOf(moved)).toBeUndefined();
+    // Whoever answers may transfer again: the group stands for them.
+    expect(urlIn(moved.body, 'Dial', 'referUrl', moved)?.query).toBe('by=support&party=%2B12125550123');
     expect(t.metrics.totals()).toEqual({ 'Transfers:group': 1 });
+  });
+
+  it('rings a sequential group\'s other members one after the other in one <Dial sequential> (assumed: Twilio gives each the timeout, the group\'s ringSeconds)', async () => {
+    const t = liveCalls();
+    const moved = await t.transfer(await t.ring('+12125550123', '+14155550199'), 'sales');
+    expect(moved.flow).toBe('transfer:group');
+    expect(moved.body).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true" timeout="10" referUrl="refer?by=sales&amp;party=%2B12125550123" sequential="true">' +
+        '<Sip>sip:bob@acme.sip.twilio.com</Sip><Sip>sip:carol@acme.sip.twilio.com</Sip></Dial></Response>',
+    );
+  });
+
+  it('never rings the phone of the party being transferred either', async () => {
+    const t = liveCalls();
+    // bob calls alice; alice transfers bob to sales (alice, bob, carol): only carol rings.
+    const moved = await t.transfer(await t.dial('bob', 'alice'), 'sales');
+    expect(sipsOf(moved.body)).toEqual(['sip:carol@acme.sip.twilio.com']);
+    expect(moved.body).not.toContain('sequential');
+    expect(dialOf(moved.body)?.attrs.callerId).toBe('bob');
   });
 });
 
 describe('a transfer to a PSTN number', () => {
-  it('dials an allowed number with the transferring user\'s caller ID', async () => {
+  it('dials an allowed number with the transferring user\'s caller ID, nothing after it', async () => {
     const t = liveCalls();
     const moved = await t.transfer(await t.ring('+12125550123', '+14155550199'), '6135550123');
     expect(moved.flow).toBe('transfer:pstn');
-    expect(dialOf(moved.body)).toMatchObject({ noun: 'Number', target: '+16135550123', attrs: { callerId: '+14155550199', action: 'after-dial' } });
+    expect(moved.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true" callerId="+14155550199"><Number>+16135550123</Number></Dial></Response>');
     expect(t.metrics.totals()).toEqual({ 'Transfers:pstn': 1 });
   });
 
@@ -87,12 +126,16 @@ describe('a transfer to a PSTN number', () => {
     expect(dialOf((await t.transfer(groupCall, '4155551234')).body)?.attrs.callerId).toBe('+14155550160');
   });
 
-  it('lets the caller of a PSTN call hand the callee over', async () => {
+  it('is not offered on a PSTN call a phone placed: Twilio asks the referUrl for a REFER from the called party, which a number never sends', async () => {
     const t = liveCalls();
     const call = await t.dial('alice', '4155551234');
-    expect(urlIn(call.body, 'Dial', 'referUrl', call)?.query).toBe('by=alice&party=%2B14155551234');
-    const moved = await t.transfer(call, 'bob');
-    expect(dialOf(moved.body)).toMatchObject({ noun: 'Sip', target: 'sip:bob@acme.sip.twilio.com' });
+    expect(call.flow).toBe('pstn');
+    // Without a referUrl, a REFER from the calling phone gets Twilio's alert 13802 and the call goes on.
+    expect(urlIn(call.body, 'Dial', 'referUrl', call)).toBeUndefined();
+    // Nor a forward: its called party is a number too.
+    const forwarded = await t.end(await t.ring('+12125550123', '+14155550100'), 'no-answer');
+    expect(forwarded.flow).toBe('after-dial:forward');
+    expect(urlIn(forwarded.body, 'Dial', 'referUrl', forwarded)).toBeUndefined();
   });
 });
 
@@ -104,15 +147,38 @@ describe('a refused transfer', () => {
     ['a name that is no user', 'zoe', 'unknown-user'],
     ['an address that is not one', '<sip:"@acme>', 'malformed-destination'],
     ['an emergency number', '911', 'emergency-transfer'],
-  ] as const)('to %s is said to the party being transferred, and never dialed', async (_what, target, reason) => {
+  ] as const)('to %s is never dialed: the party hears why and is handed back to the transferring phone, never cut off', async (_what, target, reason) => {
     const t = liveCalls();
     const refused = await t.transfer(await t.ring('+12125550123', '+14155550199'), target);
     expect(refused.flow).toBe(`transfer:refused:${reason}`);
-    expect(dialOf(refused.body)).toBeUndefined();
     expect(spokenOf(refused.body)).toBe(transferRefusal(reason));
-    expect(refused.body).toContain('<Hangup/>');
+    expect(refused.body).not.toContain('<Hangup/>');
+    // The way back: alice's phone rung again with a transfer's dial (no action). Twilio documents
+    // both of its ends as keeping the party with alice: she answers (a new bridge), or she does
+    // not (busy on this very call, or away: the call is re-established).
+    expect(refused.body).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response>' +
+        `<Say>${transferRefusal(reason)}</Say>` +
+        '<Dial answerOnBridge="true" timeout="20" referUrl="refer?by=alice&amp;party=%2B12125550123"><Sip>sip:alice@acme.sip.twilio.com</Sip></Dial></Response>',
+    );
     expect(t.metrics.totals()).toEqual({ 'Transfers:refused': 1 });
-    expect(t.logger.lines.at(-1)).toMatchObject({ message: 'transfer refused', fields: { flow: `refused:${reason}`, by: 'alice' } });
+    expect(t.logger.lines.at(-1)).toMatchObject({ message: 'transfer refused', fields: { flow: `refused:${reason}`, by: 'alice', handedBackTo: 'alice' } });
+  });
+
+  it('says the reason before handing back (assumed: the party hears the <Say> of a referUrl answer while the call it was on is kept)', async () => {
+    const t = liveCalls();
+    const refused = await t.transfer(await t.ring('+12125550123', '+14155550199'), 'zoe');
+    expect(refused.body.indexOf('<Say>')).toBeLessThan(refused.body.indexOf('<Dial'));
+  });
+
+  it('hands a user back showing them as the caller, and a group\'s call back to its members', async () => {
+    const t = liveCalls();
+    const byAlice = await t.transfer(await t.dial('bob', 'alice'), '+442079460000');
+    expect(dialOf(byAlice.body)).toMatchObject({ target: 'sip:alice@acme.sip.twilio.com', attrs: { callerId: 'bob', timeout: '20' } });
+    // A simultaneous group's call: who answered is not known, so its members ring again (not the party).
+    const bySupport = await t.transfer(await t.dial('bob', 'support'), 'zoe');
+    expect(sipsOf(bySupport.body)).toEqual(['sip:alice@acme.sip.twilio.com', 'sip:+14155550101@acme.sip.twilio.com']);
+    expect(bySupport.body).toContain('referUrl="refer?by=support&amp;party=bob"');
   });
 
   it('refuses emergency numbers even with emergency calling on: the dispatcher needs the caller\'s own call-back number', async () => {
@@ -120,14 +186,29 @@ describe('a refused transfer', () => {
     const refused = await t.transfer(await t.dial('bob', 'alice'), '911');
     expect(spokenOf(refused.body)).toBe(transferRefusal('emergency-transfer'));
     expect(TRANSFER_REASONS['emergency-transfer']).toBe(SPOKEN_REASONS['emergency-transfer']);
+    expect(dialOf(refused.body)?.target).toBe('sip:alice@acme.sip.twilio.com');
   });
 
-  it('refuses a REFER on a URL that names no transferring user (a directory changed since)', async () => {
+  it.each([
+    ['the transferring phone itself', 'alice'],
+    ['the party being transferred', 'bob'],
+    ['a group of no one else', 'desk'],
+  ])('to %s is refused as already on the call, and handed back', async (_what, target) => {
+    const t = liveCalls();
+    // bob calls alice; alice transfers bob. desk is bob alone.
+    const refused = await t.transfer(await t.dial('bob', 'alice'), target);
+    expect(refused.flow).toBe('transfer:refused:already-on-call');
+    expect(spokenOf(refused.body)).toBe(transferRefusal('already-on-call'));
+    expect(dialOf(refused.body)?.target).toBe('sip:alice@acme.sip.twilio.com');
+  });
+
+  it('ends the call only when no transferring user can be named to hand it back to (a directory changed since)', async () => {
     const t = liveCalls();
     const params = referParams(inboundCall('+12125550123', '+14155550199'), 'bob', DOMAIN);
     for (const query of ['', 'by=zoe&party=x', 'party=%2B12125550123']) {
       const refused = await t.post(params, '/voice/refer', query);
       expect(refused.flow).toBe('transfer:refused:unknown-caller');
+      expect(refused.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${transferRefusal('unknown-caller')}</Say><Hangup/></Response>`);
     }
   });
 

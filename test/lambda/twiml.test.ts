@@ -3,28 +3,37 @@ import fc from 'fast-check';
 import { afterDialValues, recordingValues, referValues, type AfterDialContext, type ReferContext } from '../../lambda/callbackUrls';
 import { isSpeakableText, MAX_GREETING_LENGTH } from '../../lambda/directory';
 import { defaultGreeting } from '../../lambda/messages';
-import { renderAnswer, sipUri, UnsafeTwimlValueError, type Answer } from '../../lambda/twiml';
-import { renderDial, renderVoicemail } from '../../lambda/voiceResponse';
+import { TRANSFER_REASONS, TRANSFER_REFUSED } from '../../lambda/messages';
+import { renderAnswer, sipUri, UnsafeTwimlValueError, type Answer, type Ring } from '../../lambda/twiml';
+import { renderDial, renderVoicemail, sayAndHangUp, type DialSpec } from '../../lambda/voiceResponse';
 
-type Dialing = Extract<Answer, { kind: 'dial-number' | 'ring' | 'voicemail' }>;
+type Dialing = Extract<Answer, { kind: 'dial-number' | 'ring' | 'voicemail' | 'transfer-refusal' }>;
 
 /** A URL as the router writes it: `route?name=value&...`, values percent-encoded. */
 const url = (route: string, values: Record<string, string>) => `${route}?${Object.entries(values).map(([k, v]) => `${k}=${v}`).join('&')}`;
+
+/** The <Dial> of a ring, as VoiceResponse is told it. */
+const ringSpec = (a: Ring): DialSpec => ({
+  noun: 'sip',
+  targets: a.sipUris,
+  ...(a.callerId === undefined ? {} : { callerId: a.callerId }),
+  timeout: String(a.ringSeconds),
+  ...(a.after ? { action: url('after-dial', afterDialValues(a.after)) } : {}),
+  referUrl: url('refer', referValues(a.refer)),
+  ...(!a.after && a.sequential && a.sipUris.length > 1 ? { sequential: true } : {}),
+});
 
 /** A fresh VoiceResponse for the answer: what every templated answer must equal. */
 function freshlyRendered(a: Dialing): string {
   switch (a.kind) {
     case 'dial-number':
-      return renderDial({ noun: 'number', targets: [a.number], callerId: a.callerId, action: 'after-dial', ...(a.refer ? { referUrl: url('refer', referValues(a.refer)) } : {}) });
+      return renderDial({ noun: 'number', targets: [a.number], callerId: a.callerId, ...(a.transfer ? {} : { action: 'after-dial' }) });
     case 'ring':
-      return renderDial({
-        noun: 'sip',
-        targets: a.sipUris,
-        ...(a.callerId === undefined ? {} : { callerId: a.callerId }),
-        timeout: String(a.ringSeconds),
-        action: url('after-dial', afterDialValues(a.after)),
-        referUrl: url('refer', referValues(a.refer)),
-      });
+      return renderDial(ringSpec(a));
+    case 'transfer-refusal': {
+      const said = `${TRANSFER_REFUSED} ${TRANSFER_REASONS[a.reason]}`;
+      return a.back ? renderDial({ ...ringSpec(a.back), say: said }) : sayAndHangUp(said);
+    }
     case 'voicemail':
       return renderVoicemail(a.greeting ?? defaultGreeting(a.recording.mailbox), 'voicemail-done', url('recording', recordingValues(a.recording)));
   }
@@ -45,28 +54,37 @@ const greeting = fc.oneof(
   fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }),
   fc.constantFrom('Hi, you\'ve reached "Sales" -- leave a message!', 'Bonjour, vous êtes chez Zoë.', 'سلام، لطفاً پیام بگذارید', 'a & b', 'a\nb', 'x'.repeat(MAX_GREETING_LENGTH + 1), ' '),
 );
-const answer: fc.Arbitrary<Dialing> = fc.oneof(
-  fc.record({ kind: fc.constant('dial-number' as const), number: value, callerId: value, refer: fc.option(refer, { nil: undefined }) }).map(({ refer: r, ...a }) => (r ? { ...a, refer: r } : a)),
-  fc.record({
+/** A call's ring (with `after`) or a transfer's (without, one after the other or not). */
+const ring: fc.Arbitrary<Ring> = fc
+  .record({
     kind: fc.constant('ring' as const),
     sipUris: fc.array(value, { minLength: 1, maxLength: 10 }),
     callerId: fc.option(value, { nil: undefined }),
     ringSeconds: fc.integer({ min: 5, max: 120 }),
-    after,
+    after: fc.option(after, { nil: undefined }),
+    sequential: fc.boolean(),
     refer,
-  }).map(({ callerId, ...a }) => (callerId === undefined ? a : { ...a, callerId })),
+  })
+  .map(({ callerId, after: a, sequential, ...r }) => ({ ...r, ...(callerId === undefined ? {} : { callerId }), ...(a === undefined ? { sequential } : { after: a }) }));
+const reason = fc.constantFrom(...(Object.keys(TRANSFER_REASONS) as Array<keyof typeof TRANSFER_REASONS>));
+const answer: fc.Arbitrary<Dialing> = fc.oneof(
+  fc.record({ kind: fc.constant('dial-number' as const), number: value, callerId: value, transfer: fc.boolean() }),
+  ring,
+  fc.record({ kind: fc.constant('transfer-refusal' as const), reason, back: fc.option(ring, { nil: undefined }) }).map(({ back, ...a }) => (back ? { ...a, back } : a)),
   fc.record({ kind: fc.constant('voicemail' as const), greeting: fc.option(greeting, { nil: undefined }), recording: fc.record({ mailbox: name, from: name }) }).map(({ greeting: g, ...a }) => (g === undefined ? a : { ...a, greeting: g })),
 );
 
 const SAFE = /^[A-Za-z0-9+._@:-]{1,128}$/;
 const URL_SAFE = /^[A-Za-z0-9%._~-]{0,128}$/;
 const queryValuesOf = (a: Dialing): string[] =>
-  a.kind === 'ring' ? [...Object.values(afterDialValues(a.after)), ...Object.values(referValues(a.refer))]
+  a.kind === 'ring' ? [...(a.after ? Object.values(afterDialValues(a.after)) : []), ...Object.values(referValues(a.refer))]
+  : a.kind === 'transfer-refusal' ? (a.back ? queryValuesOf(a.back) : [])
   : a.kind === 'voicemail' ? Object.values(recordingValues(a.recording))
-  : a.refer ? Object.values(referValues(a.refer)) : [];
+  : [];
 const plainValuesOf = (a: Dialing): string[] =>
   a.kind === 'dial-number' ? [a.number, a.callerId]
   : a.kind === 'ring' ? [...a.sipUris, ...(a.callerId === undefined ? [] : [a.callerId])]
+  : a.kind === 'transfer-refusal' ? (a.back ? plainValuesOf(a.back) : [])
   : a.greeting === undefined ? [a.recording.mailbox] : [];
 /** Whether every value of an answer is one a shape may hold as it is. */
 const fillable = (a: Dialing) =>

@@ -144,9 +144,16 @@ describe('the recording callback URL', () => {
   });
 
   it('leaves the email out of every URL the router writes', async () => {
+    // alice has voicemail emailed: the URLs of a call to her and of a transfer to her name no address.
     const { handler } = routerFor(withNoAnswerAndGroups());
-    const res = await send(handler, webhookEvent(referParams(CALL, 'alice', DOMAIN), { path: '/voice/refer', query: 'by=bob&party=%2B12125550123' }));
-    const afterDial = urlIn(res.body as string, 'Dial', 'action', { path: '/voice/refer' });
-    expect(afterDial?.query).not.toContain('example.com');
+    const rung = await send(handler, webhookEvent(CALL, { path: '/voice/inbound' }));
+    const moved = await send(handler, webhookEvent(referParams(CALL, 'alice', DOMAIN), { path: '/voice/refer', query: 'by=bob&party=%2B12125550123' }));
+    const urls = [
+      urlIn(rung.body as string, 'Dial', 'action', { path: '/voice/inbound' }),
+      urlIn(rung.body as string, 'Dial', 'referUrl', { path: '/voice/inbound' }),
+      urlIn(moved.body as string, 'Dial', 'referUrl', { path: '/voice/refer' }),
+    ];
+    expect(urls.map((u) => u?.path)).toEqual(['/voice/after-dial', '/voice/refer', '/voice/refer']);
+    for (const url of urls) expect(url?.query).not.toContain('example.com');
   });
 });

@@ -66,7 +66,7 @@ describe('npm start on a stack other than dev', () => {
     expect(results.map((r) => /flow: (\S+)/.exec(r.stdout)?.[1])).toEqual(['pstn', 'sip-user', 'inbound', 'inbound']);
     expect(results[3].stdout).toContain('flow: after-dial:voicemail');
     expect(results[0].stdout).toContain(
-      '<Dial answerOnBridge="true" callerId="+442079460123" action="after-dial" referUrl="refer?by=carol&amp;party=%2B447400123456"><Number>+447400123456</Number></Dial>',
+      '<Dial answerOnBridge="true" callerId="+442079460123" action="after-dial"><Number>+447400123456</Number></Dial>',
     );
     expect(results[2].stdout).toContain('<Sip>sip:carol@firsthour-test.sip.twilio.com</Sip>');
   }, 60_000);
@@ -181,11 +181,14 @@ describe('npm run call follows the answer as Twilio would', () => {
   }, 60_000);
 
   it('--refer: the REFER webhook on the referUrl of the answer, dialed through the dial plan', async () => {
-    const toUser = await call(['dave', 'carol', '--refer', 'dave']);
-    expect(steps(toUser.stdout)).toEqual(['/voice/outbound 200 sip-user', '/voice/refer 200 transfer:sip-user']);
+    // carol answers a call to her number and transfers it to dave.
+    const toUser = await call(['+447400123456', '+442079460123', '--refer', 'dave']);
+    expect(steps(toUser.stdout)).toEqual(['/voice/inbound 200 inbound', '/voice/refer 200 transfer:sip-user']);
     expect(toUser.stdout).toContain('ReferTransferTarget=<sip:dave@firsthour-test.sip.twilio.com>');
     const refused = await call(['dave', 'carol', '--refer', '+12125550123']);
     expect(steps(refused.stdout)).toEqual(['/voice/outbound 200 sip-user', '/voice/refer 200 transfer:refused:country-not-allowed']);
     expect(refused.stdout).toContain('Sorry, this call could not be transferred. Calls to that country are not allowed.');
+    // ...and dave is handed back to carol, never cut off.
+    expect(refused.stdout).toContain('<Sip>sip:carol@firsthour-test.sip.twilio.com</Sip>');
   }, 60_000);
 });
