@@ -30,18 +30,23 @@ export const METRIC_SERVICES = {
 
 /**
  * The voicemail worker's metrics, all counts of jobs (one job: one recorded voicemail).
- * Every job ends in exactly one of Emailed, EmailFailures, FetchFailures or JobsRefused;
+ * Every job ends in exactly one of Emailed, AlreadyGone, EmailFailures, FetchFailures, JobsRefused or
+ * JobsDeferred;
  * DeleteFailures and Deleted count what happened to the recording of an emailed job.
  */
 export const VOICEMAIL_METRICS = {
   /** The voicemail was emailed (its message succeeds). */
   emailed: 'VoicemailsEmailed',
+  /** Twilio no longer had the recording (emailed and deleted by an earlier job, or deleted by hand): done, not emailed. */
+  alreadyGone: 'VoicemailsAlreadyGone',
   /** SES did not accept the email: the message is retried, then dead-lettered. */
   emailFailures: 'VoicemailEmailFailures',
   /** The recording could not be fetched from Twilio: retried, then dead-lettered. */
   fetchFailures: 'VoicemailFetchFailures',
   /** The job was malformed or forged and was not processed (it is dead-lettered too). */
   jobsRefused: 'VoicemailJobsRefused',
+  /** Too little of the invocation was left to send the email in time: not sent, retried (the timeout is too tight, or Twilio slow). */
+  deferred: 'VoicemailJobsDeferred',
   /** The recording was deleted from Twilio after its email. */
   deleted: 'VoicemailRecordingsDeleted',
   /** Deleting the recording after its email failed: the audio stays in Twilio (not retried). */

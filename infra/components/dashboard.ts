@@ -131,6 +131,8 @@ export function dashboardWidgets(t: DashboardTargets): Widget[] {
       ...(t.voicemail
         ? [
             worker(VOICEMAIL_METRICS.emailed, 'emailed'),
+            worker(VOICEMAIL_METRICS.alreadyGone, 'already gone from Twilio (not emailed)'),
+            worker(VOICEMAIL_METRICS.deferred, 'deferred, out of time (retried)'),
             worker(VOICEMAIL_METRICS.emailFailures, 'email failed (retried)'),
             worker(VOICEMAIL_METRICS.fetchFailures, 'fetch failed (retried)'),
             worker(VOICEMAIL_METRICS.jobsRefused, 'job refused'),

@@ -67,7 +67,7 @@ export interface VoicemailArgs {
   tags?: Record<string, string>;
 }
 
-/** How old the oldest waiting job may get before the queue counts as stalled (a retry is 6 minutes). */
+/** How old the oldest waiting job may get before the queue counts as stalled (a retry is 9 minutes, 5 attempts about 45). */
 export const QUEUE_STALLED_SECONDS = 3600;
 
 export class Voicemail extends pulumi.ComponentResource {

@@ -64,7 +64,9 @@ async function readSecretString(env: ApiKeyEnv): Promise<string> {
   // Required here, not at the top: the SDK is provided by the Lambda runtime, not bundled.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
-  // Bounded, so a hung connection fails the job (which SQS retries) instead of its whole timeout.
+  // Bounded, so a hung connection fails the job (which SQS retries) instead of its whole timeout
+  // (the worker's `secretRead` budget, lambda/voicemail/queue.ts). Without throwOnRequestTimeout,
+  // requestTimeout only warns in the SDK this project locks.
   const client = new SecretsManagerClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } });
   const secret = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
   if (!secret.SecretString) throw new ApiKeyError(`Secret ${secretArn} has no string value`);

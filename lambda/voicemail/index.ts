@@ -17,6 +17,7 @@ import { METRIC_SERVICES, METRICS_NAMESPACE, STACK_DIMENSION } from '../metrics'
 import { apiKeySource } from './apiKey';
 import { checkTimeZone } from './timeZone';
 import { EMAIL_ADDRESS } from './job';
+import { WORKER_TIME_BUDGET_MS } from './queue';
 import { sesSender } from './ses';
 import { apiBaseUrl, TwilioRecordings } from './twilioRecordings';
 import { createVoicemailWorker } from './worker';
@@ -42,13 +43,15 @@ const email = {
   timeZone: checkTimeZone(process.env.VOICEMAIL_TIME_ZONE?.trim() || 'UTC'),
   deleteAfterEmail: deleteAfterEmail(process.env.DELETE_AFTER_EMAIL),
 };
-const recordings = new TwilioRecordings(apiBaseUrl(process.env.TWILIO_API_BASE_URL));
+const budget = WORKER_TIME_BUDGET_MS;
+const recordings = new TwilioRecordings(apiBaseUrl(process.env.TWILIO_API_BASE_URL), budget);
 
 export const handler = createVoicemailWorker({
   apiKey: apiKeySource(process.env),
   recordings,
-  sendEmail: sesSender(),
+  sendEmail: sesSender(budget.email),
   email,
   logger: new Logger({ serviceName: service }),
   metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service, defaultDimensions: { [STACK_DIMENSION]: process.env.SIPLINE_STACK || 'unknown' } }),
+  budget,
 });

@@ -12,17 +12,46 @@
  *   at once.
  */
 
-/** The worker's timeout: a fetch (10 s at most), an SES send and a delete (10 s at most). */
-export const WORKER_TIMEOUT_SECONDS = 60;
+/**
+ * The most each step of one job may take, in milliseconds, and what the worker keeps free at
+ * the end of an invocation. Lambda discards the partial batch response of an invocation that
+ * times out and hands the whole batch out again, voicemails already emailed included, so every
+ * step is bounded and the worker has a deadline of its own, `margin` before Lambda's timeout
+ * (lambda/voicemail/worker.ts): an SES send starts only while `email` + `delete` are still
+ * left before it, and the batch response is returned by it whatever a step is doing.
+ */
+export const WORKER_TIME_BUDGET_MS = {
+  /** Between the worker's deadline and Lambda's timeout: to return the batch response and write the metrics. */
+  margin: 5_000,
+  /**
+   * Reading the Twilio API key from Secrets Manager (once per cold start, usually during
+   * init): its client's 2 attempts × (1 s to connect + 2 s to answer) and a retry delay.
+   */
+  secretRead: 8_000,
+  /** Fetching the MP3: every redirect hop, the download and the lookup after a 404, together. */
+  fetch: 20_000,
+  /** One SES send: its client's 2 attempts × (2 s to connect + 15 s to answer) and a retry delay, then it is aborted. */
+  email: 36_000,
+  /** Deleting the recording from Twilio after its email. */
+  delete: 10_000,
+} as const;
+
+export type WorkerTimeBudget = { readonly [step in keyof typeof WORKER_TIME_BUDGET_MS]: number };
+
+/**
+ * The worker's timeout: one job's worst case (the budget above: 79 s, the batch's jobs running
+ * side by side) and 11 s to spare for composing the email and the event loop.
+ */
+export const WORKER_TIMEOUT_SECONDS = 90;
 /** Room for a batch of MP3s (a 2-minute voicemail is under 1 MB) and the MIME built from them. */
 export const WORKER_MEMORY_MB = 256;
 
 export const VOICEMAIL_QUEUE = {
-  /** Six times the worker's timeout: a failed message is retried after 6 minutes. */
+  /** Six times the worker's timeout: a failed message is retried after 9 minutes. */
   visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
-  /** Attempts before a message moves to the dead-letter queue (about 30 minutes of retries). */
+  /** Attempts before a message moves to the dead-letter queue (about 45 minutes of retries). */
   maxReceiveCount: 5,
-  /** 4 days, SQS's default: far beyond 5 attempts 6 minutes apart. */
+  /** 4 days, SQS's default: far beyond 5 attempts 9 minutes apart. */
   messageRetentionSeconds: 4 * 24 * 60 * 60,
   /** Messages the event source mapping hands the worker at once (processed concurrently). */
   batchSize: 5,

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { bundleVoicemailWorker } from '../../lambda/voicemail/build';
+import { WORKER_TIMEOUT_SECONDS } from '../../lambda/voicemail/queue';
 import { API_KEY_SECRET, API_KEY_SECRET_ARN, FROM_ADDRESS, jobMessage, lambdaContext, mp3Bytes, REQUEST_ID, sqsEvent, sqsRecord } from './fixtures';
 import { RECORDING_PATH, type ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio, sesRequest } from './scripted';
 
@@ -87,7 +88,9 @@ describe('the voicemail worker bundle', () => {
       fs.writeFileSync(path.join(task, 'index.js'), code);
       const event = sqsEvent(sqsRecord(jobMessage()));
       // stdout and stderr are what Lambda ships to CloudWatch; the result goes to a file.
-      const script = `require('./index.js').handler(${JSON.stringify(event)}, ${JSON.stringify(lambdaContext)}).then((r) => require('node:fs').writeFileSync('result.json', JSON.stringify(r)))`;
+      // The context as Lambda's runtime makes it: the time left counts down from the timeout.
+      const context = `{ ...${JSON.stringify(lambdaContext())}, getRemainingTimeInMillis: ((end) => () => end - Date.now())(Date.now() + ${WORKER_TIMEOUT_SECONDS * 1000}) }`;
+      const script = `require('./index.js').handler(${JSON.stringify(event)}, ${context}).then((r) => require('node:fs').writeFileSync('result.json', JSON.stringify(r)))`;
 
       const child = await run(script, task, {
         PATH: process.env.PATH,

@@ -3,9 +3,10 @@
  * mapping delivers them (AWS Lambda developer guide, "Using Lambda with Amazon SQS": example
  * standard queue message event).
  */
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHash, randomUUID } from 'node:crypto';
 import { voicemailJobMessage, type VoicemailJobV1 } from '../../lambda/voicemail/job';
+import { WORKER_TIMEOUT_SECONDS } from '../../lambda/voicemail/queue';
 
 export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 export const OTHER_ACCOUNT_SID = 'ACfedcba9876543210fedcba9876543210';
@@ -90,5 +91,12 @@ export function sqsEvent(...records: SQSRecord[]): SQSEvent {
 }
 
 export const REQUEST_ID = 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef';
-/** A Lambda context with what the worker reads of it. */
-export const lambdaContext = { awsRequestId: REQUEST_ID, functionName: 'sipline-dev-voicemail' } as never;
+
+/**
+ * A Lambda context with what the worker reads of it: the request id, and the time left before
+ * Lambda's timeout, `remainingMs` from now (the worker's whole timeout, by default), counting down.
+ */
+export function lambdaContext(remainingMs: number = WORKER_TIMEOUT_SECONDS * 1000): Context {
+  const end = Date.now() + remainingMs;
+  return { awsRequestId: REQUEST_ID, functionName: 'sipline-dev-voicemail', getRemainingTimeInMillis: () => Math.max(0, end - Date.now()) } as Partial<Context> as Context;
+}

@@ -6,11 +6,11 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { simpleParser } from 'mailparser';
 import { VOICEMAIL_METRICS } from '../../lambda/metrics';
-import { VOICEMAIL_DEAD_LETTER_QUEUE, VOICEMAIL_QUEUE, WORKER_TIMEOUT_SECONDS } from '../../lambda/voicemail/queue';
+import { VOICEMAIL_DEAD_LETTER_QUEUE, VOICEMAIL_QUEUE, WORKER_TIME_BUDGET_MS, WORKER_TIMEOUT_SECONDS } from '../../lambda/voicemail/queue';
 import { jobMessage, mp3Bytes, RECORDING_SID } from './fixtures';
-import { RECORDING_PATH, scriptedSes, sesError, sesRequest } from './scripted';
+import { NO_ANSWER, RECORDING_PATH, scriptedSes, scriptedTwilio, sesError, sesRequest } from './scripted';
 import { SimulatedQueue } from './sqsHarness';
-import { metricTotals, startWorld, type World } from './world';
+import { metricTotals, scaledTimes, startWorld, type World } from './world';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -80,10 +80,8 @@ describe('a voicemail whose email fails twice, then goes through', () => {
 describe('a batch with one good and one failing voicemail', () => {
   it('emails the good one once (its message is deleted at once) while the other is retried to the dead-letter queue', async () => {
     const failingRecording = `RE${'9'.repeat(32)}`;
-    world = await startWorld();
+    world = await startWorld({ twilio: scriptedTwilio({ mp3: mp3Bytes(), recordings: { [failingRecording]: mp3Bytes() } }) });
     world.ses.answer = (req, count) => (sesRequest(req).raw.toString().includes(failingRecording) ? rejected() : accepted(count));
-    const serve = world.twilio.answer;
-    world.twilio.answer = (req, count) => serve({ ...req, url: req.url.replace(failingRecording, RECORDING_SID) }, count);
     const sqs = queue();
     const good = sqs.send(jobMessage());
     const bad = sqs.send(jobMessage({ recordingSid: failingRecording }));
@@ -99,9 +97,80 @@ describe('a batch with one good and one failing voicemail', () => {
   });
 });
 
+describe('a voicemail queued twice (Twilio retried its recording callback)', () => {
+  it('in one batch: emailed once, deleted once, the duplicate done without an email; nothing is dead-lettered', async () => {
+    world = await startWorld();
+    const sqs = queue();
+    const ids = [sqs.send(jobMessage()), sqs.send(jobMessage())];
+
+    await sqs.drain((event) => world!.invoke(event));
+
+    expect(sqs.invocations.map((i) => i.messageIds)).toEqual([ids]);
+    expect(sqs.messages).toEqual([]);
+    expect(sqs.deadLetters).toEqual([]);
+    expect(world.ses.seen).toHaveLength(1);
+    expect(world.twilio.seen.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+    expect(world.logs().map((l) => [l.messageId, l.outcome])).toEqual([
+      [ids[0], 'emailed'],
+      [ids[1], 'already-gone'],
+    ]);
+  });
+
+  it('received after the first was emailed and its recording deleted: done at its first attempt, no dead letter, no alarm', async () => {
+    world = await startWorld();
+    const sqs = queue();
+    sqs.send(jobMessage());
+    await sqs.drain((event) => world!.invoke(event));
+    const duplicate = sqs.send(jobMessage());
+
+    await sqs.drain((event) => world!.invoke(event));
+
+    expect(sqs.invocations.map((i) => i.receiveCounts)).toEqual([[1], [1]]);
+    expect(sqs.deadLetters).toEqual([]);
+    expect(world.ses.seen).toHaveLength(1);
+    expect(world.logs().map((l) => l.outcome)).toEqual(['emailed', 'already-gone']);
+    expect(world.logs()[1].messageId).toBe(duplicate);
+  });
+});
+
+describe("a batch in which one voicemail's email stalls (the function's timeout as the stack sets it, the clock 20 times faster)", () => {
+  it('returns before the timeout: the other voicemail is emailed once, its message deleted; the stalled one is retried, then emailed', async () => {
+    const SCALE = 20;
+    const stalled = `RE${'6'.repeat(32)}`;
+    world = await startWorld({ twilio: scriptedTwilio({ mp3: mp3Bytes(), recordings: { [stalled]: mp3Bytes() } }), timeScale: SCALE });
+    // SES stops answering the stalled voicemail's first send, and accepts everything else.
+    let firstTry = true;
+    world.ses.answer = (req, count) => {
+      if (!sesRequest(req).raw.toString().includes(stalled)) return accepted(count);
+      const reply = firstTry ? NO_ANSWER : accepted(count);
+      firstTry = false;
+      return reply;
+    };
+    const sqs = new SimulatedQueue({ ...VOICEMAIL_QUEUE, functionTimeoutMs: scaledTimes(SCALE).WORKER_TIMEOUT_SECONDS * 1000 });
+    const good = sqs.send(jobMessage());
+    const slow = sqs.send(jobMessage({ recordingSid: stalled }));
+
+    await sqs.drain((event, context) => world!.invoke(event, context));
+
+    // Had the first invocation timed out, both messages would have come back: the good voicemail emailed twice.
+    expect(sqs.invocations.map((i) => [i.messageIds, i.outcome])).toEqual([
+      [[good, slow], 'returned'],
+      [[slow], 'returned'],
+    ]);
+    expect(sqs.deadLetters).toEqual([]);
+    const sends = world.ses.seen.map((r) => (sesRequest(r).raw.toString().includes(stalled) ? 'stalled' : 'good'));
+    expect(sends.sort()).toEqual(['good', 'stalled', 'stalled']);
+    expect(world.logs().map((l) => [l.messageId, l.outcome])).toEqual([
+      [good, 'emailed'],
+      [slow, 'email-failed'],
+      [slow, 'emailed'],
+    ]);
+  });
+});
+
 describe('the SQS model itself (sqsHarness.ts)', () => {
-  const twoMessages = () => {
-    const sqs = new SimulatedQueue({ visibilityTimeoutSeconds: 30, maxReceiveCount: 2, batchSize: 10 });
+  const twoMessages = (functionTimeoutMs?: number) => {
+    const sqs = new SimulatedQueue({ visibilityTimeoutSeconds: 30, maxReceiveCount: 2, batchSize: 10, functionTimeoutMs });
     return { sqs, ids: [sqs.send('a'), sqs.send('b')] };
   };
   const failing = (pick: (event: SQSEvent) => SQSBatchResponse) => async (event: SQSEvent) => pick(event);
@@ -131,6 +200,20 @@ describe('the SQS model itself (sqsHarness.ts)', () => {
     expect(sqs.messages).toHaveLength(2);
   });
 
+  it('tells the function the time left, and fails the whole batch when it runs past its timeout', async () => {
+    const { sqs } = twoMessages(200);
+    let remaining = 0;
+    await sqs.pollOnce(async (_event, context) => {
+      remaining = context.getRemainingTimeInMillis();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return { batchItemFailures: [] };
+    });
+    expect(remaining).toBeGreaterThan(150);
+    expect(remaining).toBeLessThanOrEqual(200);
+    expect(sqs.invocations[0].outcome).toBe('timed-out');
+    expect(sqs.messages).toHaveLength(2);
+  });
+
   it('dead-letters a message on the receive after its maxReceiveCount-th', async () => {
     const { sqs } = twoMessages();
     const keepAll = failing((event) => ({ batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) }));
@@ -144,6 +227,12 @@ describe('the SQS model itself (sqsHarness.ts)', () => {
 });
 
 describe('the queue settings the stack uses (lambda/voicemail/queue.ts)', () => {
+  it("give the worker a timeout that holds one job's worst case: every step's budget and the margin, with time to spare", () => {
+    const { margin, secretRead, fetch, email, delete: remove } = WORKER_TIME_BUDGET_MS;
+    const worstCase = margin + secretRead + fetch + email + remove;
+    expect(WORKER_TIMEOUT_SECONDS * 1000).toBeGreaterThanOrEqual(worstCase + 5_000);
+  });
+
   it("follow AWS's rules: visibility ≥ 6 × the worker's timeout, maxReceiveCount ≥ 5, the dead-letter queue keeps messages longer than the queue, every retry fits the retention", () => {
     expect(VOICEMAIL_QUEUE.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * WORKER_TIMEOUT_SECONDS);
     expect(VOICEMAIL_QUEUE.maxReceiveCount).toBeGreaterThanOrEqual(5);

@@ -25,15 +25,25 @@
  *    the function, or an itemIdentifier that is empty, null, or no message id of the batch,
  *    fails the whole batch (none deleted). (Lambda Developer Guide, "Handling errors for an SQS
  *    event source in Lambda", success and failure conditions.)
+ * 7. The function runs at most its timeout, and its context's getRemainingTimeInMillis() says
+ *    how much of it is left. An invocation that times out is an error: whatever it would have
+ *    answered is lost, and the whole batch becomes visible again after the visibility timeout,
+ *    messages already processed included. ("Handling errors for an SQS event source in Lambda":
+ *    when your function encounters an error while processing a batch, all messages in that batch
+ *    become visible in the queue again by default, including messages that Lambda processed
+ *    successfully.) Here the timeout runs in real time (a test's worker runs its clock faster:
+ *    world.ts `timeScale`); the queue's clock stays virtual.
  */
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { sqsRecord } from './fixtures';
+import { lambdaContext, sqsRecord } from './fixtures';
 
 export interface QueueSettings {
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
   batchSize: number;
+  /** The function's timeout, in real milliseconds (rule 7); none: it never times out. */
+  functionTimeoutMs?: number;
 }
 
 export interface QueuedMessage {
@@ -46,7 +56,7 @@ export interface QueuedMessage {
   visibleAt: number;
 }
 
-export type BatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
 export class SimulatedQueue {
   /** Virtual clock, in milliseconds. */
@@ -54,7 +64,7 @@ export class SimulatedQueue {
   readonly messages: QueuedMessage[] = [];
   readonly deadLetters: QueuedMessage[] = [];
   /** Every batch the function was invoked with, and how it ended. */
-  readonly invocations: Array<{ at: number; messageIds: string[]; receiveCounts: number[]; outcome: 'returned' | 'threw' }> = [];
+  readonly invocations: Array<{ at: number; messageIds: string[]; receiveCounts: number[]; outcome: 'returned' | 'threw' | 'timed-out' }> = [];
 
   constructor(readonly settings: QueueSettings) {}
 
@@ -89,21 +99,32 @@ export class SimulatedQueue {
     if (index >= 0) this.messages.splice(index, 1);
   }
 
-  /** Rules 5 and 6: one poll and one invocation. Resolves false when nothing was visible. */
+  /** Rules 5, 6 and 7: one poll and one invocation. Resolves false when nothing was visible. */
   async pollOnce(handler: BatchHandler): Promise<boolean> {
     const batch = this.receive(this.settings.batchSize);
     if (batch.length === 0) return false;
     const event: SQSEvent = {
       Records: batch.map((m) => sqsRecord(m.body, { messageId: m.messageId, receiveCount: m.receiveCount, sentAt: m.sentAt, firstReceivedAt: m.firstReceivedAt })),
     };
-    const invocation = { at: this.now, messageIds: batch.map((m) => m.messageId), receiveCounts: batch.map((m) => m.receiveCount), outcome: 'returned' as 'returned' | 'threw' };
+    const invocation = { at: this.now, messageIds: batch.map((m) => m.messageId), receiveCounts: batch.map((m) => m.receiveCount), outcome: 'returned' as 'returned' | 'threw' | 'timed-out' };
     this.invocations.push(invocation);
-    let response: SQSBatchResponse | void;
+    const timeoutMs = this.settings.functionTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timed-out'>((resolve) => {
+      if (timeoutMs !== undefined) timer = setTimeout(() => resolve('timed-out'), timeoutMs);
+    });
+    let response: SQSBatchResponse | void | 'timed-out';
     try {
-      response = await handler(event);
+      response = await Promise.race([handler(event, lambdaContext(timeoutMs)), timedOut]);
     } catch {
       invocation.outcome = 'threw';
       return true; // the whole batch failed: every message reappears after its timeout
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response === 'timed-out') {
+      invocation.outcome = 'timed-out';
+      return true; // rule 7: as if it threw
     }
     const failures = response?.batchItemFailures ?? [];
     const ids = new Set(batch.map((m) => m.messageId));

@@ -3,11 +3,12 @@
  * and fetch, against scripted Twilio, SES and Secrets Manager on loopback; SQS events as
  * Lambda delivers them. Emails are read back with mailparser, a real MIME parser.
  */
+import type { SQSEvent } from 'aws-lambda';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { METRICS_NAMESPACE, VOICEMAIL_METRICS } from '../../lambda/metrics';
-import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_ARN, API_KEY_SID, CALL_SID, FROM_ADDRESS, job, jobMessage, mp3Bytes, OTHER_ACCOUNT_SID, RECORDING_SID, sqsEvent, sqsRecord } from './fixtures';
-import { RECORDING_PATH, ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio, sesError, sesRequest, twilioError } from './scripted';
-import { metricTotals, startWorld, type World } from './world';
+import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_ARN, API_KEY_SID, CALL_SID, FROM_ADDRESS, job, jobMessage, lambdaContext, mp3Bytes, OTHER_ACCOUNT_SID, RECORDING_SID, sqsEvent, sqsRecord } from './fixtures';
+import { NO_ANSWER, RECORDING_PATH, type Reply, ScriptedHttp, type SeenRequest, scriptedSecretsManager, scriptedSes, scriptedTwilio, sesError, sesRequest, twilioError } from './scripted';
+import { metricTotals, scaledTimes, startWorld, type World } from './world';
 
 const MP3 = mp3Bytes();
 const BASIC_AUTH = `Basic ${Buffer.from(`${API_KEY_SID}:${API_KEY_SECRET}`).toString('base64')}`;
@@ -145,6 +146,29 @@ describe('failures', () => {
     expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.emailFailures]: 1 });
   });
 
+  it("never logs an email address from an error: SES's sandbox message names the recipient and the sender", async () => {
+    // SES's MessageRejected in the sandbox lists every unverified identity of the message.
+    const sandbox = 'Email address is not verified. The following identities failed the check in region US-EAST-1: Alice@Acme.Example, voicemail@acme.example, bob@acme.example.';
+    world = await startWorld({ ses: scriptedSes(() => sesError(400, 'MessageRejected', sandbox)) });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.logs()).toEqual([
+      expect.objectContaining({
+        outcome: 'email-failed',
+        error: 'Email address is not verified. The following identities failed the check in region US-EAST-1: [recipient], [sender], [email address].',
+      }),
+    ]);
+    expect(world.output()).not.toMatch(/@acme\.example/i);
+  });
+
+  it("never logs an email address from a refused job's values", async () => {
+    world = await startWorld();
+    const record = sqsRecord(JSON.stringify(job({ email: 'carol.smith@acme' })));
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.logs()).toEqual([expect.objectContaining({ outcome: 'refused', error: 'invalid voicemail job: email: "[email address]" is not a plain ASCII email address' })]);
+    expect(world.output()).not.toContain('carol');
+  });
+
   it('SES failing with a 5xx is retried once by the SDK, then fails the message', async () => {
     world = await startWorld({ ses: scriptedSes(() => sesError(500, 'InternalFailure', 'We encountered an internal error.')) });
     const record = sqsRecord(jobMessage());
@@ -154,7 +178,6 @@ describe('failures', () => {
   });
 
   it.each([
-    ['the recording does not exist', () => twilioError(404, 20404, 'The requested resource was not found')],
     ['Twilio fails', () => twilioError(503, 20503, 'Service Unavailable')],
     ['Twilio answers something that is not audio', () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>maintenance</html>' })],
   ])('a failed fetch (%s): a batch item failure, nothing emailed', async (_, media) => {
@@ -164,6 +187,26 @@ describe('failures', () => {
     expect(world.ses.seen).toHaveLength(0);
     expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`]);
     expect(world.logs()).toEqual([expect.objectContaining({ level: 'ERROR', outcome: 'fetch-failed', recordingSid: RECORDING_SID })]);
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.fetchFailures]: 1 });
+  });
+
+  it.each([
+    ['Twilio still lists the recording', undefined, 'completed'],
+    ['looking the recording up fails', () => twilioError(503, 20503, 'Service Unavailable'), 'HTTP 503'],
+  ])('the audio 404s but %s: a failed fetch, retried', async (_, lookup, reason) => {
+    const twilio = scriptedTwilio({ mp3: MP3, media: () => twilioError(404, 20404, 'The requested resource was not found') });
+    if (lookup) {
+      const serve = twilio.answer;
+      twilio.answer = (req, count) => (req.url.includes('.json') ? lookup() : serve(req, count));
+    }
+    world = await startWorld({ twilio });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(world.ses.seen).toHaveLength(0);
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`, `GET ${RECORDING_PATH}.json?IncludeSoftDeleted=true`]);
+    const [line] = world.logs();
+    expect(line).toMatchObject({ level: 'ERROR', outcome: 'fetch-failed' });
+    expect(line.error).toContain(reason);
     expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.fetchFailures]: 1 });
   });
 
@@ -212,6 +255,38 @@ describe('failures', () => {
   });
 });
 
+describe('a job whose recording Twilio no longer has', () => {
+  it('emailed and deleted by an earlier job (Twilio sent the callback twice): done, not emailed again, not retried, counted apart', async () => {
+    world = await startWorld();
+    await world.invoke(sqsEvent(sqsRecord(jobMessage())));
+    const again = sqsRecord(jobMessage(), { receiveCount: 1 });
+
+    expect(await world.invoke(sqsEvent(again))).toEqual({ batchItemFailures: [] });
+
+    expect(world.ses.seen).toHaveLength(1);
+    // The audio 404s; the recording's metadata (kept 40 days after a delete) says it was deleted.
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`, `DELETE ${RECORDING_PATH}.json`, `GET ${RECORDING_PATH}.mp3`, `GET ${RECORDING_PATH}.json?IncludeSoftDeleted=true`]);
+    const deletedAt = new Date(Math.floor(world.twilio.deleted.get(RECORDING_SID)!.getTime() / 1000) * 1000).toISOString();
+    expect(world.logs()[1]).toEqual(
+      expect.objectContaining({ level: 'WARN', outcome: 'already-gone', recording: 'deleted', deletedAt, recordingSid: RECORDING_SID, mailbox: 'alice', messageId: again.messageId }),
+    );
+    expect(world.logs()[1].message).toMatch(/^voicemail not emailed: Twilio no longer has its recording/);
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.emailed]: 1, [VOICEMAIL_METRICS.deleted]: 1, [VOICEMAIL_METRICS.alreadyGone]: 1 });
+  });
+
+  it('that Twilio has no record of at all: done the same way, without a deletion time', async () => {
+    world = await startWorld({ twilio: scriptedTwilio({}) });
+    const record = sqsRecord(jobMessage());
+    expect(await world.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [] });
+    expect(world.ses.seen).toHaveLength(0);
+    expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`, `GET ${RECORDING_PATH}.json?IncludeSoftDeleted=true`]);
+    const [line] = world.logs();
+    expect(line).toMatchObject({ level: 'WARN', outcome: 'already-gone', recording: 'unknown' });
+    expect(line).not.toHaveProperty('deletedAt');
+    expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.alreadyGone]: 1 });
+  });
+});
+
 describe('forged and malformed jobs', () => {
   const attacker = new ScriptedHttp(() => ({ status: 200, headers: { 'content-type': 'audio/mpeg' }, body: MP3 }));
   beforeAll(() => attacker.start());
@@ -240,17 +315,12 @@ describe('forged and malformed jobs', () => {
 describe('a batch', () => {
   it('reports exactly its failed messages, processes the others, and writes one log line per job', async () => {
     const otherRecording = `RE${'7'.repeat(32)}`;
-    world = await startWorld({
-      // The second recording's email is rejected; the first one's goes through.
-      ses: scriptedSes(() => undefined),
-    });
+    world = await startWorld({ twilio: scriptedTwilio({ mp3: MP3, recordings: { [otherRecording]: MP3 } }) });
+    // The second recording's email is rejected; the first one's goes through.
     world.ses.answer = (req, count) => (sesRequest(req).raw.toString().includes(otherRecording) ? sesError(400, 'MessageRejected', 'rejected') : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ MessageId: `m${count}` }) });
     const good = sqsRecord(jobMessage());
     const rejected = sqsRecord(jobMessage({ recordingSid: otherRecording }));
     const forged = sqsRecord(JSON.stringify({ ...job(), recordingUrl: 'https://evil.example/x' }));
-    // The scripted Twilio serves only RECORDING_SID; serve the other one too.
-    const serve = world.twilio.answer;
-    world.twilio.answer = (req, count) => serve({ ...req, url: req.url.replace(otherRecording, RECORDING_SID) }, count);
 
     const response = await world.invoke(sqsEvent(good, rejected, forged));
 
@@ -262,6 +332,130 @@ describe('a batch', () => {
       [VOICEMAIL_METRICS.deleted]: 1,
       [VOICEMAIL_METRICS.emailFailures]: 1,
       [VOICEMAIL_METRICS.jobsRefused]: 1,
+    });
+  });
+});
+
+describe("time: the invocation's deadline", () => {
+  // The worker's clock runs 20 times faster (world.ts timeScale): the same budget, in seconds.
+  const SCALE = 20;
+  const { WORKER_TIME_BUDGET_MS: BUDGET, WORKER_TIMEOUT_SECONDS: TIMEOUT_SECONDS } = scaledTimes(SCALE);
+  /** What must still be left when a send starts: the send, then the delete. */
+  const AFTER_SEND = BUDGET.email + BUDGET.delete;
+
+  /** Invokes with `remainingMs` of Lambda's timeout left; how long the response took, and the worker's deadline. */
+  async function invokeWith(w: World, event: SQSEvent, remainingMs: number) {
+    const started = Date.now();
+    const response = await w.invoke(event, lambdaContext(remainingMs));
+    return { response, tookMs: Date.now() - started, deadlineMs: remainingMs - BUDGET.margin };
+  }
+
+  describe('a context with little time left', () => {
+    it('too little for the send and the delete: nothing is sent, the job is deferred (retried), the recording is untouched', async () => {
+      world = await startWorld({ timeScale: SCALE });
+      const record = sqsRecord(jobMessage());
+
+      const { response, tookMs, deadlineMs } = await invokeWith(world, sqsEvent(record), BUDGET.margin + AFTER_SEND - 200);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(world.ses.seen).toHaveLength(0);
+      expect(world.twilio.recordings.has(RECORDING_SID)).toBe(true);
+      expect(world.logs()).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          outcome: 'deferred',
+          recordingSid: RECORDING_SID,
+          error: `out of time: less than the ${AFTER_SEND / 1000} s that sending the email and deleting the recording may take was left before the invocation's deadline`,
+        }),
+      ]);
+      expect(metricTotals(world.emf())).toEqual({ [VOICEMAIL_METRICS.deferred]: 1 });
+      expect(tookMs).toBeLessThan(deadlineMs);
+    });
+
+    it('enough for the send and the delete: emailed and deleted', async () => {
+      world = await startWorld({ timeScale: SCALE });
+      const { response } = await invokeWith(world, sqsEvent(sqsRecord(jobMessage())), BUDGET.margin + AFTER_SEND + 500);
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(world.logs()).toEqual([expect.objectContaining({ outcome: 'emailed', recording: 'deleted' })]);
+    });
+  });
+
+  describe('a Twilio that redirects and stalls', () => {
+    let mediaStore: ScriptedHttp;
+    afterEach(() => mediaStore?.stop());
+
+    /** Twilio redirects the audio to a media store that answers with `reply`. */
+    async function redirectingTwilio(reply: (request: SeenRequest) => Reply) {
+      mediaStore = new ScriptedHttp(reply);
+      const store = await mediaStore.start();
+      return scriptedTwilio({ mp3: MP3, media: () => ({ status: 307, headers: { location: `${store}/hop/1` } }) });
+    }
+
+    it('hops each well within the fetch budget but over it together: the fetch fails at its budget, nothing is sent', async () => {
+      // Three more redirects (the most the worker follows), each answered after 40% of the budget.
+      const slow = BUDGET.fetch * 0.4;
+      const twilio = await redirectingTwilio((req): Reply => {
+        const hop = Number(req.url.split('/').pop());
+        return hop < 3 ? { status: 307, headers: { location: `/hop/${hop + 1}` }, delayMs: slow } : { status: 200, headers: { 'content-type': 'audio/mpeg' }, body: MP3, delayMs: slow };
+      });
+      world = await startWorld({ twilio, timeScale: SCALE });
+      const record = sqsRecord(jobMessage());
+
+      const { response, tookMs, deadlineMs } = await invokeWith(world, sqsEvent(record), TIMEOUT_SECONDS * 1000);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(world.ses.seen).toHaveLength(0);
+      expect(world.logs()).toEqual([
+        expect.objectContaining({ outcome: 'fetch-failed', error: `fetching recording ${RECORDING_SID} failed: no audio within ${BUDGET.fetch / 1000} s (redirects and download together)` }),
+      ]);
+      expect(tookMs).toBeGreaterThanOrEqual(BUDGET.fetch - 50);
+      expect(tookMs).toBeLessThan(deadlineMs);
+    });
+
+    it('a media store that never answers, the deadline near: the fetch is cut when the send could no longer fit; deferred, nothing sent', async () => {
+      world = await startWorld({ twilio: await redirectingTwilio(() => NO_ANSWER), timeScale: SCALE });
+      const record = sqsRecord(jobMessage());
+      // The send must start within 500 ms: sooner than the fetch's own budget runs out.
+      const { response, tookMs, deadlineMs } = await invokeWith(world, sqsEvent(record), BUDGET.margin + AFTER_SEND + 500);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(mediaStore.seen).toHaveLength(1);
+      expect(world.ses.seen).toHaveLength(0);
+      expect(world.logs()).toEqual([expect.objectContaining({ outcome: 'deferred', error: expect.stringMatching(/^out of time: less than the/) })]);
+      expect(tookMs).toBeLessThan(BUDGET.fetch);
+      expect(tookMs).toBeLessThan(deadlineMs);
+    });
+  });
+
+  describe('an SES that stalls', () => {
+    it('the send is aborted at its budget: the job fails (retried), the recording stays, the response comes before the deadline', async () => {
+      world = await startWorld({ ses: scriptedSes(() => NO_ANSWER), timeScale: SCALE });
+      const record = sqsRecord(jobMessage());
+
+      const { response, tookMs, deadlineMs } = await invokeWith(world, sqsEvent(record), TIMEOUT_SECONDS * 1000);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(world.ses.seen).toHaveLength(1);
+      expect(twilioCalls(world)).toEqual([`GET ${RECORDING_PATH}.mp3`]);
+      expect(world.logs()).toEqual([
+        expect.objectContaining({ outcome: 'email-failed', error: `SES did not answer within ${BUDGET.email / 1000} s (the send was aborted; SES may still have accepted it)` }),
+      ]);
+      expect(tookMs).toBeGreaterThanOrEqual(BUDGET.email - 50);
+      expect(tookMs).toBeLessThan(deadlineMs);
+    });
+
+    it("in a batch: the other voicemails are emailed and reported done; only the stalled one is retried", async () => {
+      const stalled = `RE${'5'.repeat(32)}`;
+      world = await startWorld({ twilio: scriptedTwilio({ mp3: MP3, recordings: { [stalled]: MP3 } }), timeScale: SCALE });
+      world.ses.answer = (req, count) => (sesRequest(req).raw.toString().includes(stalled) ? NO_ANSWER : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ MessageId: `m${count}` }) });
+      const good = sqsRecord(jobMessage());
+      const slow = sqsRecord(jobMessage({ recordingSid: stalled }));
+
+      const { response, tookMs, deadlineMs } = await invokeWith(world, sqsEvent(good, slow), TIMEOUT_SECONDS * 1000);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: slow.messageId }] });
+      expect(Object.fromEntries(world.logs().map((l) => [l.messageId, l.outcome]))).toEqual({ [good.messageId]: 'emailed', [slow.messageId]: 'email-failed' });
+      expect(tookMs).toBeLessThan(deadlineMs);
     });
   });
 });
@@ -310,9 +504,10 @@ describe('the environment', () => {
     const serve = secrets.answer;
     secrets.answer = (req, count) =>
       count === 1 ? { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: 'AccessDeniedException', message: 'not authorized' }) } : serve(req, count);
-    world = await startWorld({ secrets });
+    const secondRecording = `RE${'2'.repeat(32)}`;
+    world = await startWorld({ secrets, twilio: scriptedTwilio({ mp3: MP3, recordings: { [secondRecording]: MP3 } }) });
     const first = sqsRecord(jobMessage());
-    const second = sqsRecord(jobMessage());
+    const second = sqsRecord(jobMessage({ recordingSid: secondRecording }));
     // Whether the first job sees the denial depends on when it lands; the second one succeeds.
     const firstResponse = await world.invoke(sqsEvent(first));
     expect(await world.invoke(sqsEvent(second))).toEqual({ batchItemFailures: [] });
@@ -321,9 +516,10 @@ describe('the environment', () => {
   });
 
   it('reads the API key once per cold start, during init, for every job after', async () => {
-    world = await startWorld();
+    const [second, third] = [`RE${'2'.repeat(32)}`, `RE${'3'.repeat(32)}`];
+    world = await startWorld({ twilio: scriptedTwilio({ mp3: MP3, recordings: { [second]: MP3, [third]: MP3 } }) });
     await world.invoke(sqsEvent(sqsRecord(jobMessage())));
-    await world.invoke(sqsEvent(sqsRecord(jobMessage()), sqsRecord(jobMessage())));
+    await world.invoke(sqsEvent(sqsRecord(jobMessage({ recordingSid: second })), sqsRecord(jobMessage({ recordingSid: third }))));
     expect(world.secrets.seen).toHaveLength(1);
     expect(world.ses.seen).toHaveLength(3);
   });

@@ -4,19 +4,23 @@
  * and Secrets Manager on loopback; and what it writes to stdout (what Lambda ships to
  * CloudWatch Logs), split into log lines and EMF metric lines.
  */
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type * as QueueSettings from '../../lambda/voicemail/queue';
 import { API_KEY_SECRET_ARN, FROM_ADDRESS, lambdaContext } from './fixtures';
 import { captureLambdaOutput, type EmfLine } from '../lambdaOutput';
-import { ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio } from './scripted';
+import { type ScriptedHttp, scriptedSecretsManager, scriptedSes, scriptedTwilio, type ScriptedTwilio } from './scripted';
 
 export { metricTotals, type EmfLine } from '../lambdaOutput';
 
 export interface World {
-  twilio: ScriptedHttp;
+  twilio: ScriptedTwilio;
   ses: ScriptedHttp;
   secrets: ScriptedHttp;
-  /** Invokes the worker with an event, as the event source mapping does. */
-  invoke(event: SQSEvent): Promise<SQSBatchResponse>;
+  /**
+   * Invokes the worker with an event, as the event source mapping does, and a context with the
+   * worker's whole (scaled) timeout left unless another is given.
+   */
+  invoke(event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
   /** Everything written to stdout and stderr so far. */
   output(): string;
   /** The Powertools log lines (JSON), EMF lines excluded. */
@@ -27,10 +31,24 @@ export interface World {
 }
 
 export interface WorldOptions {
-  twilio?: ScriptedHttp;
+  twilio?: ScriptedTwilio;
   ses?: ScriptedHttp;
   secrets?: ScriptedHttp;
   env?: Record<string, string>;
+  /**
+   * Runs the worker's clock this many times faster: its time budget and timeout
+   * (lambda/voicemail/queue.ts) divided by it, so a test of a stall takes seconds, not minutes.
+   */
+  timeScale?: number;
+}
+
+const QUEUE_MODULE = require.resolve('../../lambda/voicemail/queue');
+
+/** lambda/voicemail/queue.ts with its times divided by `scale` (see WorldOptions.timeScale). */
+export function scaledTimes(scale: number): { WORKER_TIME_BUDGET_MS: QueueSettings.WorkerTimeBudget; WORKER_TIMEOUT_SECONDS: number } {
+  const actual = jest.requireActual<typeof QueueSettings>(QUEUE_MODULE);
+  const budget = Object.fromEntries(Object.entries(actual.WORKER_TIME_BUDGET_MS).map(([step, ms]) => [step, ms / scale]));
+  return { WORKER_TIME_BUDGET_MS: budget as unknown as QueueSettings.WorkerTimeBudget, WORKER_TIMEOUT_SECONDS: actual.WORKER_TIMEOUT_SECONDS / scale };
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -60,8 +78,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const captured = captureLambdaOutput();
   const restore = captured.restore;
 
+  const scale = options.timeScale ?? 1;
   let handler!: typeof import('../../lambda/voicemail/index').handler;
   try {
+    if (scale !== 1) jest.doMock(QUEUE_MODULE, () => ({ ...jest.requireActual<typeof QueueSettings>(QUEUE_MODULE), ...scaledTimes(scale) }));
     jest.isolateModules(() => {
       handler = (require('../../lambda/voicemail/index') as typeof import('../../lambda/voicemail/index')).handler;
     });
@@ -70,13 +90,15 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     process.env = saved;
     await Promise.all([twilio.stop(), ses.stop(), secrets.stop()]);
     throw err;
+  } finally {
+    jest.dontMock(QUEUE_MODULE);
   }
 
   return {
     twilio,
     ses,
     secrets,
-    invoke: (event) => handler(event, lambdaContext),
+    invoke: (event, context = lambdaContext(scaledTimes(scale).WORKER_TIMEOUT_SECONDS * 1000)) => handler(event, context),
     output: captured.output,
     logs: captured.logs,
     emf: captured.emf,
