@@ -140,6 +140,8 @@ export interface SiplineOutputs {
   dashboardUrl: pulumi.Output<string>;
   /** Where the voicemail worker logs, when voicemails are emailed. */
   voicemailLogGroup?: pulumi.Output<string>;
+  /** The voicemail jobs that failed every retry: what `aws sqs start-message-move-task --source-arn` takes. */
+  voicemailDeadLetterQueueArn?: pulumi.Output<string>;
 }
 
 export async function main(): Promise<SiplineOutputs> {
@@ -229,6 +231,6 @@ export async function main(): Promise<SiplineOutputs> {
     fallbackLogGroup: router.fallbackLogGroupName,
     alarmTopicArn: router.alarmTopicArn,
     dashboardUrl: dashboard.url,
-    ...(voicemail ? { voicemailLogGroup: voicemail.workerLogGroupName } : {}),
+    ...(voicemail ? { voicemailLogGroup: voicemail.workerLogGroupName, voicemailDeadLetterQueueArn: router.voicemailDeadLetterQueueArn! } : {}),
   };
 }

@@ -29,6 +29,14 @@ function onType(type: string, check: Check): ResourceValidationPolicy['validateR
 /** Props may be unknown during a preview; only a known value can break a rule. */
 const known = (v: unknown): boolean => v !== undefined && v !== null;
 
+/**
+ * An environment variable whose name says it holds a credential (TWILIO_AUTH_TOKEN, TWILIO_API_KEY_SECRET,
+ * SIP_PASSWORD…). Names ending in _ARN, _VERSION, _NAME or _ID point at a secret instead of holding it.
+ */
+function namesASecretValue(name: string): boolean {
+  return /TOKEN|SECRET|PASSWORD|API_?KEY/i.test(name) && !/_(ARN|VERSION|NAME|ID)$/i.test(name);
+}
+
 function isHttps(url: unknown): boolean {
   return typeof url === 'string' && /^https:\/\/[^\s/]+/.test(url);
 }
@@ -98,12 +106,12 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
   },
   {
     name: 'no-secrets-in-lambda-environment',
-    description: 'The Twilio auth token reaches the router through Secrets Manager, never as an environment variable.',
+    description: 'The Twilio auth token and API key secret reach the functions through Secrets Manager, never as environment variables.',
     enforcementLevel: 'mandatory',
     validateResource: onType(TYPES.lambda, (props, args, report) => {
       const variables: Record<string, unknown> = props.environment?.variables ?? {};
       for (const name of Object.keys(variables)) {
-        if (/AUTH_TOKEN$|PASSWORD|API_SECRET|SECRET_KEY/i.test(name)) report(`Lambda ${args.name} has ${name} in its environment; pass a Secrets Manager ARN instead.`);
+        if (namesASecretValue(name)) report(`Lambda ${args.name} has ${name} in its environment; pass a Secrets Manager ARN instead.`);
       }
     }),
   },

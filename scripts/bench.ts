@@ -221,8 +221,14 @@ async function benchRouter(work: string, baselineDir: string): Promise<void> {
   figure('  beside it, read at cold start', Buffer.byteLength(bundle.phoneMetadata) / 1000, 'kB', 1, undefined, '(phone-metadata.json: the numbering plans, data)');
   figure('  beside it, loaded to emit metrics', Buffer.byteLength(bundle.metricsCode) / 1000, 'kB', 1, undefined, '(powertools-metrics.js: never on a ringing phone\'s path)');
 
-  const cold = Array.from({ length: COLD_RUNS }, () => runChild<{ cold: number }>(childScript('cold', bundlePath), env).cold);
-  const coldWhole = Array.from({ length: COLD_RUNS }, () => runChild<{ cold: number }>(childScript('cold', baseline), env).cold);
+  // Interleaved, one of each in turn: a ratio of two batches run minutes apart on a shared machine
+  // would measure the machine's load changing between them as much as the routers.
+  const cold: number[] = [];
+  const coldWhole: number[] = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    cold.push(runChild<{ cold: number }>(childScript('cold', bundlePath), env).cold);
+    coldWhole.push(runChild<{ cold: number }>(childScript('cold', baseline), env).cold);
+  }
   figure('cold start, sipline', median(cold), 'ms', 1, undefined, `(load + first request, median of ${COLD_RUNS} new processes)`);
   figure('cold start, whole twilio', median(coldWhole), 'ms', 1, undefined, "(the same router with require('twilio') whole)");
   figure('cold start ratio', median(cold) / median(coldWhole), '', 3, 0.2, '(sipline / whole twilio)');

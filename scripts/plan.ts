@@ -139,7 +139,11 @@ async function describeValue(key: string, value: unknown, refs: Array<[string, s
     try {
       const statements = (JSON.parse(value) as { Statement: Array<Record<string, unknown>> }).Statement;
       return statements
-        .map((s) => `${s.Effect} ${[s.Action].flat().join(',')} on ${symbolic(JSON.stringify(s.Resource ?? s.Principal), refs)}`)
+        .map((s) => {
+          // The condition is part of the grant (SES sends only from the voicemail sender), so it is shown too.
+          const condition = s.Condition === undefined ? '' : ` when ${symbolic(JSON.stringify(s.Condition), refs)}`;
+          return `${s.Effect} ${[s.Action].flat().join(',')} on ${symbolic(JSON.stringify(s.Resource ?? s.Principal), refs)}${condition}`;
+        })
         .join('; ');
     } catch {
       // not JSON: print as is

@@ -46,6 +46,8 @@ describe('npm run plan', () => {
     expect(text).toContain('redrivePolicy: {"deadLetterTargetArn":"${sipline-router-voicemail-dead-letters.arn}","maxReceiveCount":5}');
     expect(text).toContain('eventSourceArn: ${sipline-router-voicemail-queue.arn}');
     expect(text).toContain('emailIdentity: voicemail@example.com');
+    // The grant's condition is shown with it: SES sends for the worker only from the voicemail sender.
+    expect(text).toContain('Allow ses:SendRawEmail,ses:SendEmail on "arn:aws:ses:us-east-1:123456789012:identity/*" when {"StringEquals":{"ses:FromAddress":"voicemail@example.com"}}');
     expect(text).toContain('voiceStatusCallbackUrl: ${sipline-router-api.apiEndpoint}/voice/status');
     expect(text.split('statusCallback: ${sipline-router-api.apiEndpoint}/voice/status')).toHaveLength(4);
   });

@@ -66,6 +66,8 @@ describe('the sipline policy pack', () => {
     ['a Lambda on an old runtime', TYPES.lambda, { runtime: 'nodejs18.x' }, 'router-lambda-runtime: Lambda'],
     ['a Lambda on x86_64', TYPES.lambda, { architectures: ['x86_64'] }, 'should run on arm64'],
     ['a Lambda with the token in its environment', TYPES.lambda, { environment: { variables: { TWILIO_AUTH_TOKEN: 'x' } } }, 'no-secrets-in-lambda-environment'],
+    ['a Lambda with the API key secret in its environment', TYPES.lambda, { environment: { variables: { TWILIO_API_KEY_SECRET: 'x' } } }, 'has TWILIO_API_KEY_SECRET in its environment'],
+    ['a Lambda with a SIP password in its environment', TYPES.lambda, { environment: { variables: { SIP_PASSWORD: 'x' } } }, 'has SIP_PASSWORD in its environment'],
     ['a log group kept forever', TYPES.logGroup, { retentionInDays: 0 }, 'log-retention'],
   ])('reports %s, naming the resource', async (_what, type, change, expected) => {
     const r = one(type);

@@ -195,7 +195,7 @@ describe('the program as the Pulumi CLI runs it (Pulumi.yaml runtime options, @p
     expect(mocks.ofType('aws:lambda/function:Function')).toHaveLength(3);
     const stack = server.monitor.resources.get(`urn:pulumi:dev::${project.name}::pulumi:pulumi:Stack::${project.name}-dev`);
     const outputs = (stack?.state as { toJavaScript(): Record<string, unknown> }).toJavaScript();
-    expect(Object.keys(outputs).sort()).toEqual(['alarmTopicArn', 'apiUrl', 'dashboardUrl', 'fallbackLogGroup', 'registrar', 'registrations', 'routerFunctionName', 'routerLogGroup', 'sipDomain', 'voicemailLogGroup']);
+    expect(Object.keys(outputs).sort()).toEqual(['alarmTopicArn', 'apiUrl', 'dashboardUrl', 'fallbackLogGroup', 'registrar', 'registrations', 'routerFunctionName', 'routerLogGroup', 'sipDomain', 'voicemailDeadLetterQueueArn', 'voicemailLogGroup']);
   });
 });
 

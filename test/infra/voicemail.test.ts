@@ -13,9 +13,15 @@ const statementsOf = (mocks: SiplineMocks, policy: string) => (JSON.parse(String
 
 describe('a stack whose mailboxes ask for voicemail by email', () => {
   let mocks: SiplineMocks;
+  let values: Record<string, unknown>;
   const one = (type: string, name?: string) => mocks.one(type, name);
   beforeAll(async () => {
-    mocks = (await runSipline({ config: voicemailConfig(), secretKeys: VOICEMAIL_SECRET_KEYS })).mocks;
+    ({ mocks, values } = await runSipline({ config: voicemailConfig(), secretKeys: VOICEMAIL_SECRET_KEYS }));
+  });
+
+  it('outputs the dead-letter queue a redrive starts from, and where the worker logs', () => {
+    expect(values.voicemailDeadLetterQueueArn).toBe(one(TYPES.queue, 'sipline-router-voicemail-dead-letters').state.arn);
+    expect(values.voicemailLogGroup).toBe(one(TYPES.logGroup, 'sipline-voicemail-worker-logs').inputs.name);
   });
 
   it('gives the router a queue, dead-lettering after the retries the worker is tested with', () => {
