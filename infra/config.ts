@@ -219,16 +219,19 @@ function asBoolean(key: string, value: unknown, fallback: boolean): boolean {
   throw new ConfigError(`${CONFIG_NAMESPACE}:${key}: ${JSON.stringify(value)} must be true or false`);
 }
 
-/** Pulumi hands lists over as JSON text; a value that is no list is reported, and read as `fallback`. */
-function asList(key: string, value: unknown, problems: string[], fallback: unknown): unknown {
-  let list = value;
-  if (typeof value === 'string') {
-    try {
-      list = JSON.parse(value);
-    } catch {
-      list = value;
-    }
+/** Pulumi hands lists (and objects) over as JSON text: the value it stands for, else the text itself. */
+function fromJsonText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
   }
+}
+
+/** A list as YAML gives it or as Pulumi hands it over (JSON text); a value that is no list is reported, and read as `fallback`. */
+function asList(key: string, value: unknown, problems: string[], fallback: unknown): unknown {
+  const list = fromJsonText(value);
   if (Array.isArray(list)) return list;
   // For `users`, the type, not the value: it may hold passwords, which Pulumi has decrypted.
   const shown = key !== 'users' ? JSON.stringify(value) : list === null ? 'null' : typeof list === 'object' ? 'an object' : `a ${typeof list}`;
@@ -502,10 +505,12 @@ export function stackConfigPath(stack: string): string {
   return path.resolve(__dirname, '..', `Pulumi.${stack}.yaml`);
 }
 
-/** A stack file as Pulumi reads it: its `config:` map, every key with its namespace, secrets still `{ secure }`. */
+/** A stack file as Pulumi reads it: its `config:` map, every key with its namespace, secrets still `{ secure }`; and its `environment:`. */
 export interface StackFile {
   name: string;
   config: Record<string, unknown>;
+  /** Its `environment:`, as written: the Pulumi ESC environments whose config Pulumi merges in. Absent: none. */
+  environment?: unknown;
 }
 
 /**
@@ -537,7 +542,8 @@ export function readStackFile(file: string): StackFile {
     writtenAs.set(full, key);
     config[full] = value;
   }
-  return { name: path.basename(file), config };
+  const environment = isMap(root) ? root.environment : undefined;
+  return { name: path.basename(file), config, ...(environment === undefined || environment === null ? {} : { environment }) };
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {
@@ -579,6 +585,20 @@ export function configValues(stack: StackFile): Record<string, unknown> {
 export function siplineValues(stack: StackFile): Record<string, unknown> {
   const prefix = `${CONFIG_NAMESPACE}:`;
   return Object.fromEntries(Object.entries(configValues(stack)).filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value]));
+}
+
+/**
+ * Whether a user or group asks for voicemail by email, in `sipline:*` values (keys without the
+ * namespace) as Pulumi hands them or as siplineValues reads them: lists as YAML or JSON text,
+ * read as parseStackConfig reads them, before any validation. The deploy then needs the
+ * voicemail settings and the API key's secret (missingVoicemailSettings).
+ */
+export function asksForVoicemailEmail(values: Record<string, unknown>): boolean {
+  const listOf = (value: unknown) => {
+    const list = fromJsonText(value);
+    return Array.isArray(list) ? list : [];
+  };
+  return voicemailEmails({ users: listOf(values.users), groups: listOf(values.groups) } as Pick<SiplineConfig, 'users' | 'groups'>).length > 0;
 }
 
 /** readStackFile + siplineValues. */

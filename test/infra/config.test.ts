@@ -6,7 +6,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CONFIG_KEYS, parseStackConfig, readStackFile, siplineValues } from '../../infra/config';
+import { asksForVoicemailEmail, CONFIG_KEYS, parseStackConfig, readStackFile, siplineValues, voicemailEmails } from '../../infra/config';
 import { runSipline } from '../../infra/mocks';
 import { demoConfig, SECRET_KEYS, TOKEN, voicemailConfig } from './fixtures';
 
@@ -246,5 +246,31 @@ describe('a stack file as Pulumi reads it', () => {
 
   it('names the file when config is not a map', () => {
     expect(() => readStackFile(writeStackFile('config:\n  - sipline:domainName\n'))).toThrow(/Pulumi\.prod\.yaml: config must be a map of keys and values/);
+  });
+
+  it('keeps its environment: the Pulumi ESC environments whose config Pulumi merges in', () => {
+    expect(readStackFile(writeStackFile('environment:\n  - acme/sipline\nconfig:\n  sipline:domainName: acme\n')).environment).toEqual(['acme/sipline']);
+    expect(readStackFile(writeStackFile('config:\n  sipline:domainName: acme\n'))).not.toHaveProperty('environment');
+  });
+});
+
+// What the offline plan and the CI secrets check both ask before a deploy: do they need the
+// voicemail API key's secret? A list may be YAML's or the JSON text Pulumi hands the program.
+describe('whether a stack asks for voicemail by email', () => {
+  const alice = { username: 'alice', noAnswer: { voicemail: { email: 'alice@example.com' } } };
+  const sales = { name: 'sales', members: ['alice'], noAnswer: { voicemail: { email: 'sales@example.com' } } };
+
+  it('reads users and groups written as YAML lists or as JSON text, as parseStackConfig reads them', () => {
+    expect(asksForVoicemailEmail({ users: [alice] })).toBe(true);
+    expect(asksForVoicemailEmail({ users: JSON.stringify([alice]) })).toBe(true);
+    expect(asksForVoicemailEmail({ users: JSON.stringify([{ username: 'alice' }]), groups: JSON.stringify([sales]) })).toBe(true);
+    // The program reads the JSON text the same way: a mailbox that emails.
+    expect(voicemailEmails(parseStackConfig({ domainName: 'acme', users: JSON.stringify([alice]) }))).toEqual([{ key: 'sipline:users[0].noAnswer.voicemail.email', email: 'alice@example.com' }]);
+  });
+
+  it('is false with no email: a voicemail without one, no list, or text that is no list', () => {
+    expect(asksForVoicemailEmail({ users: [{ username: 'alice', noAnswer: { voicemail: {} } }] })).toBe(false);
+    expect(asksForVoicemailEmail({})).toBe(false);
+    expect(asksForVoicemailEmail({ users: '[not json', groups: '{"name":"sales"}' })).toBe(false);
   });
 });
