@@ -116,7 +116,7 @@ export interface VoicemailDelivery {
   senderIdentity: VoicemailSenderIdentity;
 }
 
-export const VOICEMAIL_SENDER_IDENTITIES = ['address', 'existing'] as const;
+const VOICEMAIL_SENDER_IDENTITIES = ['address', 'existing'] as const;
 export type VoicemailSenderIdentity = (typeof VOICEMAIL_SENDER_IDENTITIES)[number];
 
 export class ConfigError extends Error {
@@ -277,37 +277,35 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   const defaultCountry = values.defaultCountry ?? 'US';
 
   const users: UserConfig[] = [];
-  {
-    rawUsers.forEach((u: unknown, i) => {
-      if (typeof u !== 'object' || u === null) {
-        users.push(u as UserConfig); // reported by the directory check, at its own index
-        return;
+  rawUsers.forEach((u: unknown, i) => {
+    if (typeof u !== 'object' || u === null) {
+      users.push(u as UserConfig); // reported by the directory check, at its own index
+      return;
+    }
+    const { username, number, password, noAnswer } = u as Record<string, unknown>;
+    for (const extra of Object.keys(u).filter((k) => !USER_KEYS.includes(k))) {
+      const meant = closestName(extra, USER_KEYS);
+      problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number, password and noAnswer)`);
+    }
+    if (password !== undefined && password !== null) {
+      // The Credential provider's own rule (Twilio's policy), named after the config key.
+      const key = `${CONFIG_NAMESPACE}:users[${i}].password${typeof username === 'string' ? ` (user ${JSON.stringify(username)})` : ''}`;
+      if (typeof password === 'string') {
+        const broken = validatePassword(password, key);
+        if (broken) problems.push(broken);
+      } else {
+        // Never the value, even a number: it is a password.
+        const kind = typeof password === 'number' ? 'is a number in YAML' : 'is not text';
+        problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
       }
-      const { username, number, password, noAnswer } = u as Record<string, unknown>;
-      for (const extra of Object.keys(u).filter((k) => !USER_KEYS.includes(k))) {
-        const meant = closestName(extra, USER_KEYS);
-        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number, password and noAnswer)`);
-      }
-      if (password !== undefined && password !== null) {
-        // The Credential provider's own rule (Twilio's policy), named after the config key.
-        const key = `${CONFIG_NAMESPACE}:users[${i}].password${typeof username === 'string' ? ` (user ${JSON.stringify(username)})` : ''}`;
-        if (typeof password === 'string') {
-          const broken = validatePassword(password, key);
-          if (broken) problems.push(broken);
-        } else {
-          // Never the value, even a number: it is a password.
-          const kind = typeof password === 'number' ? 'is a number in YAML' : 'is not text';
-          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
-        }
-      }
-      users.push({
-        username: username as string,
-        ...(number === undefined || number === null ? {} : { number: number as string }),
-        ...(typeof password === 'string' ? { password } : {}),
-        ...(noAnswer === undefined || noAnswer === null ? {} : { noAnswer: withSeconds(noAnswer) as NoAnswer }),
-      });
+    }
+    users.push({
+      username: username as string,
+      ...(number === undefined || number === null ? {} : { number: number as string }),
+      ...(typeof password === 'string' ? { password } : {}),
+      ...(noAnswer === undefined || noAnswer === null ? {} : { noAnswer: withSeconds(noAnswer) as NoAnswer }),
     });
-  }
+  });
 
   const rawGroups = values.groups === undefined || values.groups === null || values.groups === '' ? [] : (asList('groups', values.groups, problems, []) as unknown[]);
   const groups = rawGroups.map(groupOf) as DirectoryGroup[];
@@ -480,13 +478,10 @@ export function routerDirectoryFrom(config: SiplineConfig): RouterDirectory {
     allowedCountries: config.allowedCountries,
     emergency: { enabled: config.emergencyCalling },
     ...(config.enhancedSip ? { enhancedSip: true } : {}),
-    users: Array.isArray(config.users)
-      ? config.users.map((u) =>
-          u && typeof u === 'object'
-            ? { username: u.username, ...(u.number === undefined ? {} : { number: u.number }), ...(u.noAnswer === undefined ? {} : { noAnswer: u.noAnswer }) }
-            : u,
-        )
-      : config.users,
+    // A user that is no object stays as written, for the directory's check to report at its index.
+    users: config.users.map((u) =>
+      u && typeof u === 'object' ? { username: u.username, ...(u.number === undefined ? {} : { number: u.number }), ...(u.noAnswer === undefined ? {} : { noAnswer: u.noAnswer }) } : u,
+    ),
     ...(config.groups.length > 0 ? { groups: config.groups } : {}),
   };
 }

@@ -28,10 +28,10 @@ import { isE164Username, numberOf, type RouterDirectory } from '../lambda/direct
 import { DEFAULT_PORT } from './cli';
 import type { PayloadV2Handler } from './localAdapter';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+const PROJECT_ROOT = path.resolve(__dirname, '..');
 /** Where the end-to-end tests put the directory: beside `npm run build`'s bundle. */
 export const DIRECTORY_PATH = path.join(path.dirname(BUNDLE_PATH), 'router-config.json');
-export const LOCAL_STATE_ROOT = path.join(PROJECT_ROOT, 'dist', 'local');
+const LOCAL_STATE_ROOT = path.join(PROJECT_ROOT, 'dist', 'local');
 
 /** One local server's files, by port. */
 export function localState(port: number): { dir: string; bundle: string; directory: string; token: string; voicemail: string } {

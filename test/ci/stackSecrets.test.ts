@@ -107,8 +107,9 @@ describe('npm run check-stack-secrets, as the workflows run it', () => {
     expect({ code, stderr }).toEqual({ code: 1, stderr: expect.stringContaining('Pulumi.nope.yaml not found') });
   });
 
-  it('prints its usage for --help, and refuses no stack at all', async () => {
+  it('prints its usage for --help, and refuses no stack at all and an option it does not know', async () => {
     expect(await run('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: npm run check-stack-secrets -- <stack>...') });
-    expect(await run()).toMatchObject({ code: 2, stderr: expect.stringContaining('usage:') });
+    expect(await run()).toMatchObject({ code: 2, stderr: expect.stringContaining('name at least one stack\nusage:') });
+    expect(await run('--stack', 'acme/dev')).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('unknown option --stack\nusage:') });
   });
 });
