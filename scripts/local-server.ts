@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       {
         TWILIO_AUTH_TOKEN: token,
         PUBLIC_BASE_URL: baseUrl,
+        // The bundle's default (the directory beside it) already, but one left in the shell would win.
         ROUTER_CONFIG_FILE: state.directory,
         POWERTOOLS_SERVICE_NAME: 'sipline-router',
         // No SQS here: voicemail jobs are written as files, and the metrics' stack is the served one.
