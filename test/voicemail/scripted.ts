@@ -31,10 +31,18 @@ export interface Reply {
   body?: string | Buffer;
   /** Answers this late, in milliseconds; Infinity: never (the connection stays open, silent). */
   delayMs?: number;
+  /**
+   * Sends the status, the headers (Content-Length that of the whole body) and the body's first
+   * byte, then nothing more: the connection stays open, the body never completes.
+   */
+  stallBody?: boolean;
 }
 
 /** A service that has stopped answering: the request is read, nothing ever comes back. */
 export const NO_ANSWER: Reply = { status: 504, delayMs: Infinity };
+
+/** `reply`, but its body stalls after the first byte (see Reply.stallBody). */
+export const stalledBody = (reply: Reply): Reply => ({ ...reply, stallBody: true });
 
 /** A loopback HTTP server that answers each request with `answer` and records it. */
 export class ScriptedHttp {
@@ -49,8 +57,14 @@ export class ScriptedHttp {
       const reply = this.answer(request, this.seen.length);
       const send = () => {
         if (res.destroyed) return; // the client gave up
+        const body = Buffer.from(reply.body ?? '');
+        if (reply.stallBody) {
+          res.writeHead(reply.status, { ...reply.headers, 'content-length': String(body.length) });
+          res.write(body.subarray(0, 1));
+          return;
+        }
         res.writeHead(reply.status, reply.headers ?? {});
-        res.end(reply.body ?? '');
+        res.end(body);
       };
       if (reply.delayMs === undefined) return send();
       if (reply.delayMs === Infinity) return;
@@ -214,12 +228,20 @@ export function sesRequest(request: SeenRequest): { body: SesSendRequest; raw: B
 
 // ---- Secrets Manager -------------------------------------------------------------------
 
-export function scriptedSecretsManager(secretString: string = API_KEY_SECRET_STRING): ScriptedHttp {
-  return new ScriptedHttp((req) => {
+/** A Secrets Manager error as JSON 1.1 sends it: the type in `__type`. */
+export function secretsManagerError(status: number, type: string, message: string): Reply {
+  return json(status, { __type: type, message }, { 'content-type': 'application/x-amz-json-1.1' });
+}
+
+/**
+ * Answers GetSecretValue with `secretString` for whatever secret is asked for, unless `reply`
+ * says otherwise for the nth request.
+ */
+export function scriptedSecretsManager(secretString: string = API_KEY_SECRET_STRING, reply: (count: number) => Reply | undefined = () => undefined): ScriptedHttp {
+  return new ScriptedHttp((req, count) => {
     const { SecretId } = JSON.parse(req.body.toString('utf8') || '{}') as { SecretId?: string };
-    if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-      return json(400, { __type: 'UnknownOperationException', message: 'unscripted' }, { 'content-type': 'application/x-amz-json-1.1' });
-    }
-    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ ARN: SecretId, Name: 'sipline-dev-voicemail-twilio-key', SecretString: secretString }) };
+    if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') return secretsManagerError(400, 'UnknownOperationException', 'unscripted');
+    const name = SecretId?.split(':').pop()?.replace(/-[A-Za-z0-9]{6}$/, '');
+    return reply(count) ?? json(200, { ARN: SecretId, Name: name, SecretString: secretString }, { 'content-type': 'application/x-amz-json-1.1' });
   });
 }

@@ -6,8 +6,8 @@
 import type { SQSEvent } from 'aws-lambda';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { METRICS_NAMESPACE, VOICEMAIL_METRICS } from '../../lambda/metrics';
-import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_ARN, API_KEY_SID, CALL_SID, FROM_ADDRESS, job, jobMessage, lambdaContext, mp3Bytes, OTHER_ACCOUNT_SID, RECORDING_SID, sqsEvent, sqsRecord } from './fixtures';
-import { NO_ANSWER, RECORDING_PATH, type Reply, ScriptedHttp, type SeenRequest, scriptedSecretsManager, scriptedSes, scriptedTwilio, sesError, sesRequest, twilioError } from './scripted';
+import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_ARN, API_KEY_SECRET_STRING, API_KEY_SID, CALL_SID, FROM_ADDRESS, job, jobMessage, lambdaContext, mp3Bytes, OTHER_ACCOUNT_SID, RECORDING_SID, sqsEvent, sqsRecord } from './fixtures';
+import { NO_ANSWER, RECORDING_PATH, type Reply, ScriptedHttp, type SeenRequest, scriptedSecretsManager, scriptedSes, scriptedTwilio, secretsManagerError, sesError, sesRequest, stalledBody, twilioError } from './scripted';
 import { metricTotals, scaledTimes, startWorld, type World } from './world';
 
 const MP3 = mp3Bytes();
@@ -427,6 +427,32 @@ describe("time: the invocation's deadline", () => {
     });
   });
 
+  describe('a Secrets Manager that stalls', () => {
+    it.each([
+      ['never answers', NO_ANSWER],
+      ['starts its answer and never finishes it', stalledBody({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: API_KEY_SECRET_STRING })],
+    ])('%s: the read is aborted at its budget, the job fails (retried), and the next invocation reads the key again', async (_what, reply) => {
+      world = await startWorld({ secrets: scriptedSecretsManager(API_KEY_SECRET_STRING, (count) => (count === 1 ? reply : undefined)), timeScale: SCALE });
+      const record = sqsRecord(jobMessage());
+
+      const first = await invokeWith(world, sqsEvent(record), TIMEOUT_SECONDS * 1000);
+
+      expect(first.response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(world.logs()).toEqual([
+        expect.objectContaining({ outcome: 'fetch-failed', error: `Secrets Manager did not return secret ${API_KEY_SECRET_ARN} within ${BUDGET.secretRead / 1000} s (the read was aborted)` }),
+      ]);
+      // Ended by the read's own budget, not held until the send could no longer fit.
+      expect(first.tookMs).toBeLessThan(BUDGET.secretRead + 500);
+      expect(world.twilio.seen).toHaveLength(0);
+      expect(world.ses.seen).toHaveLength(0);
+
+      const second = await invokeWith(world, sqsEvent(record), TIMEOUT_SECONDS * 1000);
+      expect(second.response).toEqual({ batchItemFailures: [] });
+      expect(world.secrets.seen).toHaveLength(2);
+      expect(world.logs()[1]).toMatchObject({ outcome: 'emailed', recording: 'deleted' });
+    });
+  });
+
   describe('an SES that stalls', () => {
     it('the send is aborted at its budget: the job fails (retried), the recording stays, the response comes before the deadline', async () => {
       world = await startWorld({ ses: scriptedSes(() => NO_ANSWER), timeScale: SCALE });
@@ -500,10 +526,7 @@ describe('the environment', () => {
   });
 
   it('reads the API key again for the next job when the read at init failed', async () => {
-    const secrets = scriptedSecretsManager();
-    const serve = secrets.answer;
-    secrets.answer = (req, count) =>
-      count === 1 ? { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: 'AccessDeniedException', message: 'not authorized' }) } : serve(req, count);
+    const secrets = scriptedSecretsManager(API_KEY_SECRET_STRING, (count) => (count === 1 ? secretsManagerError(400, 'AccessDeniedException', 'not authorized') : undefined));
     const secondRecording = `RE${'2'.repeat(32)}`;
     world = await startWorld({ secrets, twilio: scriptedTwilio({ mp3: MP3, recordings: { [secondRecording]: MP3 } }) });
     const first = sqsRecord(jobMessage());
