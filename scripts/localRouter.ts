@@ -23,7 +23,8 @@ import {
   stackConfigPath,
 } from '../infra/config';
 import { loadAuthToken } from '../lambda/authToken';
-import { BUNDLE_PATH, writeFileAtomically, writeRouterBundle } from '../lambda/build';
+import { BUNDLE_PATH, writeRouterBundle } from '../lambda/build';
+import { writeFileAtomically } from '../lambda/files';
 import { isE164Username, numberOf, type RouterDirectory } from '../lambda/directory';
 import { DEFAULT_PORT } from './cli';
 import type { PayloadV2Handler } from './localAdapter';
