@@ -25,10 +25,12 @@ export class ApiKeyError extends Error {
   override name = 'ApiKeyError';
 }
 
-const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
-const API_KEY_SID = /^SK[0-9a-fA-F]{32}$/;
+/** A Twilio account sid (the v2010 spec's pattern); the stack's config and the job check it too. */
+export const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+/** A Twilio API key sid. */
+export const API_KEY_SID = /^SK[0-9a-fA-F]{32}$/;
 /** Twilio's API key secrets have 32 characters; under 16 is no secret at all. */
-const MIN_SECRET_LENGTH = 16;
+export const MIN_API_KEY_SECRET_LENGTH = 16;
 
 /**
  * Reads the secret's JSON. Errors name the secret and the field, never a value that could be
@@ -49,7 +51,7 @@ export function parseApiKeySecret(raw: string, source: string): TwilioApiKey {
   if (typeof apiKeySid !== 'string' || !API_KEY_SID.test(apiKeySid)) {
     throw new ApiKeyError(`${source}: apiKeySid ${JSON.stringify(apiKeySid)} is not an API key sid (SK followed by 32 hex digits)`);
   }
-  if (typeof apiKeySecret !== 'string' || apiKeySecret.trim().length < MIN_SECRET_LENGTH) {
+  if (typeof apiKeySecret !== 'string' || apiKeySecret.trim().length < MIN_API_KEY_SECRET_LENGTH) {
     throw new ApiKeyError(`${source}: apiKeySecret is missing or too short to be an API key secret (Twilio's have 32 characters)`);
   }
   return { accountSid, apiKeySid, apiKeySecret: apiKeySecret.trim() };
