@@ -15,6 +15,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rfc2822 } from '../../scripts/simulatedCall';
 import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_STRING, API_KEY_SID, CALL_SID, mp3Bytes, RECORDING_SID } from './fixtures';
 
 export interface SeenRequest {
@@ -116,11 +117,6 @@ export function twilioError(status: number, code: number, message: string): Repl
   return json(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 }
 
-/** Twilio's dates: RFC 2822, as in the v2010 spec's examples. */
-function twilioDate(date: Date): string {
-  return date.toUTCString().replace('GMT', '+0000');
-}
-
 const RECORDING_URL = new RegExp(`^/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/(RE[0-9a-f]{32})\\.(mp3|json)$`);
 
 /**
@@ -178,7 +174,7 @@ export class ScriptedTwilio extends ScriptedHttp {
       conference_sid: null,
       channels: 1,
       date_created: 'Tue, 03 Jun 2025 14:05:09 +0000',
-      date_updated: twilioDate(updated),
+      date_updated: rfc2822(updated),
       start_time: 'Tue, 03 Jun 2025 14:05:09 +0000',
       price: '-0.00250',
       price_unit: 'USD',
