@@ -20,6 +20,7 @@ import {
 } from '../lambda/directory';
 import { isKnownCountry, normalizeNumber, parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
 import { SIP_EDGES } from '../lambda/sipUri';
+import { ACCOUNT_SID, API_KEY_SID, MIN_API_KEY_SECRET_LENGTH } from '../lambda/voicemail/apiKey';
 import { EMAIL_ADDRESS } from '../lambda/voicemail/job';
 import { checkTimeZone } from '../lambda/voicemail/timeZone';
 import { validatePassword } from './twilio/validate';
@@ -380,9 +381,6 @@ export function voicemailEmails(config: Pick<SiplineConfig, 'users' | 'groups'>)
   return asked;
 }
 
-const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
-const API_KEY_SID = /^SK[0-9a-fA-F]{32}$/;
-
 const VOICEMAIL_SETTINGS = {
   voicemailFrom: { rule: EMAIL_ADDRESS, what: 'an email address SES can send from', example: 'voicemail@example.com' },
   twilioAccountSid: { rule: ACCOUNT_SID, what: 'a Twilio account sid (AC followed by 32 hex digits)', example: 'AC0123…' },
@@ -420,9 +418,6 @@ function voicemailDelivery(values: Record<string, unknown>, config: SiplineConfi
   const { voicemailFrom: from, twilioAccountSid: accountSid, voicemailApiKeySid: apiKeySid } = given;
   return from && accountSid && apiKeySid ? { from, accountSid, apiKeySid, deleteAfterEmail, timeZone, senderIdentity } : undefined;
 }
-
-/** Twilio's API key secrets have 32 characters; under 16 is no secret at all (the worker's rule). */
-const MIN_API_KEY_SECRET_LENGTH = 16;
 
 /**
  * What a deploy still needs for voicemail to email, all at once: one message per missing

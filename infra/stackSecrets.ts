@@ -23,10 +23,13 @@ export interface ProjectConfigDeclaration {
   default?: unknown;
 }
 
-/** Pulumi.yaml, as far as this check reads it. */
+/** Pulumi.yaml, as far as this check and the tests that start the project (test/pulumiHost.ts) read it. */
 export interface ProjectFile {
   name: string;
+  main?: string;
+  runtime?: string | { name: string; options?: Record<string, unknown> };
   config?: Record<string, ProjectConfigDeclaration>;
+  plugins?: { providers?: Array<{ name: string; path: string }> };
 }
 
 export function readProjectFile(file = path.resolve(__dirname, '..', 'Pulumi.yaml')): ProjectFile {

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { writeFileAtomically } from '../lambda/build';
+import { writeFileAtomically } from '../lambda/files';
 import { ROUTE_PURPOSES, ROUTES, type RouteName } from '../lambda/routes';
 import { serveHandler, type PayloadV2Handler } from './localAdapter';
 import { portFrom, stackFrom, UsageError } from './cli';

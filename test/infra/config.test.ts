@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { asksForVoicemailEmail, CONFIG_KEYS, parseStackConfig, readStackFile, siplineValues, voicemailEmails } from '../../infra/config';
 import { runSipline } from '../../infra/mocks';
-import { demoConfig, SECRET_KEYS, TOKEN, voicemailConfig } from './fixtures';
+import { demoConfig, failure, SECRET_KEYS, TOKEN, voicemailConfig } from './fixtures';
 
 const user = (u: Record<string, unknown>) => [{ username: 'alice' }, u];
 
@@ -17,15 +17,6 @@ function writeStackFile(yaml: string, name = 'Pulumi.prod.yaml'): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-stack-')), name);
   fs.writeFileSync(file, yaml);
   return file;
-}
-
-async function failure(overrides: Record<string, unknown>): Promise<Error> {
-  try {
-    await runSipline({ config: demoConfig(overrides), secretKeys: SECRET_KEYS });
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error(`config ${JSON.stringify(overrides)} was accepted`);
 }
 
 /** What parseStackConfig says about the same values (as the CLI passes them: lists as JSON). */
