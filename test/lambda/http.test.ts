@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { writeFileAtomically } from '../../lambda/build';
+import { writeFileAtomically } from '../../lambda/files';
 import { WEBHOOK_BODY_LIMITS } from '../../lambda/webhookForm';
 import { serveHandler } from '../../scripts/localAdapter';
 import { loadBundledRouter, localState, stackDirectory } from '../../scripts/localRouter';
