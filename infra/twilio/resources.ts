@@ -218,6 +218,6 @@ export class VoiceDialingPermissions extends pulumi.CustomResource {
 
   constructor(name: string, args: VoiceDialingPermissionsArgs, opts?: pulumi.CustomResourceOptions) {
     validate('VoiceDialingPermissions', name, args, VOICE_DIALING_PERMISSIONS);
-    super(VoiceDialingPermissions.__pulumiType, name, { ...outputs(['lowRiskCountries', 'highRiskCountries', 'previous']), ...args }, opts);
+    super(VoiceDialingPermissions.__pulumiType, name, { ...outputs(['lowRiskCountries', 'highRiskCountries', 'previous']), ...args }, options(opts));
   }
 }

@@ -77,10 +77,30 @@ describe('resource classes', () => {
     });
   });
 
-  it('asks for delete-before-replace by default (a replacement would adopt the object being deleted)', async () => {
-    const list = new tw.CredentialList('dbr', { friendlyName: 'x' });
-    await value(list.sid);
-    expect(deleteBeforeReplace.get('dbr')).toBe(true);
+  // Valid arguments for each class: a class exported without an entry here fails the test below.
+  const SAMPLE_ARGS: Record<string, object> = {
+    SipDomain: { domainName: 'acme.sip.twilio.com' },
+    CredentialList: { friendlyName: 'x' },
+    Credential: { credentialListSid: CL, username: 'alice', password: 'Correct-Horse-9' },
+    RegistrationCredentialListMapping: { domainSid: SD, credentialListSid: CL },
+    CallCredentialListMapping: { domainSid: SD, credentialListSid: CL },
+    PhoneNumberVoiceConfig: { phoneNumber: '+14155550100', voiceUrl: 'https://a.example/in' },
+    VoiceDialingPermissions: { allowedCountries: ['US'] },
+  };
+
+  // `pulumi up --replace` (and a tainted resource) never asks the provider's Diff
+  // (step_generator.go isTargetedReplace): only this option stops the engine from creating the
+  // replacement first and then deleting the old object, whose delete would undo the new one
+  // (restore the account's old dialing permissions, a number's old webhooks...).
+  it('asks for delete-before-replace on every resource class it exports', async () => {
+    const classes = Object.entries(tw).filter(([, v]) => typeof v === 'function' && v.prototype instanceof pulumi.CustomResource) as [string, new (name: string, args: object) => pulumi.CustomResource][];
+    expect(classes.map(([n]) => n).sort()).toEqual(Object.keys(SAMPLE_ARGS).sort());
+    for (const [className, Cls] of classes) {
+      const res = new Cls(`dbr-${className}`, SAMPLE_ARGS[className]);
+      await value(res.urn);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(Object.fromEntries(classes.map(([n]) => [n, deleteBeforeReplace.get(`dbr-${n}`)]))).toEqual(Object.fromEntries(classes.map(([n]) => [n, true])));
   });
 
   it('fails at construction, naming the resource and field, for bad plain values', () => {
