@@ -92,7 +92,7 @@ describe('resource classes', () => {
   // (step_generator.go isTargetedReplace): only this option stops the engine from creating the
   // replacement first and then deleting the old object, whose delete would undo the new one
   // (restore the account's old dialing permissions, a number's old webhooks...).
-  it('asks for delete-before-replace on every resource class it exports', async () => {
+  it('asks for delete-before-replace on every resource class it exports, and keeps the schema\'s secrets secret', async () => {
     const classes = Object.entries(tw).filter(([, v]) => typeof v === 'function' && v.prototype instanceof pulumi.CustomResource) as [string, new (name: string, args: object) => pulumi.CustomResource][];
     expect(classes.map(([n]) => n).sort()).toEqual(Object.keys(SAMPLE_ARGS).sort());
     for (const [className, Cls] of classes) {
@@ -101,6 +101,8 @@ describe('resource classes', () => {
     }
     await new Promise((r) => setTimeout(r, 50));
     expect(Object.fromEntries(classes.map(([n]) => [n, deleteBeforeReplace.get(`dbr-${n}`)]))).toEqual(Object.fromEntries(classes.map(([n]) => [n, true])));
+    // And keeps secret what the schema marks secret: the password, and nothing else.
+    expect(Object.fromEntries(classes.map(([n]) => [n, secretOutputs.get(`dbr-${n}`)]))).toEqual(Object.fromEntries(classes.map(([n]) => [n, n === 'Credential' ? ['password'] : []])));
   });
 
   it('fails at construction, naming the resource and field, for bad plain values', () => {
