@@ -41,8 +41,6 @@ export interface ResourceType<I extends Props, O extends Props> {
   idParts: readonly string[];
   /** How messages name the Twilio object: its identity, else the id. */
   identity(props: Partial<I> | undefined, id?: string): string;
-  /** Output/input properties that are always secret (the schema marks them too). */
-  secrets?: readonly string[];
   check(olds: Props, news: Props): FieldFailure[];
   diff(olds: O, news: I): Diff;
   create(ctx: Context, inputs: I): Promise<{ id: string; outputs: O }>;

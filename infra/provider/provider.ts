@@ -22,14 +22,16 @@ import { defaultRetryPolicy, isTransient, type RetryPolicy } from './retry';
 import { unwrap, wrap } from './secrets';
 
 /** The package schema: the contract the program's resource classes follow (test/twilio/schema.test.ts). */
-export const SCHEMA_PATH = path.join(__dirname, 'schema.json');
-export const SCHEMA_TEXT = fs.readFileSync(SCHEMA_PATH, 'utf8');
-export const VERSION: string = JSON.parse(SCHEMA_TEXT).version;
+const SCHEMA_TEXT = fs.readFileSync(path.join(__dirname, 'schema.json'), 'utf8');
+const SCHEMA = JSON.parse(SCHEMA_TEXT) as { version: string; resources: Record<string, { properties: Record<string, { secret?: boolean }> }> };
+export const VERSION = SCHEMA.version;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyType = ResourceType<any, any>;
 const TYPES: AnyType[] = [sipDomain, credentialList, credential, registrationMapping, callMapping, phoneNumber, voiceDialingPermissions];
 const BY_TOKEN = new Map(TYPES.map((t) => [t.token, t]));
+/** The properties the schema marks secret, by token: always secret, even when they arrive plain. */
+const SECRETS = new Map(TYPES.map((t) => [t.token, Object.keys(SCHEMA.resources[t.token].properties).filter((k) => SCHEMA.resources[t.token].properties[k].secret)]));
 
 export type LogSeverity = 'info' | 'warning';
 export type EngineLog = (severity: LogSeverity, message: string, urn: string) => void;
@@ -69,7 +71,7 @@ export class TwilioProvider implements provider.Provider {
     const { type } = this.resolve(urn);
     const n = unwrap(news);
     const failures = type.check(unwrap(olds).values, n.values);
-    return { inputs: wrap(n.values, [...n.secretKeys, ...(type.secrets ?? [])]), failures };
+    return { inputs: wrap(n.values, [...n.secretKeys, ...SECRETS.get(type.token)!]), failures };
   }
 
   /** `ignoreChanges`: the resource option's paths, as the engine sends them (common.ts ignoredBy). */
@@ -85,7 +87,7 @@ export class TwilioProvider implements provider.Provider {
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
     const { type, name } = this.resolve(urn);
     const i = unwrap(inputs);
-    const secrets = [...i.secretKeys, ...(type.secrets ?? [])];
+    const secrets = [...i.secretKeys, ...SECRETS.get(type.token)!];
     this.validate(type, name, {}, i.values);
     const { id, outputs } = await this.run(type, name, urn, i.values, (ctx) => type.create(ctx, i.values)).catch(keepingSecrets(secrets));
     return { id, outs: wrap(outputs, secrets) };
@@ -118,7 +120,7 @@ export class TwilioProvider implements provider.Provider {
     );
     // In a refresh, an empty id tells the engine the object is gone (deleted outside Pulumi).
     if (!found) return { id: '', props: {} };
-    const secrets = [...state.secretKeys, ...(type.secrets ?? [])];
+    const secrets = [...state.secretKeys, ...SECRETS.get(type.token)!];
     return { id: found.id, props: wrap(found.outputs, secrets), ...(importing ? { inputs: wrap(found.inputs ?? {}, secrets) } : {}) };
   }
 
@@ -126,7 +128,7 @@ export class TwilioProvider implements provider.Provider {
     const { type, name } = this.resolve(urn);
     const o = unwrap(olds);
     const n = unwrap(news);
-    const secrets = [...n.secretKeys, ...(type.secrets ?? [])];
+    const secrets = [...n.secretKeys, ...SECRETS.get(type.token)!];
     this.validate(type, name, o.values, n.values);
     const outputs = await this.run(type, name, urn, n.values, (ctx) => type.update(ctx, id, o.values, n.values), id).catch(keepingSecrets(secrets));
     return { outs: wrap(outputs, secrets) };

@@ -10,6 +10,7 @@
  * scheme and host of every request.
  */
 import { validateSid } from '../twilio/validate';
+import schema from './schema.json';
 
 export interface TwilioConfig {
   accountSid: string;
@@ -19,9 +20,11 @@ export interface TwilioConfig {
   apiBaseUrl?: string;
 }
 
-export const CONFIG_KEYS = ['accountSid', 'apiKey', 'apiSecret', 'authToken', 'apiBaseUrl'] as const;
-export type ConfigKey = (typeof CONFIG_KEYS)[number];
-export const SECRET_CONFIG_KEYS: readonly ConfigKey[] = ['apiSecret', 'authToken'];
+/** The package schema's config variables, and those it marks secret. */
+const VARIABLES: Record<ConfigKey, { type: string; secret?: boolean }> = schema.config.variables;
+export type ConfigKey = keyof typeof schema.config.variables;
+export const CONFIG_KEYS = Object.keys(VARIABLES) as ConfigKey[];
+export const SECRET_CONFIG_KEYS = CONFIG_KEYS.filter((k) => VARIABLES[k].secret);
 
 export const ENV_VARS: Record<ConfigKey, string> = {
   accountSid: 'TWILIO_ACCOUNT_SID',

@@ -157,7 +157,9 @@ export interface ResourceRules {
   required: string[];
 }
 
-export const SIP_DOMAIN: ResourceRules = {
+// SIP_DOMAIN and PHONE_NUMBER keep their field names in their type (`satisfies`): the provider
+// derives the fields it sends and reads (infra/provider/resources) from them.
+export const SIP_DOMAIN = {
   rules: {
     domainName: validateSipDomainName,
     friendlyName: (v, f) => validateFriendlyName(v, f),
@@ -173,7 +175,7 @@ export const SIP_DOMAIN: ResourceRules = {
     emergencyCallerSid: (v, f) => validateSid(v, 'PN', f),
   },
   required: ['domainName'],
-};
+} satisfies ResourceRules;
 
 export const CREDENTIAL_LIST: ResourceRules = {
   rules: { friendlyName: (v, f) => validateFriendlyName(v, f, true) },
@@ -190,7 +192,7 @@ export const CREDENTIAL_LIST_MAPPING: ResourceRules = {
   required: ['domainSid', 'credentialListSid'],
 };
 
-export const PHONE_NUMBER: ResourceRules = {
+export const PHONE_NUMBER = {
   rules: {
     phoneNumber: validateE164,
     voiceUrl: validateUrl,
@@ -201,7 +203,7 @@ export const PHONE_NUMBER: ResourceRules = {
     statusCallbackMethod: validateHttpMethod,
   },
   required: ['phoneNumber', 'voiceUrl'],
-};
+} satisfies ResourceRules;
 
 export function validateCountryList(value: unknown, field = 'allowedCountries'): string | undefined {
   if (!Array.isArray(value) || value.length === 0) return `${field} must list at least one ISO 3166 alpha-2 country code`;

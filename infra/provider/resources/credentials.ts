@@ -113,7 +113,6 @@ export const credential: ResourceType<CredentialInputs, CredentialOutputs> = {
   token: 'sipline-twilio:index:Credential',
   idParts: CREDENTIAL_ID,
   identity: (p, id) => (p?.username && p.credentialListSid ? `"${p.username}" in ${p.credentialListSid}` : id ?? ''),
-  secrets: ['password'],
 
   check(olds, news) {
     // An imported credential has no known password (Twilio never returns one): the import's

@@ -4,9 +4,9 @@ import { compact, diffFields, goneAs404, pickDefined, type ResourceType } from '
 import { PartialFailure, TwilioFailure } from '../errors';
 import { ignoreNotFound, isTransient, withRetry } from '../retry';
 
-/** The voice settings sipline may manage on a number; "" is Twilio's "not set". */
-export const SETTINGS = ['voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'statusCallback', 'statusCallbackMethod'] as const;
-type Setting = (typeof SETTINGS)[number];
+/** The voice settings sipline may manage on a number (every input but the number); "" is Twilio's "not set". */
+type Setting = Exclude<keyof typeof PHONE_NUMBER.rules, 'phoneNumber'>;
+export const SETTINGS = Object.keys(PHONE_NUMBER.rules).filter((k): k is Setting => k !== 'phoneNumber');
 export type VoiceSettings = Partial<Record<Setting, string>>;
 
 export interface PhoneNumberInputs extends Record<string, unknown>, VoiceSettings {

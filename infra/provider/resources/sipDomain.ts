@@ -21,38 +21,12 @@ export interface SipDomainOutputs extends SipDomainInputs {
   sid: string;
 }
 
+/** Every input (SIP_DOMAIN's rules: one per schema input), as the SDK names the domain's fields. */
+const FIELDS = Object.keys(SIP_DOMAIN.rules) as (keyof typeof SIP_DOMAIN.rules)[];
 /** Fields sent on create and update besides DomainName. */
-const SETTINGS = [
-  'friendlyName',
-  'voiceUrl',
-  'voiceMethod',
-  'voiceFallbackUrl',
-  'voiceFallbackMethod',
-  'voiceStatusCallbackUrl',
-  'voiceStatusCallbackMethod',
-  'sipRegistration',
-  'secure',
-  'emergencyCallingEnabled',
-  'emergencyCallerSid',
-] as const;
+const SETTINGS = FIELDS.filter((f) => f !== 'domainName');
 
-
-function toInputs(d: DomainInstance): SipDomainInputs {
-  return compact({
-    domainName: d.domainName,
-    friendlyName: d.friendlyName,
-    voiceUrl: d.voiceUrl,
-    voiceMethod: d.voiceMethod,
-    voiceFallbackUrl: d.voiceFallbackUrl,
-    voiceFallbackMethod: d.voiceFallbackMethod,
-    voiceStatusCallbackUrl: d.voiceStatusCallbackUrl,
-    voiceStatusCallbackMethod: d.voiceStatusCallbackMethod,
-    sipRegistration: d.sipRegistration,
-    secure: d.secure,
-    emergencyCallingEnabled: d.emergencyCallingEnabled,
-    emergencyCallerSid: d.emergencyCallerSid,
-  });
-}
+const toInputs = (d: DomainInstance): SipDomainInputs => compact(Object.fromEntries(FIELDS.map((f) => [f, d[f]]))) as SipDomainInputs;
 
 const toOutputs = (d: DomainInstance): SipDomainOutputs => ({ sid: d.sid, ...toInputs(d) });
 
@@ -77,7 +51,7 @@ export const sipDomain: ResourceType<SipDomainInputs, SipDomainOutputs> = {
 
   check: (_olds, news) => checkResource(news, SIP_DOMAIN),
 
-  diff: (olds, news) => diffFields(olds, news, ['domainName', ...SETTINGS], [], { domainName: sameName }),
+  diff: (olds, news) => diffFields(olds, news, FIELDS, [], { domainName: sameName }),
 
   async create(ctx, inputs) {
     const { client, retry } = ctx;
