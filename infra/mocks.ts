@@ -12,6 +12,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { createHash } from 'node:crypto';
 import { CONFIG_NAMESPACE } from './config';
 import type { SiplineOutputs } from './program';
+import { isSecret, secret, unwrapSecrets } from './provider/secrets';
 
 export const MOCK_ACCOUNT = '123456789012';
 export const MOCK_REGION = 'us-east-1';
@@ -30,10 +31,6 @@ export const TWILIO = {
   dialingPermissions: 'sipline-twilio:index:VoiceDialingPermissions',
 } as const;
 export const MOCK_TWILIO_ACCOUNT = `AC${'0'.repeat(32)}`;
-
-/** Pulumi's wire marker for secret values (rpc.ts specialSigKey / specialSecretSig). */
-const SIG_KEY = '4dabf18193072939515e22adb298388d';
-const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
 
 export interface RecordedResource {
   type: string;
@@ -55,20 +52,6 @@ export interface RecordedResource {
 
 export function resourceKey(type: string, name: string): string {
   return `${type}::${name}`;
-}
-
-function isSecretValue(v: unknown): v is { value: unknown } {
-  return typeof v === 'object' && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-/** Removes secret wrappers at any depth. */
-export function unwrapSecrets(v: unknown): unknown {
-  if (isSecretValue(v)) return unwrapSecrets(v.value);
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (typeof v === 'object' && v !== null && !(v instanceof pulumi.asset.Asset) && !(v instanceof pulumi.asset.Archive)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-  }
-  return v;
 }
 
 /** A Twilio sid (prefix + 32 hex digits), deterministic per seed. */
@@ -138,7 +121,7 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
     case 'aws:cloudwatch/metricAlarm:MetricAlarm':
       return { arn: arn('cloudwatch', `alarm:${physical}`) };
     case 'random:index/randomPassword:RandomPassword':
-      return { result: { [SIG_KEY]: SECRET_SIG, value: mockRandomPassword(name, inputs) } };
+      return { result: secret(mockRandomPassword(name, inputs)) };
     case 'random:index/randomId:RandomId': {
       // Different per project and stack, as the provider's random bytes would be; stable per run.
       const bytes = Buffer.from(hex(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`, 2 * Number(inputs.byteLength)), 'hex');
@@ -188,7 +171,7 @@ export class SiplineMocks implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const wireInputs = args.inputs as Record<string, unknown>;
-    const secretInputs = Object.keys(wireInputs).filter((k) => isSecretValue(wireInputs[k]));
+    const secretInputs = Object.keys(wireInputs).filter((k) => isSecret(wireInputs[k]));
     const inputs = unwrapSecrets(wireInputs) as Record<string, unknown>;
     const computed = args.custom ? computedOutputs(args.type, args.name, inputs) : {};
     // args.id is "" unless importing

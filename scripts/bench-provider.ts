@@ -10,6 +10,7 @@
  *   npx tsx scripts/bench-provider.ts
  */
 import { randomBytes } from 'node:crypto';
+import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
 import { runSipline, TWILIO, type RecordedResource } from '../infra/mocks';
 import { demoConfig, SECRET_KEYS } from '../test/infra/fixtures';
 import { isSecret, ProviderClient, secret, startPlugin, urnOf } from '../test/twilio/plugin';
@@ -27,7 +28,7 @@ const PN = sid('PN', 4);
 function encrypted(value: unknown): Record<string, string> {
   const plaintext = Buffer.from(JSON.stringify(value));
   const ciphertext = Buffer.concat([randomBytes(plaintext.length), randomBytes(16)]);
-  return { '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', ciphertext: `v1:${randomBytes(12).toString('base64')}:${ciphertext.toString('base64')}` };
+  return { [specialSigKey]: specialSecretSig, ciphertext: `v1:${randomBytes(12).toString('base64')}:${ciphertext.toString('base64')}` };
 }
 const encryptSecrets = (props: Record<string, unknown>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, isSecret(v) ? encrypted(v.value) : v]));
 

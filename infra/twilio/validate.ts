@@ -7,6 +7,10 @@
  * Rules come from Twilio's API reference (see /work/shared/reference/twilio-sip.md).
  */
 
+// The placeholder the engine puts in place of values not known yet during preview: such a
+// value is checked at `up` time.
+import { unknownValue } from '@pulumi/pulumi/runtime/rpc';
+
 export const PASSWORD_POLICY = {
   minLength: 12,
   rules: [
@@ -104,12 +108,6 @@ export function validateBoolean(value: unknown, field: string): string | undefin
 
 // ---- plumbing shared by the providers and resource constructors ----
 
-/**
- * The placeholder the Pulumi engine puts in place of values not known yet during preview
- * (`unknownValue` in @pulumi/pulumi/runtime/rpc). Such a value is checked at `up` time.
- */
-export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
-
 export type FieldRule = (value: unknown, field: string) => string | undefined;
 
 export interface FieldFailure {
@@ -130,7 +128,7 @@ export function checkFields(
   const failures: FieldFailure[] = [];
   for (const [field, rule] of Object.entries(rules)) {
     const value = inputs[field];
-    if (value === UNKNOWN || isPulumiOutputLike(value)) continue;
+    if (value === unknownValue || isPulumiOutputLike(value)) continue;
     if (value === undefined && !required.includes(field)) continue;
     const reason = value === undefined ? `${field} is required` : rule(value, field);
     if (reason) failures.push({ property: field, reason });
@@ -207,7 +205,7 @@ export const PHONE_NUMBER = {
 
 export function validateCountryList(value: unknown, field = 'allowedCountries'): string | undefined {
   if (!Array.isArray(value) || value.length === 0) return `${field} must list at least one ISO 3166 alpha-2 country code`;
-  const bad = value.filter((c) => c !== UNKNOWN && (typeof c !== 'string' || !/^[A-Z]{2}$/.test(c)));
+  const bad = value.filter((c) => c !== unknownValue && (typeof c !== 'string' || !/^[A-Z]{2}$/.test(c)));
   return bad.length ? `${field}: ${bad.map((c) => JSON.stringify(c)).join(', ')} is not an ISO 3166 alpha-2 code (like US)` : undefined;
 }
 

@@ -37,14 +37,14 @@ import * as fs from 'node:fs';
 import { programDirectory, project, ROOT } from '../pulumiHost';
 
 export { ROOT };
-export const SIG_KEY = '4dabf18193072939515e22adb298388d';
-export const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
-/** The engine's placeholder for a value not known during preview (rpc.ts unknownValue). */
-export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
-
-/** A value in the form the engine sends secrets to a provider that accepts them. */
-export const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
-export const isSecret = (v: unknown): v is { value: unknown } => typeof v === 'object' && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+/** The engine's placeholder for a value not known during preview. */
+export { unknownValue as UNKNOWN } from '@pulumi/pulumi/runtime/rpc';
+/**
+ * `secret(v)`: a value in the form the engine sends secrets to a provider that accepts them;
+ * `plain(v)`: without secret wrappers at any depth (what a test compares against plain values).
+ */
+export { isSecret, secret, unwrapSecrets as plain } from '../../infra/provider/secrets';
+import { isSecret } from '../../infra/provider/secrets';
 
 export type Props = Record<string, unknown>;
 
@@ -337,12 +337,4 @@ export class ProviderClient {
     req.setOldInputs(struct(oldInputs));
     await call(this.client, 'delete', req);
   }
-}
-
-/** Removes secret wrappers at any depth (what a test compares against plain values). */
-export function plain(v: unknown): unknown {
-  if (isSecret(v)) return plain(v.value);
-  if (Array.isArray(v)) return v.map(plain);
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  return v;
 }
