@@ -81,14 +81,19 @@ function configOverrides(provider: TwilioProvider, sdk: SdkServer) {
      * Validates the stack's `sipline-twilio:*` config (with the environment's fallback); secrets
      * come back secret. Malformed values fail; missing credentials do not (a preview needs none,
      * providerConfig.ts configFailures), and are reported by the first API operation.
+     *
+     * CheckConfig and DiffConfig get every value plain: the engine marshals their properties
+     * without KeepSecrets, whatever the provider accepts (provider_plugin.go CheckConfig,
+     * DiffConfig), and annotates the secrets back itself. So there is nothing to unwrap here
+     * (unlike Configure, whose args keep their secrets).
      */
     checkConfig(call: Call<provproto.CheckRequest>, callback: Callback<provproto.CheckResponse>) {
-      const news = unwrap(toJs(call.request.getNews()));
+      const news = toJs(call.request.getNews());
       const resp = new provproto.CheckResponse();
       // Only what the config gave goes back: an environment value never lands in state.
-      resp.setInputs(structproto.Struct.fromJavaScript(wrap(news.values, [...news.secretKeys, ...SECRET_CONFIG_KEYS]) as never));
+      resp.setInputs(structproto.Struct.fromJavaScript(wrap(news, SECRET_CONFIG_KEYS) as never));
       resp.setFailuresList(
-        configFailures(news.values as Partial<Record<ConfigKey, unknown>>).map((f) => {
+        configFailures(news as Partial<Record<ConfigKey, unknown>>).map((f) => {
           const failure = new provproto.CheckFailure();
           failure.setProperty(f.property);
           failure.setReason(f.reason);
@@ -100,8 +105,8 @@ function configOverrides(provider: TwilioProvider, sdk: SdkServer) {
 
     /** A config change never replaces the provider (nor, through it, every Twilio object). */
     diffConfig(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>) {
-      const olds = unwrap(toJs(call.request.getOlds())).values;
-      const news = unwrap(toJs(call.request.getNews())).values;
+      const olds = toJs(call.request.getOlds());
+      const news = toJs(call.request.getNews());
       const diffs = CONFIG_KEYS.filter((k) => olds[k] !== news[k]);
       const resp = new provproto.DiffResponse();
       resp.setChanges(diffs.length ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);

@@ -44,7 +44,7 @@ export { unknownValue as UNKNOWN } from '@pulumi/pulumi/runtime/rpc';
  * `plain(v)`: without secret wrappers at any depth (what a test compares against plain values).
  */
 export { isSecret, secret, unwrapSecrets as plain } from '../../infra/provider/secrets';
-import { isSecret } from '../../infra/provider/secrets';
+import { isSecret, unwrap } from '../../infra/provider/secrets';
 
 export type Props = Record<string, unknown>;
 
@@ -219,23 +219,31 @@ export class ProviderClient {
     return (await call<provproto.GetSchemaRequest, provproto.GetSchemaResponse>(this.client, 'getSchema', new provproto.GetSchemaRequest())).getSchema();
   }
 
+  /**
+   * CheckConfig and DiffConfig: the engine sends the config with secrets as plain values (it
+   * marshals them without KeepSecrets: provider_plugin.go CheckConfig, DiffConfig), so
+   * `secret(...)` values given here go over the wire plain, as the engine sends them.
+   */
   async checkConfig(news: Props, olds: Props = {}) {
     const req = new provproto.CheckRequest();
     req.setUrn(`${PROJECT_URN}::pulumi:providers:sipline-twilio::default`);
     req.setName('default');
     req.setType('pulumi:providers:sipline-twilio');
-    req.setOlds(struct(olds));
-    req.setNews(struct(news));
+    req.setOlds(struct(unwrap(olds).values));
+    req.setNews(struct(unwrap(news).values));
     const res = await call<provproto.CheckRequest, provproto.CheckResponse>(this.client, 'checkConfig', req);
     return { inputs: js(res.getInputs()), failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
   }
 
+  /** `olds`: the provider's last inputs, which are also its outputs (the engine sends both). */
   async diffConfig(olds: Props, news: Props) {
     const req = new provproto.DiffRequest();
     req.setUrn(`${PROJECT_URN}::pulumi:providers:sipline-twilio::default`);
-    req.setOlds(struct(olds));
-    req.setOldInputs(struct(olds));
-    req.setNews(struct(news));
+    req.setName('default');
+    req.setType('pulumi:providers:sipline-twilio');
+    req.setOlds(struct(unwrap(olds).values));
+    req.setOldInputs(struct(unwrap(olds).values));
+    req.setNews(struct(unwrap(news).values));
     const res = await call<provproto.DiffRequest, provproto.DiffResponse>(this.client, 'diffConfig', req);
     return { changes: res.getChanges(), diffs: res.getDiffsList() };
   }
