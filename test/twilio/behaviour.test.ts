@@ -149,12 +149,17 @@ describe('errors reach the engine as one message: the resource, Twilio\'s text a
 
 describe('creating N credentials costs N requests; a lookup only when Twilio says the object exists', () => {
   it('creates 25 credentials in parallel with 25 POSTs and nothing else', async () => {
-    const usernames = Array.from({ length: 25 }, (_, i) => `user${i}`);
-    twilio().on('POST', `${API}/SIP/CredentialLists/${CL}/Credentials.json`, { times: 25 }).reply(201, credJson());
-    await Promise.all(usernames.map((u) => c.create(urnOf('sipline-twilio:index:Credential', `sipline-cred-${u}`), { ...credInputs, username: u })));
+    const users = Array.from({ length: 25 }, (_, i) => ({ username: `user${i}`, sid: `CR${String(i).padStart(32, 'a')}`, password: `Secret-Pass-${i}` }));
+    // Each user's own request (username and password), answered with its own credential.
+    for (const u of users) {
+      twilio()
+        .on('POST', `${API}/SIP/CredentialLists/${CL}/Credentials.json`, { body: { Username: u.username, Password: u.password } })
+        .reply(201, credJson({ sid: u.sid, username: u.username }));
+    }
+    const created = await Promise.all(users.map((u) => c.create(urnOf('sipline-twilio:index:Credential', `sipline-cred-${u.username}`), { ...credInputs, username: u.username, password: secret(u.password) })));
     srv.done();
     expect(srv.requests.map((r) => r.method)).toEqual(Array(25).fill('POST'));
-    expect(srv.requests.map((r) => r.body.Username).sort()).toEqual([...usernames].sort());
+    expect(created).toEqual(users.map((u) => ({ id: `${CL}/${u.sid}`, outputs: { sid: u.sid, credentialListSid: CL, username: u.username, password: secret(u.password) } })));
   });
 
   it('adopts a credential whose username is taken (Twilio error 21243): one list, then its password set', async () => {
