@@ -2,7 +2,7 @@
  * What every resource type in this provider implements, and the helpers they share.
  */
 import type { Twilio } from 'twilio';
-import type { FieldFailure } from '../twilio/validate';
+import { validateSid, type FieldFailure } from '../twilio/validate';
 import type { RetryPolicy } from './retry';
 
 export type Props = Record<string, unknown>;
@@ -37,7 +37,11 @@ export interface Read<O> {
 export interface ResourceType<I extends Props, O extends Props> {
   /** `sipline-twilio:index:<Name>`. */
   token: string;
-  /** The id's form: the sid prefix of each `/`-separated part (`['CL', 'CR']` for CL.../CR...). */
+  /**
+   * The id's form: the sid prefix of each `/`-separated part (`['CL', 'CR']` for CL.../CR...).
+   * The provider refuses an id of another form before read, update or delete (provider.ts run),
+   * so those methods may split it as it is.
+   */
   idParts: readonly string[];
   /** How messages name the Twilio object: its identity, else the id. */
   identity(props: Partial<I> | undefined, id?: string): string;
@@ -137,16 +141,8 @@ export function pickDefined<T extends object, K extends keyof T>(obj: T, keys: r
 /** What is wrong with an id that is not of the form `prefixes` gives (`SD...`, `CL.../CR...`). */
 export function idProblem(token: string, id: string, prefixes: readonly string[]): string | undefined {
   const parts = id.split('/');
-  const ok = parts.length === prefixes.length && parts.every((p, i) => new RegExp(`^${prefixes[i]}[0-9a-fA-F]{32}$`).test(p));
-  if (ok) return undefined;
+  if (parts.length === prefixes.length && parts.every((p, i) => validateSid(p, prefixes[i], 'id') === undefined)) return undefined;
   return `${token} id "${id}" is not ${prefixes.map((p) => `${p}...`).join('/')} (${prefixes.map((p) => `${p} followed by 32 hex digits`).join(', then ')})`;
-}
-
-/** Splits a composite id (`CL.../CR...`), checking each part's sid prefix. */
-export function splitId(token: string, id: string, prefixes: readonly string[]): string[] {
-  const problem = idProblem(token, id, prefixes);
-  if (problem) throw new Error(problem);
-  return id.split('/');
 }
 
 /** Twilio answered that the object exists: 409, or 400 with one of these error codes. */

@@ -1,7 +1,7 @@
 import type { CredentialListInstance } from 'twilio/lib/rest/api/v2010/account/sip/credentialList';
 import type { CredentialInstance } from 'twilio/lib/rest/api/v2010/account/sip/credentialList/credential';
 import { checkResource, CREDENTIAL, CREDENTIAL_LIST } from '../../twilio/validate';
-import { conflictWith, diffFields, goneAs404, splitId, type ResourceType } from '../common';
+import { conflictWith, diffFields, goneAs404, type ResourceType } from '../common';
 import { TwilioFailure } from '../errors';
 import { createOrAdopt, ignoreNotFound, withRetry } from '../retry';
 
@@ -87,8 +87,6 @@ export interface CredentialOutputs extends CredentialInputs {
 }
 
 const IDENTITY = ['credentialListSid', 'username'];
-/** The list's sid and the credential's: what `pulumi import` needs to read it. */
-const CREDENTIAL_ID = ['CL', 'CR'];
 
 // Twilio never returns a password (it stores a digest), so the output is the last value this
 // provider applied: `read` carries it over from state and `diff` compares against it.
@@ -111,7 +109,8 @@ function credentialOutputs(c: CredentialInstance, password: string | undefined):
  */
 export const credential: ResourceType<CredentialInputs, CredentialOutputs> = {
   token: 'sipline-twilio:index:Credential',
-  idParts: CREDENTIAL_ID,
+  // The list's sid and the credential's: what `pulumi import` needs to read it.
+  idParts: ['CL', 'CR'],
   identity: (p, id) => (p?.username && p.credentialListSid ? `"${p.username}" in ${p.credentialListSid}` : id ?? ''),
 
   check(olds, news) {
@@ -143,20 +142,20 @@ export const credential: ResourceType<CredentialInputs, CredentialOutputs> = {
   },
 
   async read(ctx, id, state) {
-    const [list, sid] = splitId(this.token, id, CREDENTIAL_ID);
+    const [list, sid] = id.split('/');
     const found = await withRetry(() => ctx.client.sip.credentialLists(list).credentials(sid).fetch(), ctx.retry).catch(goneAs404);
     if (!found) return undefined;
     return { id, outputs: credentialOutputs(found, state?.password), inputs: { credentialListSid: found.credentialListSid, username: found.username } };
   },
 
   async update(ctx, id, _olds, news) {
-    const [list, sid] = splitId(this.token, id, CREDENTIAL_ID);
+    const [list, sid] = id.split('/');
     const updated = await withRetry(() => ctx.client.sip.credentialLists(list).credentials(sid).update({ password: news.password }), ctx.retry);
     return credentialOutputs(updated, news.password);
   },
 
   async delete(ctx, id) {
-    const [list, sid] = splitId(this.token, id, CREDENTIAL_ID);
+    const [list, sid] = id.split('/');
     await ignoreNotFound(() => withRetry(() => ctx.client.sip.credentialLists(list).credentials(sid).remove(), ctx.retry));
   },
 };

@@ -1,6 +1,6 @@
 import type { Twilio } from 'twilio';
 import { checkResource, CREDENTIAL_LIST_MAPPING } from '../../twilio/validate';
-import { diffFields, goneAs404, splitId, type ResourceType } from '../common';
+import { diffFields, goneAs404, type ResourceType } from '../common';
 import { createOrAdopt, ignoreNotFound, withRetry } from '../retry';
 
 export interface MappingInputs extends Record<string, unknown> {
@@ -11,9 +11,6 @@ export interface MappingInputs extends Record<string, unknown> {
 const FIELDS = CREDENTIAL_LIST_MAPPING.required;
 
 type AuthType = 'calls' | 'registrations';
-
-/** The domain's sid and the list's (which Twilio uses as the mapping's sid). */
-const MAPPING_ID = ['SD', 'CL'];
 
 // Both mapping kinds have the same API shape under .../Auth/{Calls|Registrations}/; this is the
 // part of it the provider uses.
@@ -41,7 +38,8 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
   const token = `sipline-twilio:index:${name}`;
   return {
     token,
-    idParts: MAPPING_ID,
+    // The domain's sid and the list's (which Twilio uses as the mapping's sid).
+    idParts: ['SD', 'CL'],
     identity: (p, id) => (p?.domainSid && p.credentialListSid ? `${p.credentialListSid} on ${p.domainSid}` : id ?? ''),
 
     check: (_olds, news) => checkResource(news, CREDENTIAL_LIST_MAPPING),
@@ -64,7 +62,7 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
     },
 
     async read(ctx, id) {
-      const [domainSid, credentialListSid] = splitId(token, id, MAPPING_ID);
+      const [domainSid, credentialListSid] = id.split('/');
       const found = await withRetry(() => mappingsOf(ctx.client, domainSid, auth)(credentialListSid).fetch(), ctx.retry).catch(goneAs404);
       if (!found) return undefined;
       const props = { domainSid, credentialListSid: found.sid };
@@ -77,7 +75,7 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
     },
 
     async delete(ctx, id) {
-      const [domainSid, credentialListSid] = splitId(token, id, MAPPING_ID);
+      const [domainSid, credentialListSid] = id.split('/');
       await ignoreNotFound(() => withRetry(() => mappingsOf(ctx.client, domainSid, auth)(credentialListSid).remove(), ctx.retry));
     },
   };
