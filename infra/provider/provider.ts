@@ -84,11 +84,15 @@ export class TwilioProvider implements provider.Provider {
     return { ...diff, changes: diffs.length > 0, diffs, replaces, deleteBeforeReplace: diff.deleteBeforeReplace && replaces.length > 0 };
   }
 
+  /**
+   * Create and Update get inputs that this provider's Check has passed: the engine checks every
+   * resource it creates or updates first, and stops on a failure (step_generator.go
+   * generateSteps: Check, then issueCheckErrors), so they do not validate again.
+   */
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
     const { type, name } = this.resolve(urn);
     const i = unwrap(inputs);
     const secrets = [...i.secretKeys, ...SECRETS.get(type.token)!];
-    this.validate(type, name, {}, i.values);
     const { id, outputs } = await this.run(type, name, urn, i.values, (ctx) => type.create(ctx, i.values)).catch(keepingSecrets(secrets));
     return { id, outs: wrap(outputs, secrets) };
   }
@@ -129,7 +133,6 @@ export class TwilioProvider implements provider.Provider {
     const o = unwrap(olds);
     const n = unwrap(news);
     const secrets = [...n.secretKeys, ...SECRETS.get(type.token)!];
-    this.validate(type, name, o.values, n.values);
     const outputs = await this.run(type, name, urn, n.values, (ctx) => type.update(ctx, id, o.values, n.values), id).catch(keepingSecrets(secrets));
     return { outs: wrap(outputs, secrets) };
   }
@@ -145,12 +148,6 @@ export class TwilioProvider implements provider.Provider {
     const type = BY_TOKEN.get(token);
     if (!type) throw new Error(`sipline-twilio has no resource type ${token} (known: ${[...BY_TOKEN.keys()].join(', ')})`);
     return { type, name };
-  }
-
-  /** Inputs are checked before any request; the message names the resource and every bad field. */
-  private validate(type: AnyType, name: string, olds: Props, news: Props): void {
-    const failures = type.check(olds, news);
-    if (failures.length) throw new Error(`Invalid ${kindOf(type)} ${name}: ${failures.map((f) => f.reason).join('; ')}`);
   }
 
   /** Runs one resource operation with a client, engine logging and retry reports; words its failure. */

@@ -131,13 +131,18 @@ describe('errors reach the engine as one message: the resource, Twilio\'s text a
     srv.done();
   });
 
-  it('validates inputs before any request (any would be unexpected), naming the resource and the field', async () => {
-    await expect(c.create(URN.credential, { ...credInputs, password: secret('short') })).rejects.toMatchObject({
-      details: expect.stringMatching(/^Invalid Credential sipline-cred-alice: password breaks Twilio's password policy: it needs at least 12 characters/),
-    });
-    await expect(c.create(URN.domain, { domainName: 'acme.example.com' })).rejects.toMatchObject({ details: expect.stringContaining('must end with ".sip.twilio.com"') });
-    await expect(c.create(URN.number, { phoneNumber: '4155550100', voiceUrl: 'https://a.example/' })).rejects.toMatchObject({ details: expect.stringContaining('not an E.164 number') });
-    await expect(c.update(URN.domain, SD, domainState, { ...domainInputs, voiceMethod: 'PUT' })).rejects.toMatchObject({ details: expect.stringContaining('voiceMethod "PUT" must be one of GET, POST') });
+  // The engine checks every resource before it creates or updates it and stops on a failure
+  // (step_generator.go), so Check is where bad inputs are refused: no request reaches Twilio.
+  it('refuses bad inputs in Check, before any request (any would be unexpected), naming the field', async () => {
+    const failures = async (urn: string, news: Record<string, unknown>, olds: Record<string, unknown> = {}) => (await c.check(urn, news, olds)).failures;
+    expect(await failures(URN.credential, { ...credInputs, password: secret('short') })).toEqual([
+      { property: 'password', reason: expect.stringMatching(/^password breaks Twilio's password policy: it needs at least 12 characters/) },
+    ]);
+    expect(await failures(URN.domain, { domainName: 'acme.example.com' })).toEqual([{ property: 'domainName', reason: expect.stringContaining('must end with ".sip.twilio.com"') }]);
+    expect(await failures(URN.number, { phoneNumber: '4155550100', voiceUrl: 'https://a.example/' })).toEqual([{ property: 'phoneNumber', reason: expect.stringContaining('not an E.164 number') }]);
+    // An update's Check: the old inputs and the new ones.
+    expect(await failures(URN.domain, { ...domainInputs, voiceMethod: 'PUT' }, domainInputs)).toEqual([{ property: 'voiceMethod', reason: 'voiceMethod "PUT" must be one of GET, POST' }]);
+    expect(srv.requests).toEqual([]);
   });
 
   it('never echoes a password in a failure', async () => {
