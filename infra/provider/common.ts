@@ -3,6 +3,7 @@
  */
 import type { Twilio } from 'twilio';
 import { validateSid, type FieldFailure } from '../twilio/validate';
+import { isNotFound, statusOf } from './errors';
 import type { RetryPolicy } from './retry';
 
 export type Props = Record<string, unknown>;
@@ -145,16 +146,19 @@ export function idProblem(token: string, id: string, prefixes: readonly string[]
   return `${token} id "${id}" is not ${prefixes.map((p) => `${p}...`).join('/')} (${prefixes.map((p) => `${p} followed by 32 hex digits`).join(', then ')})`;
 }
 
-/** Twilio answered that the object exists: 409, or 400 with one of these error codes. */
-export function conflictWith(...twilioCodes: number[]) {
+/**
+ * Twilio answered that the object exists: 409, or 400 with one of these Twilio error codes, or
+ * any 400 (`'any'`) for an object whose "exists" answer Twilio documents no code for.
+ */
+export function conflictWith(twilioCodes: readonly number[] | 'any') {
   return (err: unknown): boolean => {
-    const e = err as { status?: unknown; code?: unknown } | undefined;
-    return e?.status === 409 || (e?.status === 400 && twilioCodes.includes(e.code as number));
+    const status = statusOf(err);
+    return status === 409 || (status === 400 && (twilioCodes === 'any' || twilioCodes.includes((err as { code?: unknown }).code as number)));
   };
 }
 
 /** For `read`: a 404 means the object is gone (undefined); anything else is a failure. */
 export function goneAs404(err: unknown): undefined {
-  if ((err as { status?: unknown } | undefined)?.status === 404) return undefined;
+  if (isNotFound(err)) return undefined;
   throw err;
 }

@@ -9,7 +9,7 @@
  * account's auth token. apiBaseUrl (e.g. a proxy, or a local stand-in in tests) replaces the
  * scheme and host of every request.
  */
-import { validateSid } from '../twilio/validate';
+import { validateSid, validateUrl } from '../twilio/validate';
 import schema from './schema.json';
 
 export interface TwilioConfig {
@@ -83,17 +83,8 @@ export function configFailures(given: Partial<Record<ConfigKey, unknown>>, env: 
   }
   if (c.apiKey && !c.apiSecret) failures.push({ property: 'apiSecret', reason: `${keyName('apiKey')} is set but ${source('apiSecret')} is not` });
   else if (c.apiSecret && !c.apiKey) failures.push({ property: 'apiKey', reason: `${keyName('apiSecret')} is set but ${source('apiKey')} is not` });
-  if (c.apiBaseUrl) {
-    let url: URL | undefined;
-    try {
-      url = new URL(c.apiBaseUrl);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      failures.push({ property: 'apiBaseUrl', reason: `${keyName('apiBaseUrl')} "${c.apiBaseUrl}" is not an http(s) URL (like https://api.twilio.com)` });
-    }
-  }
+  const badUrl = c.apiBaseUrl ? validateUrl(c.apiBaseUrl, keyName('apiBaseUrl')) : undefined;
+  if (badUrl) failures.push({ property: 'apiBaseUrl', reason: `${badUrl} (like https://api.twilio.com)` });
   return failures;
 }
 

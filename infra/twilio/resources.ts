@@ -11,9 +11,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import schema from '../provider/schema.json';
-import { assertValid, checkResource, CREDENTIAL, CREDENTIAL_LIST, CREDENTIAL_LIST_MAPPING, PHONE_NUMBER, SIP_DOMAIN, VOICE_DIALING_PERMISSIONS, type ResourceRules } from './validate';
-
-type HttpMethod = 'GET' | 'POST';
+import { assertValid, checkResource, CREDENTIAL, CREDENTIAL_LIST, CREDENTIAL_LIST_MAPPING, PHONE_NUMBER, SIP_DOMAIN, VOICE_DIALING_PERMISSIONS, type HttpMethod, type ResourceRules } from './validate';
 
 interface SchemaResource {
   properties: Record<string, { type: string; secret?: boolean }>;

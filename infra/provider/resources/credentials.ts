@@ -40,7 +40,7 @@ export const credentialList: ResourceType<CredentialListInputs, CredentialListOu
     const { object, adopted } = await createOrAdopt(
       {
         create: () => client.sip.credentialLists.create({ friendlyName: name }),
-        exists: conflictWith(21240),
+        exists: conflictWith([21240]),
         find: async () => {
           const matches = (await client.sip.credentialLists.list({ pageSize: 1000 })).filter((l) => l.friendlyName === name);
           if (matches.length > 1) {
@@ -129,7 +129,7 @@ export const credential: ResourceType<CredentialInputs, CredentialOutputs> = {
     const { object, adopted } = await createOrAdopt(
       {
         create: () => credentials.create({ username, password }),
-        exists: conflictWith(21243),
+        exists: conflictWith([21243]),
         find: async () => (await credentials.list({ pageSize: 1000 })).find((c) => c.username === username),
       },
       retry,

@@ -1,6 +1,6 @@
 import type { Twilio } from 'twilio';
 import { checkResource, CREDENTIAL_LIST_MAPPING } from '../../twilio/validate';
-import { diffFields, goneAs404, type ResourceType } from '../common';
+import { conflictWith, diffFields, goneAs404, type ResourceType } from '../common';
 import { createOrAdopt, ignoreNotFound, withRetry } from '../retry';
 
 export interface MappingInputs extends Record<string, unknown> {
@@ -52,7 +52,7 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
       const { adopted } = await createOrAdopt(
         {
           create: () => mappings.create({ credentialListSid }),
-          exists: (err) => [400, 409].includes((err as { status?: number }).status ?? 0),
+          exists: conflictWith('any'),
           find: () => mappings(credentialListSid).fetch().catch(goneAs404),
         },
         ctx.retry,

@@ -60,7 +60,7 @@ export const sipDomain: ResourceType<SipDomainInputs, SipDomainOutputs> = {
     const { object, adopted } = await createOrAdopt(
       {
         create: () => client.sip.domains.create({ domainName: name, ...settings }),
-        exists: conflictWith(21232),
+        exists: conflictWith([21232]),
         find: async () => (await client.sip.domains.list({ pageSize: 1000 })).find((d) => sameName(d.domainName) === sameName(name)),
       },
       retry,
