@@ -33,7 +33,7 @@ const BY_TOKEN = new Map(TYPES.map((t) => [t.token, t]));
 /** The properties the schema marks secret, by token: always secret, even when they arrive plain. */
 const SECRETS = new Map(TYPES.map((t) => [t.token, Object.keys(SCHEMA.resources[t.token].properties).filter((k) => SCHEMA.resources[t.token].properties[k].secret)]));
 
-export type LogSeverity = 'info' | 'warning';
+type LogSeverity = 'info' | 'warning';
 export type EngineLog = (severity: LogSeverity, message: string, urn: string) => void;
 
 /** `urn:pulumi:stack::project::parent$type::name` -> type and name. */

@@ -26,7 +26,7 @@ export type ConfigKey = keyof typeof schema.config.variables;
 export const CONFIG_KEYS = Object.keys(VARIABLES) as ConfigKey[];
 export const SECRET_CONFIG_KEYS = CONFIG_KEYS.filter((k) => VARIABLES[k].secret);
 
-export const ENV_VARS: Record<ConfigKey, string> = {
+const ENV_VARS: Record<ConfigKey, string> = {
   accountSid: 'TWILIO_ACCOUNT_SID',
   apiKey: 'TWILIO_API_KEY',
   apiSecret: 'TWILIO_API_SECRET',
@@ -38,7 +38,7 @@ const PACKAGE = 'sipline-twilio';
 const keyName = (key: ConfigKey) => `${PACKAGE}:${key}`;
 const source = (key: ConfigKey) => `${keyName(key)} (or ${ENV_VARS[key]})`;
 
-export interface ConfigFailure {
+interface ConfigFailure {
   property: string;
   reason: string;
 }

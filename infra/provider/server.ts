@@ -22,7 +22,7 @@ import * as engproto from '@pulumi/pulumi/proto/engine_pb';
 import * as engrpc from '@pulumi/pulumi/proto/engine_grpc_pb';
 import { CONFIG_KEYS, configFailures, fromVariables, resolveConfig, SECRET_CONFIG_KEYS, type ConfigKey } from './providerConfig';
 import { detailedDiff } from './common';
-import type { LogSeverity, TwilioProvider } from './provider';
+import type { EngineLog, TwilioProvider } from './provider';
 import { unwrap, wrap } from './secrets';
 
 // The grpc-js instance the SDK's server uses (resolved from @pulumi/pulumi, not from here).
@@ -57,7 +57,7 @@ export function engineAddress(args: string[]): string | undefined {
  * plugin's own stdout/stderr reach the user only at debug level (plugin.go newPlugin hides
  * unstructured output), so anything a user should read goes this way.
  */
-export function engineLogger(address: string | undefined): (severity: LogSeverity, message: string, urn: string) => void {
+export function engineLogger(address: string | undefined): EngineLog {
   if (!address) return () => undefined;
   const engine = new engrpc.EngineClient(address, grpc.credentials.createInsecure());
   return (severity, message, urn) => {

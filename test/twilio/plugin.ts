@@ -91,15 +91,11 @@ export interface StartOptions {
    * engine and language host add), as in a CI job given no Twilio secret.
    */
   environment?: 'inherit' | 'empty';
-  /** The stack's `sipline-twilio:*` config, for PULUMI_CONFIG. */
-  config?: Record<string, string>;
 }
 
 export interface Plugin {
   client: provrpc.ResourceProviderClient;
   engine: EngineStub;
-  /** What the plugin wrote to stderr (the engine shows it at debug level only). */
-  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -122,7 +118,8 @@ export async function startPlugin(options: StartOptions = {}): Promise<Plugin> {
     ...options.env,
     PULUMI_RUNTIME_TYPESCRIPT: 'true',
     PULUMI_PROJECT: 'sipline',
-    PULUMI_CONFIG: JSON.stringify(options.config ?? {}),
+    // The stack's config; this provider reads its own from Configure, so none is given here.
+    PULUMI_CONFIG: '{}',
     PULUMI_NODEJS_TYPESCRIPT: 'true',
   };
   const child: ChildProcess = spawn(process.execPath, [runPath, folder, engine.address], { cwd: programDirectory().pwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -154,7 +151,6 @@ export async function startPlugin(options: StartOptions = {}): Promise<Plugin> {
   return {
     client,
     engine,
-    stderr: () => stderr,
     async stop() {
       process.removeListener('exit', killOnExit);
       client.close();

@@ -6,8 +6,8 @@ import { ignoreNotFound, isTransient, withRetry } from '../retry';
 
 /** The voice settings sipline may manage on a number (every input but the number); "" is Twilio's "not set". */
 type Setting = Exclude<keyof typeof PHONE_NUMBER.rules, 'phoneNumber'>;
-export const SETTINGS = Object.keys(PHONE_NUMBER.rules).filter((k): k is Setting => k !== 'phoneNumber');
-export type VoiceSettings = Partial<Record<Setting, string>>;
+const SETTINGS = Object.keys(PHONE_NUMBER.rules).filter((k): k is Setting => k !== 'phoneNumber');
+type VoiceSettings = Partial<Record<Setting, string>>;
 
 export interface PhoneNumberInputs extends Record<string, unknown>, VoiceSettings {
   phoneNumber: string;
