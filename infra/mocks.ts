@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { CONFIG_NAMESPACE } from './config';
 import type { SiplineOutputs } from './program';
 import { isSecret, secret, unwrapSecrets } from './provider/secrets';
+import { TWILIO_TYPES } from './twilio/types';
 
 export const MOCK_ACCOUNT = '123456789012';
 export const MOCK_REGION = 'us-east-1';
@@ -20,16 +21,6 @@ export const MOCK_API_ID = 'abc123';
 export const MOCK_API_ENDPOINT = `https://${MOCK_API_ID}.execute-api.${MOCK_REGION}.amazonaws.com`;
 export const MOCK_EXECUTION_ARN = `arn:aws:execute-api:${MOCK_REGION}:${MOCK_ACCOUNT}:${MOCK_API_ID}`;
 
-/** sipline-twilio's resource types (infra/provider/schema.json). */
-export const TWILIO = {
-  sipDomain: 'sipline-twilio:index:SipDomain',
-  credentialList: 'sipline-twilio:index:CredentialList',
-  credential: 'sipline-twilio:index:Credential',
-  registrationMapping: 'sipline-twilio:index:RegistrationCredentialListMapping',
-  callMapping: 'sipline-twilio:index:CallCredentialListMapping',
-  phoneNumber: 'sipline-twilio:index:PhoneNumberVoiceConfig',
-  dialingPermissions: 'sipline-twilio:index:VoiceDialingPermissions',
-} as const;
 export const MOCK_TWILIO_ACCOUNT = `AC${'0'.repeat(32)}`;
 
 export interface RecordedResource {
@@ -127,15 +118,15 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       const bytes = Buffer.from(hex(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`, 2 * Number(inputs.byteLength)), 'hex');
       return { hex: bytes.toString('hex'), b64Std: bytes.toString('base64'), b64Url: bytes.toString('base64url'), dec: BigInt(`0x${bytes.toString('hex')}`).toString() };
     }
-    case TWILIO.sipDomain:
+    case TWILIO_TYPES.sipDomain:
       return { sid: twilioSid('SD', name) };
-    case TWILIO.credentialList:
+    case TWILIO_TYPES.credentialList:
       return { sid: twilioSid('CL', name) };
-    case TWILIO.credential:
+    case TWILIO_TYPES.credential:
       return { sid: twilioSid('CR', name) };
-    case TWILIO.phoneNumber:
+    case TWILIO_TYPES.phoneNumber:
       return { sid: twilioSid('PN', String(inputs.phoneNumber)), previous: {} };
-    case TWILIO.dialingPermissions:
+    case TWILIO_TYPES.dialingPermissions:
       return { lowRiskCountries: inputs.allowedCountries, highRiskCountries: [], previous: {} };
     default:
       return type.startsWith('aws:') ? { arn: arn(type.split(':')[1].split('/')[0], physical) } : {};
@@ -145,12 +136,12 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
 /** Ids as sipline-twilio makes them (infra/provider/resources): sids, or sids joined by "/". */
 function twilioId(type: string, name: string, inputs: Record<string, unknown>, computed: Record<string, unknown>): string | undefined {
   switch (type) {
-    case TWILIO.credential:
+    case TWILIO_TYPES.credential:
       return `${inputs.credentialListSid}/${computed.sid}`;
-    case TWILIO.registrationMapping:
-    case TWILIO.callMapping:
+    case TWILIO_TYPES.registrationMapping:
+    case TWILIO_TYPES.callMapping:
       return `${inputs.domainSid}/${inputs.credentialListSid}`;
-    case TWILIO.dialingPermissions:
+    case TWILIO_TYPES.dialingPermissions:
       return MOCK_TWILIO_ACCOUNT;
     default:
       return type.startsWith('sipline-twilio:') ? String(computed.sid) : undefined;

@@ -11,6 +11,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import schema from '../provider/schema.json';
+import { TWILIO_TYPES } from './types';
 import { assertValid, checkResource, CREDENTIAL, CREDENTIAL_LIST, CREDENTIAL_LIST_MAPPING, PHONE_NUMBER, SIP_DOMAIN, VOICE_DIALING_PERMISSIONS, type HttpMethod, type ResourceRules } from './validate';
 
 interface SchemaResource {
@@ -69,7 +70,7 @@ export interface SipDomainArgs {
 
 /** A Twilio SIP domain that phones register to and place calls through. Id: SD... */
 export class SipDomain extends TwilioResource {
-  static readonly __pulumiType = 'sipline-twilio:index:SipDomain';
+  static readonly __pulumiType = TWILIO_TYPES.sipDomain;
   declare readonly sid: pulumi.Output<string>;
   declare readonly domainName: pulumi.Output<string>;
   declare readonly friendlyName: pulumi.Output<string | undefined>;
@@ -98,7 +99,7 @@ export interface CredentialListArgs {
 
 /** A list of SIP credentials that domains authenticate against. Id: CL... */
 export class CredentialList extends TwilioResource {
-  static readonly __pulumiType = 'sipline-twilio:index:CredentialList';
+  static readonly __pulumiType = TWILIO_TYPES.credentialList;
   declare readonly sid: pulumi.Output<string>;
   declare readonly friendlyName: pulumi.Output<string>;
 
@@ -120,7 +121,7 @@ export interface CredentialArgs {
 
 /** One SIP username and password in a CredentialList. Id: CL.../CR... */
 export class Credential extends TwilioResource {
-  static readonly __pulumiType = 'sipline-twilio:index:Credential';
+  static readonly __pulumiType = TWILIO_TYPES.credential;
   declare readonly sid: pulumi.Output<string>;
   declare readonly credentialListSid: pulumi.Output<string>;
   declare readonly username: pulumi.Output<string>;
@@ -143,7 +144,7 @@ export interface CredentialListMappingArgs {
 
 /** Lets phones whose credentials are in the list REGISTER to the domain. Id: SD.../CL... */
 export class RegistrationCredentialListMapping extends TwilioResource {
-  static readonly __pulumiType = 'sipline-twilio:index:RegistrationCredentialListMapping';
+  static readonly __pulumiType = TWILIO_TYPES.registrationMapping;
   declare readonly domainSid: pulumi.Output<string>;
   declare readonly credentialListSid: pulumi.Output<string>;
 
@@ -154,7 +155,7 @@ export class RegistrationCredentialListMapping extends TwilioResource {
 
 /** Lets phones whose credentials are in the list place calls (INVITE) through the domain. Id: SD.../CL... */
 export class CallCredentialListMapping extends TwilioResource {
-  static readonly __pulumiType = 'sipline-twilio:index:CallCredentialListMapping';
+  static readonly __pulumiType = TWILIO_TYPES.callMapping;
   declare readonly domainSid: pulumi.Output<string>;
   declare readonly credentialListSid: pulumi.Output<string>;
 
@@ -182,7 +183,7 @@ export interface PhoneNumberVoiceConfigArgs {
  * settings it changed. Never buys or releases the number. Id: PN...
  */
 export class PhoneNumberVoiceConfig extends TwilioResource {
-  static readonly __pulumiType = 'sipline-twilio:index:PhoneNumberVoiceConfig';
+  static readonly __pulumiType = TWILIO_TYPES.phoneNumber;
   declare readonly sid: pulumi.Output<string>;
   declare readonly phoneNumber: pulumi.Output<string>;
   declare readonly voiceUrl: pulumi.Output<string | undefined>;
@@ -214,7 +215,7 @@ export interface VoiceDialingPermissionsArgs {
  * on delete. Id: the account sid (one per account).
  */
 export class VoiceDialingPermissions extends TwilioResource {
-  static readonly __pulumiType = 'sipline-twilio:index:VoiceDialingPermissions';
+  static readonly __pulumiType = TWILIO_TYPES.dialingPermissions;
   declare readonly allowedCountries: pulumi.Output<string[]>;
   declare readonly lowRiskCountries: pulumi.Output<string[]>;
   declare readonly highRiskCountries: pulumi.Output<string[]>;

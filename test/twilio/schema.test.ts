@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import * as resources from '../../infra/twilio/resources';
+import { TWILIO_TYPES } from '../../infra/twilio/types';
 import { CREDENTIAL, CREDENTIAL_LIST, CREDENTIAL_LIST_MAPPING, PHONE_NUMBER, SIP_DOMAIN, VOICE_DIALING_PERMISSIONS, type ResourceRules } from '../../infra/twilio/validate';
 import { ROOT } from './plugin';
 
@@ -77,8 +78,9 @@ const kinds = (props: Record<string, SchemaProperty>) => Object.fromEntries(Obje
 const kindsOf = (members: Record<string, Member>) => Object.fromEntries(Object.entries(members).map(([k, m]) => [k, m.kind]));
 
 describe('the resource classes follow the package schema', () => {
-  it('declare one class per schema resource, by token', () => {
+  it('declare one class per schema resource, by token (TWILIO_TYPES lists the same tokens)', () => {
     expect(declared.map((d) => d.token).sort()).toEqual(Object.keys(schema.resources).sort());
+    expect(Object.values(TWILIO_TYPES).sort()).toEqual(Object.keys(schema.resources).sort());
   });
 
   it.each(declared.map((d) => [d.token, d] as const))('%s: same inputs, required inputs and kinds of values', (token, d) => {

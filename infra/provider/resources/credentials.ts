@@ -1,5 +1,6 @@
 import type { CredentialListInstance } from 'twilio/lib/rest/api/v2010/account/sip/credentialList';
 import type { CredentialInstance } from 'twilio/lib/rest/api/v2010/account/sip/credentialList/credential';
+import { TWILIO_TYPES } from '../../twilio/types';
 import { checkResource, CREDENTIAL, CREDENTIAL_LIST } from '../../twilio/validate';
 import { conflictWith, diffFields, goneAs404, type ResourceType } from '../common';
 import { TwilioFailure } from '../errors';
@@ -26,7 +27,7 @@ const listOutputs = (l: CredentialListInstance): CredentialListOutputs => ({ sid
  * - delete: DELETE CredentialLists/{CL}.json (404 counts as done).
  */
 export const credentialList: ResourceType<CredentialListInputs, CredentialListOutputs> = {
-  token: 'sipline-twilio:index:CredentialList',
+  token: TWILIO_TYPES.credentialList,
   idParts: ['CL'],
   identity: (p, id) => (p?.friendlyName ? `"${p.friendlyName}"` : id ?? ''),
 
@@ -108,7 +109,7 @@ function credentialOutputs(c: CredentialInstance, password: string | undefined):
  *   the list); password updates in place, compared with the last applied value.
  */
 export const credential: ResourceType<CredentialInputs, CredentialOutputs> = {
-  token: 'sipline-twilio:index:Credential',
+  token: TWILIO_TYPES.credential,
   // The list's sid and the credential's: what `pulumi import` needs to read it.
   idParts: ['CL', 'CR'],
   identity: (p, id) => (p?.username && p.credentialListSid ? `"${p.username}" in ${p.credentialListSid}` : id ?? ''),

@@ -1,4 +1,5 @@
 import type { Twilio } from 'twilio';
+import { TWILIO_TYPES } from '../../twilio/types';
 import { checkResource, CREDENTIAL_LIST_MAPPING } from '../../twilio/validate';
 import { conflictWith, diffFields, goneAs404, type ResourceType } from '../common';
 import { createOrAdopt, ignoreNotFound, withRetry } from '../retry';
@@ -34,8 +35,8 @@ function mappingsOf(client: Twilio, domainSid: string, auth: AuthType): MappingA
  * - update: none; Twilio cannot change a mapping, so every change replaces it.
  * - delete: DELETE CredentialListMappings/{CL}.json (404 counts as done).
  */
-function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, MappingInputs> {
-  const token = `sipline-twilio:index:${name}`;
+function mapping(token: string, auth: AuthType): ResourceType<MappingInputs, MappingInputs> {
+  const name = token.split(':').pop();
   return {
     token,
     // The domain's sid and the list's (which Twilio uses as the mapping's sid).
@@ -82,6 +83,6 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
 }
 
 /** Lets phones whose credentials are in the list REGISTER to the domain. */
-export const registrationMapping = mapping('RegistrationCredentialListMapping', 'registrations');
+export const registrationMapping = mapping(TWILIO_TYPES.registrationMapping, 'registrations');
 /** Lets phones whose credentials are in the list place calls (INVITE) through the domain. */
-export const callMapping = mapping('CallCredentialListMapping', 'calls');
+export const callMapping = mapping(TWILIO_TYPES.callMapping, 'calls');

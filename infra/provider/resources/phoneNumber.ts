@@ -1,4 +1,5 @@
 import type { IncomingPhoneNumberInstance } from 'twilio/lib/rest/api/v2010/account/incomingPhoneNumber';
+import { TWILIO_TYPES } from '../../twilio/types';
 import { checkResource, PHONE_NUMBER } from '../../twilio/validate';
 import { compact, diffFields, goneAs404, pickDefined, type ResourceType } from '../common';
 import { PartialFailure, TwilioFailure } from '../errors';
@@ -93,7 +94,7 @@ function toOutputs(n: NumberFields, previous: VoiceSettings): PhoneNumberOutputs
  *   for a voiceUrl Twilio ignores.
  */
 export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = {
-  token: 'sipline-twilio:index:PhoneNumberVoiceConfig',
+  token: TWILIO_TYPES.phoneNumber,
   idParts: ['PN'],
   identity: (p, id) => p?.phoneNumber ?? id ?? '',
 

@@ -1,4 +1,5 @@
 import type { DomainInstance } from 'twilio/lib/rest/api/v2010/account/sip/domain';
+import { TWILIO_TYPES } from '../../twilio/types';
 import { checkResource, SIP_DOMAIN } from '../../twilio/validate';
 import { compact, conflictWith, diffFields, goneAs404, pickDefined, type ResourceType } from '../common';
 import { createOrAdopt, ignoreNotFound, withRetry } from '../retry';
@@ -45,7 +46,7 @@ const sameName = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
  * - delete: DELETE Domains/{SD}.json (404 counts as done).
  */
 export const sipDomain: ResourceType<SipDomainInputs, SipDomainOutputs> = {
-  token: 'sipline-twilio:index:SipDomain',
+  token: TWILIO_TYPES.sipDomain,
   idParts: ['SD'],
   identity: (p, id) => (p?.domainName ? `"${p.domainName}"` : id ?? ''),
 
