@@ -1,7 +1,7 @@
 /** Stack configs for the infra tests, as `Pulumi.<stack>.yaml` would give them (keys without `sipline:`). */
+import { TWILIO_TYPES } from '../../infra/twilio/types';
 import type * as pulumi from '@pulumi/pulumi';
 import type { RecordedResource } from '../../infra/mocks';
-import { TWILIO_TYPES } from '../../infra/twilio/types';
 
 /** Twilio's shape: 32 hex characters (the program refuses anything else). */
 export const TOKEN = '9c1f4e7a2b8d03f6a5e2c7b94d1a8f30';
