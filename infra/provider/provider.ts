@@ -5,8 +5,6 @@
  * validates inputs before any request, and words every failure as one message naming the
  * resource, Twilio's error code and Twilio's text.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type * as provider from '@pulumi/pulumi/provider';
 import type { Twilio } from 'twilio';
 import { twilioClient } from './client';
@@ -19,19 +17,18 @@ import { phoneNumber } from './resources/phoneNumber';
 import { sipDomain } from './resources/sipDomain';
 import { voiceDialingPermissions } from './resources/dialingPermissions';
 import { defaultRetryPolicy, isTransient, type RetryPolicy } from './retry';
+import schema from './schema.json';
 import { unwrap, wrap } from './secrets';
 
 /** The package schema: the contract the program's resource classes follow (test/twilio/schema.test.ts). */
-const SCHEMA_TEXT = fs.readFileSync(path.join(__dirname, 'schema.json'), 'utf8');
-const SCHEMA = JSON.parse(SCHEMA_TEXT) as { version: string; resources: Record<string, { properties: Record<string, { secret?: boolean }> }> };
-export const VERSION = SCHEMA.version;
+const SCHEMA_RESOURCES: Record<string, { properties: Record<string, { type: string; secret?: boolean }> }> = schema.resources;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyType = ResourceType<any, any>;
 const TYPES: AnyType[] = [sipDomain, credentialList, credential, registrationMapping, callMapping, phoneNumber, voiceDialingPermissions];
 const BY_TOKEN = new Map(TYPES.map((t) => [t.token, t]));
 /** The properties the schema marks secret, by token: always secret, even when they arrive plain. */
-const SECRETS = new Map(TYPES.map((t) => [t.token, Object.keys(SCHEMA.resources[t.token].properties).filter((k) => SCHEMA.resources[t.token].properties[k].secret)]));
+const SECRETS = new Map(TYPES.map((t) => [t.token, Object.entries(SCHEMA_RESOURCES[t.token].properties).filter(([, p]) => p.secret).map(([k]) => k)]));
 
 type LogSeverity = 'info' | 'warning';
 export type EngineLog = (severity: LogSeverity, message: string, urn: string) => void;
@@ -43,8 +40,8 @@ function parseUrn(urn: string): { token: string; name: string } {
 }
 
 export class TwilioProvider implements provider.Provider {
-  readonly version = VERSION;
-  readonly schema = SCHEMA_TEXT;
+  readonly version = schema.version;
+  readonly schema = JSON.stringify(schema);
   private client?: Twilio;
   private config?: TwilioConfig;
   /** Why there is no client although Configure ran: no credentials (fine for a preview). */
