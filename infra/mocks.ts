@@ -12,6 +12,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { createHash } from 'node:crypto';
 import { CONFIG_NAMESPACE } from './config';
 import type { SiplineOutputs } from './program';
+import { isSecret, secret, unwrapSecrets } from './provider/secrets';
+import { TWILIO_TYPES } from './twilio/types';
 
 export const MOCK_ACCOUNT = '123456789012';
 export const MOCK_REGION = 'us-east-1';
@@ -19,21 +21,7 @@ export const MOCK_API_ID = 'abc123';
 export const MOCK_API_ENDPOINT = `https://${MOCK_API_ID}.execute-api.${MOCK_REGION}.amazonaws.com`;
 export const MOCK_EXECUTION_ARN = `arn:aws:execute-api:${MOCK_REGION}:${MOCK_ACCOUNT}:${MOCK_API_ID}`;
 
-/** sipline-twilio's resource types (infra/provider/schema.json). */
-export const TWILIO = {
-  sipDomain: 'sipline-twilio:index:SipDomain',
-  credentialList: 'sipline-twilio:index:CredentialList',
-  credential: 'sipline-twilio:index:Credential',
-  registrationMapping: 'sipline-twilio:index:RegistrationCredentialListMapping',
-  callMapping: 'sipline-twilio:index:CallCredentialListMapping',
-  phoneNumber: 'sipline-twilio:index:PhoneNumberVoiceConfig',
-  dialingPermissions: 'sipline-twilio:index:VoiceDialingPermissions',
-} as const;
 export const MOCK_TWILIO_ACCOUNT = `AC${'0'.repeat(32)}`;
-
-/** Pulumi's wire marker for secret values (rpc.ts specialSigKey / specialSecretSig). */
-const SIG_KEY = '4dabf18193072939515e22adb298388d';
-const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
 
 export interface RecordedResource {
   type: string;
@@ -55,20 +43,6 @@ export interface RecordedResource {
 
 export function resourceKey(type: string, name: string): string {
   return `${type}::${name}`;
-}
-
-function isSecretValue(v: unknown): v is { value: unknown } {
-  return typeof v === 'object' && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-/** Removes secret wrappers at any depth. */
-export function unwrapSecrets(v: unknown): unknown {
-  if (isSecretValue(v)) return unwrapSecrets(v.value);
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (typeof v === 'object' && v !== null && !(v instanceof pulumi.asset.Asset) && !(v instanceof pulumi.asset.Archive)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-  }
-  return v;
 }
 
 /** A Twilio sid (prefix + 32 hex digits), deterministic per seed. */
@@ -138,21 +112,21 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
     case 'aws:cloudwatch/metricAlarm:MetricAlarm':
       return { arn: arn('cloudwatch', `alarm:${physical}`) };
     case 'random:index/randomPassword:RandomPassword':
-      return { result: { [SIG_KEY]: SECRET_SIG, value: mockRandomPassword(name, inputs) } };
+      return { result: secret(mockRandomPassword(name, inputs)) };
     case 'random:index/randomId:RandomId': {
       // Different per project and stack, as the provider's random bytes would be; stable per run.
       const bytes = Buffer.from(hex(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`, 2 * Number(inputs.byteLength)), 'hex');
       return { hex: bytes.toString('hex'), b64Std: bytes.toString('base64'), b64Url: bytes.toString('base64url'), dec: BigInt(`0x${bytes.toString('hex')}`).toString() };
     }
-    case TWILIO.sipDomain:
+    case TWILIO_TYPES.sipDomain:
       return { sid: twilioSid('SD', name) };
-    case TWILIO.credentialList:
+    case TWILIO_TYPES.credentialList:
       return { sid: twilioSid('CL', name) };
-    case TWILIO.credential:
+    case TWILIO_TYPES.credential:
       return { sid: twilioSid('CR', name) };
-    case TWILIO.phoneNumber:
+    case TWILIO_TYPES.phoneNumber:
       return { sid: twilioSid('PN', String(inputs.phoneNumber)), previous: {} };
-    case TWILIO.dialingPermissions:
+    case TWILIO_TYPES.dialingPermissions:
       return { lowRiskCountries: inputs.allowedCountries, highRiskCountries: [], previous: {} };
     default:
       return type.startsWith('aws:') ? { arn: arn(type.split(':')[1].split('/')[0], physical) } : {};
@@ -162,12 +136,12 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
 /** Ids as sipline-twilio makes them (infra/provider/resources): sids, or sids joined by "/". */
 function twilioId(type: string, name: string, inputs: Record<string, unknown>, computed: Record<string, unknown>): string | undefined {
   switch (type) {
-    case TWILIO.credential:
+    case TWILIO_TYPES.credential:
       return `${inputs.credentialListSid}/${computed.sid}`;
-    case TWILIO.registrationMapping:
-    case TWILIO.callMapping:
+    case TWILIO_TYPES.registrationMapping:
+    case TWILIO_TYPES.callMapping:
       return `${inputs.domainSid}/${inputs.credentialListSid}`;
-    case TWILIO.dialingPermissions:
+    case TWILIO_TYPES.dialingPermissions:
       return MOCK_TWILIO_ACCOUNT;
     default:
       return type.startsWith('sipline-twilio:') ? String(computed.sid) : undefined;
@@ -188,7 +162,7 @@ export class SiplineMocks implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const wireInputs = args.inputs as Record<string, unknown>;
-    const secretInputs = Object.keys(wireInputs).filter((k) => isSecretValue(wireInputs[k]));
+    const secretInputs = Object.keys(wireInputs).filter((k) => isSecret(wireInputs[k]));
     const inputs = unwrapSecrets(wireInputs) as Record<string, unknown>;
     const computed = args.custom ? computedOutputs(args.type, args.name, inputs) : {};
     // args.id is "" unless importing

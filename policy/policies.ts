@@ -3,13 +3,16 @@
  * policy` (the CI workflows run it on every pull request). Each message names the resource.
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
+// The Twilio tokens' one list; the pack runs from the repository (`--policy-pack policy`), so it
+// reaches infra/ (a file with no imports).
+import { TWILIO_TYPES } from '../infra/twilio/types';
 
 export const TYPES = {
-  sipDomain: 'sipline-twilio:index:SipDomain',
-  credential: 'sipline-twilio:index:Credential',
-  registrationMapping: 'sipline-twilio:index:RegistrationCredentialListMapping',
-  callMapping: 'sipline-twilio:index:CallCredentialListMapping',
-  numberVoiceConfig: 'sipline-twilio:index:PhoneNumberVoiceConfig',
+  sipDomain: TWILIO_TYPES.sipDomain,
+  credential: TWILIO_TYPES.credential,
+  registrationMapping: TWILIO_TYPES.registrationMapping,
+  callMapping: TWILIO_TYPES.callMapping,
+  numberVoiceConfig: TWILIO_TYPES.phoneNumber,
   lambda: 'aws:lambda/function:Function',
   logGroup: 'aws:cloudwatch/logGroup:LogGroup',
 } as const;

@@ -10,7 +10,9 @@
  *   npx tsx scripts/bench-provider.ts
  */
 import { randomBytes } from 'node:crypto';
-import { runSipline, TWILIO, type RecordedResource } from '../infra/mocks';
+import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
+import { runSipline, type RecordedResource } from '../infra/mocks';
+import { TWILIO_TYPES } from '../infra/twilio/types';
 import { demoConfig, SECRET_KEYS } from '../test/infra/fixtures';
 import { isSecret, ProviderClient, secret, startPlugin, urnOf } from '../test/twilio/plugin';
 import { ScriptedTwilio } from '../test/twilio/scripted';
@@ -27,7 +29,7 @@ const PN = sid('PN', 4);
 function encrypted(value: unknown): Record<string, string> {
   const plaintext = Buffer.from(JSON.stringify(value));
   const ciphertext = Buffer.concat([randomBytes(plaintext.length), randomBytes(16)]);
-  return { '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', ciphertext: `v1:${randomBytes(12).toString('base64')}:${ciphertext.toString('base64')}` };
+  return { [specialSigKey]: specialSecretSig, ciphertext: `v1:${randomBytes(12).toString('base64')}:${ciphertext.toString('base64')}` };
 }
 const encryptSecrets = (props: Record<string, unknown>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, isSecret(v) ? encrypted(v.value) : v]));
 
@@ -58,19 +60,19 @@ export async function benchProvider(): Promise<ProviderFigures> {
     const checked = async (r: RecordedResource, inputs: Record<string, unknown>) => (await c.check(urnOf(r.type, r.name), inputs)).inputs;
 
     // The credential of the user with a configured password, as the program declares it.
-    const cred = mocks.one(TWILIO.credential, 'sipline-cred-alice');
+    const cred = mocks.one(TWILIO_TYPES.credential, 'sipline-cred-alice');
     const credInputs = await checked(cred, { ...cred.inputs, credentialListSid: CL, password: secret(cred.inputs.password) });
     srv.on('POST', `${API}/SIP/CredentialLists/${CL}/Credentials.json`).reply(201, { sid: CR, account_sid: AC, credential_list_sid: CL, username: cred.inputs.username, date_created: 'Sat, 28 Nov 2026 16:00:00 +0000', date_updated: 'Sat, 28 Nov 2026 16:00:00 +0000', uri: `${API}/SIP/CredentialLists/${CL}/Credentials/${CR}.json` });
     const credCreated = await c.create(urnOf(cred.type, cred.name), credInputs);
 
-    const num = mocks.one(TWILIO.phoneNumber, 'sipline-number-14155550199');
+    const num = mocks.one(TWILIO_TYPES.phoneNumber, 'sipline-number-14155550199');
     const numInputs = await checked(num, num.inputs);
     const live = { sid: PN, account_sid: AC, phone_number: num.inputs.phoneNumber, voice_url: 'https://old.example.com/voice', voice_method: 'POST', voice_fallback_url: '', voice_fallback_method: 'POST', status_callback: '', status_callback_method: 'POST', voice_application_sid: '', trunk_sid: null, friendly_name: '(415) 555-0199', sms_url: '', capabilities: { voice: true, sms: true, mms: true } };
     srv.on('GET', `${API}/IncomingPhoneNumbers.json`, { query: true }).reply(200, { incoming_phone_numbers: [live], next_page_uri: null });
     srv.on('POST', `${API}/IncomingPhoneNumbers/${PN}.json`).reply(200, { ...live, voice_url: num.inputs.voiceUrl, voice_fallback_url: num.inputs.voiceFallbackUrl, status_callback: num.inputs.statusCallback });
     const numCreated = await c.create(urnOf(num.type, num.name), numInputs);
 
-    const dom = mocks.one(TWILIO.sipDomain);
+    const dom = mocks.one(TWILIO_TYPES.sipDomain);
     const domInputs = await checked(dom, dom.inputs);
     srv.on('POST', `${API}/SIP/Domains.json`).reply(201, {
       sid: SD, account_sid: AC, domain_name: dom.inputs.domainName, friendly_name: dom.inputs.friendlyName, voice_url: dom.inputs.voiceUrl, voice_method: 'POST',
@@ -90,7 +92,7 @@ export async function benchProvider(): Promise<ProviderFigures> {
     srv.on('POST', `${API}/SIP/CredentialLists/${CL}/Credentials.json`, { times: 100 }).reply(201, { sid: CR, account_sid: AC, credential_list_sid: CL, username: 'u' });
     await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        c.create(urnOf(TWILIO.credential, `sipline-cred-user${i}`), { credentialListSid: CL, username: `user${i}`, password: secret(`Bench-Password-${i}-x`) }),
+        c.create(urnOf(TWILIO_TYPES.credential, `sipline-cred-user${i}`), { credentialListSid: CL, username: `user${i}`, password: secret(`Bench-Password-${i}-x`) }),
       ),
     );
     srv.done();

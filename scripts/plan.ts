@@ -12,6 +12,7 @@ import { asksForVoicemailEmail, CONFIG_NAMESPACE, configValues, readStackFile, s
 // The mocks load @pulumi/pulumi, seconds of startup: only once there is a plan to make, so
 // --help and a mistyped argument answer at once.
 import type { RecordedResource, RunResult } from '../infra/mocks';
+import { TWILIO_TYPES } from '../infra/twilio/types';
 import { parseCommandLine, stackFrom } from './cli';
 
 /** Passes Twilio's password policy, so planned credentials look like real ones. */
@@ -40,13 +41,13 @@ const KEY_INPUTS: Record<string, string[]> = {
   'aws:lambda/eventSourceMapping:EventSourceMapping': ['eventSourceArn', 'functionName', 'batchSize', 'functionResponseTypes'],
   'aws:sesv2/emailIdentity:EmailIdentity': ['emailIdentity'],
   'random:index/randomPassword:RandomPassword': ['length', 'special', 'minUpper', 'minLower', 'minNumeric'],
-  'sipline-twilio:index:SipDomain': ['domainName', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'voiceStatusCallbackUrl', 'sipRegistration', 'secure', 'emergencyCallingEnabled'],
-  'sipline-twilio:index:CredentialList': ['friendlyName'],
-  'sipline-twilio:index:Credential': ['credentialListSid', 'username', 'password'],
-  'sipline-twilio:index:RegistrationCredentialListMapping': ['domainSid', 'credentialListSid'],
-  'sipline-twilio:index:CallCredentialListMapping': ['domainSid', 'credentialListSid'],
-  'sipline-twilio:index:PhoneNumberVoiceConfig': ['phoneNumber', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'statusCallback'],
-  'sipline-twilio:index:VoiceDialingPermissions': ['allowedCountries'],
+  [TWILIO_TYPES.sipDomain]: ['domainName', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'voiceStatusCallbackUrl', 'sipRegistration', 'secure', 'emergencyCallingEnabled'],
+  [TWILIO_TYPES.credentialList]: ['friendlyName'],
+  [TWILIO_TYPES.credential]: ['credentialListSid', 'username', 'password'],
+  [TWILIO_TYPES.registrationMapping]: ['domainSid', 'credentialListSid'],
+  [TWILIO_TYPES.callMapping]: ['domainSid', 'credentialListSid'],
+  [TWILIO_TYPES.phoneNumber]: ['phoneNumber', 'voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'statusCallback'],
+  [TWILIO_TYPES.dialingPermissions]: ['allowedCountries'],
 };
 
 export interface PlanConfig {

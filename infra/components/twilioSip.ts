@@ -121,18 +121,13 @@ export class TwilioSip extends pulumi.ComponentResource {
 
     const list = new CredentialList(`${name}-credentials`, { friendlyName: args.friendlyName }, parent);
 
-    const passwords: pulumi.Output<string>[] = [];
+    // No pulumi.secret here: Credential keeps its password secret (input and output) whatever it
+    // is given, and `registrations`, the only other place the passwords go, is secret as a whole.
+    const passwords: pulumi.Input<string>[] = [];
     const credentials = args.users.map((user, i) => {
-      const password =
-        user.password === undefined
-          ? new random.RandomPassword(`${name}-password-${slugs[i]}`, GENERATED_PASSWORD, parent).result
-          : pulumi.output(user.password);
-      passwords.push(pulumi.secret(password));
-      return new Credential(
-        `${name}-cred-${slugs[i]}`,
-        { credentialListSid: list.sid, username: user.username, password: pulumi.secret(password) },
-        parent,
-      );
+      const password = user.password ?? new random.RandomPassword(`${name}-password-${slugs[i]}`, GENERATED_PASSWORD, parent).result;
+      passwords.push(password);
+      return new Credential(`${name}-cred-${slugs[i]}`, { credentialListSid: list.sid, username: user.username, password }, parent);
     });
 
     // A domain accepts no REGISTER and no call until a credential list is mapped for each.

@@ -2,7 +2,8 @@
  * What every resource type in this provider implements, and the helpers they share.
  */
 import type { Twilio } from 'twilio';
-import type { FieldFailure } from '../twilio/validate';
+import { validateSid, type FieldFailure } from '../twilio/validate';
+import { isNotFound, statusOf } from './errors';
 import type { RetryPolicy } from './retry';
 
 export type Props = Record<string, unknown>;
@@ -37,12 +38,14 @@ export interface Read<O> {
 export interface ResourceType<I extends Props, O extends Props> {
   /** `sipline-twilio:index:<Name>`. */
   token: string;
-  /** The id's form: the sid prefix of each `/`-separated part (`['CL', 'CR']` for CL.../CR...). */
+  /**
+   * The id's form: the sid prefix of each `/`-separated part (`['CL', 'CR']` for CL.../CR...).
+   * The provider refuses an id of another form before read, update or delete (provider.ts run),
+   * so those methods may split it as it is.
+   */
   idParts: readonly string[];
   /** How messages name the Twilio object: its identity, else the id. */
   identity(props: Partial<I> | undefined, id?: string): string;
-  /** Output/input properties that are always secret (the schema marks them too). */
-  secrets?: readonly string[];
   check(olds: Props, news: Props): FieldFailure[];
   diff(olds: O, news: I): Diff;
   create(ctx: Context, inputs: I): Promise<{ id: string; outputs: O }>;
@@ -139,28 +142,23 @@ export function pickDefined<T extends object, K extends keyof T>(obj: T, keys: r
 /** What is wrong with an id that is not of the form `prefixes` gives (`SD...`, `CL.../CR...`). */
 export function idProblem(token: string, id: string, prefixes: readonly string[]): string | undefined {
   const parts = id.split('/');
-  const ok = parts.length === prefixes.length && parts.every((p, i) => new RegExp(`^${prefixes[i]}[0-9a-fA-F]{32}$`).test(p));
-  if (ok) return undefined;
+  if (parts.length === prefixes.length && parts.every((p, i) => validateSid(p, prefixes[i], 'id') === undefined)) return undefined;
   return `${token} id "${id}" is not ${prefixes.map((p) => `${p}...`).join('/')} (${prefixes.map((p) => `${p} followed by 32 hex digits`).join(', then ')})`;
 }
 
-/** Splits a composite id (`CL.../CR...`), checking each part's sid prefix. */
-export function splitId(token: string, id: string, prefixes: readonly string[]): string[] {
-  const problem = idProblem(token, id, prefixes);
-  if (problem) throw new Error(problem);
-  return id.split('/');
-}
-
-/** Twilio answered that the object exists: 409, or 400 with one of these error codes. */
-export function conflictWith(...twilioCodes: number[]) {
+/**
+ * Twilio answered that the object exists: 409, or 400 with one of these Twilio error codes, or
+ * any 400 (`'any'`) for an object whose "exists" answer Twilio documents no code for.
+ */
+export function conflictWith(twilioCodes: readonly number[] | 'any') {
   return (err: unknown): boolean => {
-    const e = err as { status?: unknown; code?: unknown } | undefined;
-    return e?.status === 409 || (e?.status === 400 && twilioCodes.includes(e.code as number));
+    const status = statusOf(err);
+    return status === 409 || (status === 400 && (twilioCodes === 'any' || twilioCodes.includes((err as { code?: unknown }).code as number)));
   };
 }
 
 /** For `read`: a 404 means the object is gone (undefined); anything else is a failure. */
 export function goneAs404(err: unknown): undefined {
-  if ((err as { status?: unknown } | undefined)?.status === 404) return undefined;
+  if (isNotFound(err)) return undefined;
   throw err;
 }

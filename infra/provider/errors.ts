@@ -34,7 +34,7 @@ export function statusOf(err: unknown): number | undefined {
 }
 
 /** Twilio's own error code (21232...), when Twilio answered with one. */
-export function twilioCodeOf(err: unknown): number | undefined {
+function twilioCodeOf(err: unknown): number | undefined {
   if (err instanceof TwilioFailure) return err.twilioCode;
   const code = (err as RestLike | undefined)?.code;
   return statusOf(err) !== undefined && typeof code === 'number' ? code : undefined;

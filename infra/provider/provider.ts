@@ -5,8 +5,6 @@
  * validates inputs before any request, and words every failure as one message naming the
  * resource, Twilio's error code and Twilio's text.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type * as provider from '@pulumi/pulumi/provider';
 import type { Twilio } from 'twilio';
 import { twilioClient } from './client';
@@ -19,19 +17,20 @@ import { phoneNumber } from './resources/phoneNumber';
 import { sipDomain } from './resources/sipDomain';
 import { voiceDialingPermissions } from './resources/dialingPermissions';
 import { defaultRetryPolicy, isTransient, type RetryPolicy } from './retry';
+import schema from './schema.json';
 import { unwrap, wrap } from './secrets';
 
 /** The package schema: the contract the program's resource classes follow (test/twilio/schema.test.ts). */
-export const SCHEMA_PATH = path.join(__dirname, 'schema.json');
-export const SCHEMA_TEXT = fs.readFileSync(SCHEMA_PATH, 'utf8');
-export const VERSION: string = JSON.parse(SCHEMA_TEXT).version;
+const SCHEMA_RESOURCES: Record<string, { properties: Record<string, { type: string; secret?: boolean }> }> = schema.resources;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyType = ResourceType<any, any>;
 const TYPES: AnyType[] = [sipDomain, credentialList, credential, registrationMapping, callMapping, phoneNumber, voiceDialingPermissions];
 const BY_TOKEN = new Map(TYPES.map((t) => [t.token, t]));
+/** The properties the schema marks secret, by token: always secret, even when they arrive plain. */
+const SECRETS = new Map(TYPES.map((t) => [t.token, Object.entries(SCHEMA_RESOURCES[t.token].properties).filter(([, p]) => p.secret).map(([k]) => k)]));
 
-export type LogSeverity = 'info' | 'warning';
+type LogSeverity = 'info' | 'warning';
 export type EngineLog = (severity: LogSeverity, message: string, urn: string) => void;
 
 /** `urn:pulumi:stack::project::parent$type::name` -> type and name. */
@@ -41,8 +40,8 @@ function parseUrn(urn: string): { token: string; name: string } {
 }
 
 export class TwilioProvider implements provider.Provider {
-  readonly version = VERSION;
-  readonly schema = SCHEMA_TEXT;
+  readonly version = schema.version;
+  readonly schema = JSON.stringify(schema);
   private client?: Twilio;
   private config?: TwilioConfig;
   /** Why there is no client although Configure ran: no credentials (fine for a preview). */
@@ -69,7 +68,7 @@ export class TwilioProvider implements provider.Provider {
     const { type } = this.resolve(urn);
     const n = unwrap(news);
     const failures = type.check(unwrap(olds).values, n.values);
-    return { inputs: wrap(n.values, [...n.secretKeys, ...(type.secrets ?? [])]), failures };
+    return { inputs: wrap(n.values, [...n.secretKeys, ...SECRETS.get(type.token)!]), failures };
   }
 
   /** `ignoreChanges`: the resource option's paths, as the engine sends them (common.ts ignoredBy). */
@@ -82,11 +81,15 @@ export class TwilioProvider implements provider.Provider {
     return { ...diff, changes: diffs.length > 0, diffs, replaces, deleteBeforeReplace: diff.deleteBeforeReplace && replaces.length > 0 };
   }
 
+  /**
+   * Create and Update get inputs that this provider's Check has passed: the engine checks every
+   * resource it creates or updates first, and stops on a failure (step_generator.go
+   * generateSteps: Check, then issueCheckErrors), so they do not validate again.
+   */
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
     const { type, name } = this.resolve(urn);
     const i = unwrap(inputs);
-    const secrets = [...i.secretKeys, ...(type.secrets ?? [])];
-    this.validate(type, name, {}, i.values);
+    const secrets = [...i.secretKeys, ...SECRETS.get(type.token)!];
     const { id, outputs } = await this.run(type, name, urn, i.values, (ctx) => type.create(ctx, i.values)).catch(keepingSecrets(secrets));
     return { id, outs: wrap(outputs, secrets) };
   }
@@ -118,7 +121,7 @@ export class TwilioProvider implements provider.Provider {
     );
     // In a refresh, an empty id tells the engine the object is gone (deleted outside Pulumi).
     if (!found) return { id: '', props: {} };
-    const secrets = [...state.secretKeys, ...(type.secrets ?? [])];
+    const secrets = [...state.secretKeys, ...SECRETS.get(type.token)!];
     return { id: found.id, props: wrap(found.outputs, secrets), ...(importing ? { inputs: wrap(found.inputs ?? {}, secrets) } : {}) };
   }
 
@@ -126,8 +129,7 @@ export class TwilioProvider implements provider.Provider {
     const { type, name } = this.resolve(urn);
     const o = unwrap(olds);
     const n = unwrap(news);
-    const secrets = [...n.secretKeys, ...(type.secrets ?? [])];
-    this.validate(type, name, o.values, n.values);
+    const secrets = [...n.secretKeys, ...SECRETS.get(type.token)!];
     const outputs = await this.run(type, name, urn, n.values, (ctx) => type.update(ctx, id, o.values, n.values), id).catch(keepingSecrets(secrets));
     return { outs: wrap(outputs, secrets) };
   }
@@ -143,12 +145,6 @@ export class TwilioProvider implements provider.Provider {
     const type = BY_TOKEN.get(token);
     if (!type) throw new Error(`sipline-twilio has no resource type ${token} (known: ${[...BY_TOKEN.keys()].join(', ')})`);
     return { type, name };
-  }
-
-  /** Inputs are checked before any request; the message names the resource and every bad field. */
-  private validate(type: AnyType, name: string, olds: Props, news: Props): void {
-    const failures = type.check(olds, news);
-    if (failures.length) throw new Error(`Invalid ${kindOf(type)} ${name}: ${failures.map((f) => f.reason).join('; ')}`);
   }
 
   /** Runs one resource operation with a client, engine logging and retry reports; words its failure. */

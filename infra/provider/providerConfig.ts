@@ -9,7 +9,8 @@
  * account's auth token. apiBaseUrl (e.g. a proxy, or a local stand-in in tests) replaces the
  * scheme and host of every request.
  */
-import { validateSid } from '../twilio/validate';
+import { validateSid, validateUrl } from '../twilio/validate';
+import schema from './schema.json';
 
 export interface TwilioConfig {
   accountSid: string;
@@ -19,11 +20,13 @@ export interface TwilioConfig {
   apiBaseUrl?: string;
 }
 
-export const CONFIG_KEYS = ['accountSid', 'apiKey', 'apiSecret', 'authToken', 'apiBaseUrl'] as const;
-export type ConfigKey = (typeof CONFIG_KEYS)[number];
-export const SECRET_CONFIG_KEYS: readonly ConfigKey[] = ['apiSecret', 'authToken'];
+/** The package schema's config variables, and those it marks secret. */
+const VARIABLES: Record<ConfigKey, { type: string; secret?: boolean }> = schema.config.variables;
+export type ConfigKey = keyof typeof schema.config.variables;
+export const CONFIG_KEYS = Object.keys(VARIABLES) as ConfigKey[];
+export const SECRET_CONFIG_KEYS = CONFIG_KEYS.filter((k) => VARIABLES[k].secret);
 
-export const ENV_VARS: Record<ConfigKey, string> = {
+const ENV_VARS: Record<ConfigKey, string> = {
   accountSid: 'TWILIO_ACCOUNT_SID',
   apiKey: 'TWILIO_API_KEY',
   apiSecret: 'TWILIO_API_SECRET',
@@ -35,7 +38,7 @@ const PACKAGE = 'sipline-twilio';
 const keyName = (key: ConfigKey) => `${PACKAGE}:${key}`;
 const source = (key: ConfigKey) => `${keyName(key)} (or ${ENV_VARS[key]})`;
 
-export interface ConfigFailure {
+interface ConfigFailure {
   property: string;
   reason: string;
 }
@@ -80,17 +83,8 @@ export function configFailures(given: Partial<Record<ConfigKey, unknown>>, env: 
   }
   if (c.apiKey && !c.apiSecret) failures.push({ property: 'apiSecret', reason: `${keyName('apiKey')} is set but ${source('apiSecret')} is not` });
   else if (c.apiSecret && !c.apiKey) failures.push({ property: 'apiKey', reason: `${keyName('apiSecret')} is set but ${source('apiKey')} is not` });
-  if (c.apiBaseUrl) {
-    let url: URL | undefined;
-    try {
-      url = new URL(c.apiBaseUrl);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      failures.push({ property: 'apiBaseUrl', reason: `${keyName('apiBaseUrl')} "${c.apiBaseUrl}" is not an http(s) URL (like https://api.twilio.com)` });
-    }
-  }
+  const badUrl = c.apiBaseUrl ? validateUrl(c.apiBaseUrl, keyName('apiBaseUrl')) : undefined;
+  if (badUrl) failures.push({ property: 'apiBaseUrl', reason: `${badUrl} (like https://api.twilio.com)` });
   return failures;
 }
 

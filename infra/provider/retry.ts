@@ -49,7 +49,7 @@ export function defaultRetryPolicy(env: NodeJS.ProcessEnv = process.env): RetryP
 }
 
 /** Full-jitter exponential backoff (AWS architecture blog, "Exponential Backoff and Jitter"). */
-export function backoffDelay(attempt: number, policy: RetryPolicy): number {
+function backoffDelay(attempt: number, policy: RetryPolicy): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.floor(cap * policy.random());
 }
@@ -78,7 +78,7 @@ export async function withRetry<T>(request: () => Promise<T>, policy: RetryPolic
   }
 }
 
-export interface CreateOrAdopt<T> {
+interface CreateOrAdopt<T> {
   /** POST to the list URL: attempted once per round, never blindly repeated. */
   create: () => Promise<T>;
   /** Whether this failure of `create` is Twilio saying the object already exists. */

@@ -4,38 +4,46 @@
  * what the provider returns in that form (provider_plugin.go annotates secrets back only for
  * providers that do not accept them). The SDK's server hands these objects over as they are
  * (Struct.toJavaScript), so the provider unwraps them on the way in and wraps on the way out.
- * The marker is @pulumi/pulumi/runtime/rpc's specialSigKey / specialSecretSig.
+ * The marker is the SDK's own (@pulumi/pulumi/runtime/rpc specialSigKey / specialSecretSig);
+ * the program's mocks (infra/mocks.ts) and the tests use these helpers too.
  */
-export const SIG_KEY = '4dabf18193072939515e22adb298388d';
-export const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+import { isRpcSecret, specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
 
 export function isSecret(v: unknown): v is { value: unknown } {
-  return typeof v === 'object' && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+  return Boolean(isRpcSecret(v));
 }
 
 export function secret(value: unknown): Record<string, unknown> {
-  return { [SIG_KEY]: SECRET_SIG, value };
+  return { [specialSigKey]: specialSecretSig, value };
+}
+
+/**
+ * `v` without secret wrappers, at any depth. Only arrays and plain objects are entered: anything
+ * else (a Pulumi asset under the mocks) is kept as it is.
+ */
+export function unwrapSecrets(v: unknown): unknown {
+  if (isSecret(v)) return unwrapSecrets(v.value);
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+  }
+  return v;
+}
+
+/** Whether `v` is or contains a secret. */
+function hasSecret(v: unknown): boolean {
+  if (isSecret(v)) return true;
+  if (Array.isArray(v)) return v.some(hasSecret);
+  return typeof v === 'object' && v !== null && Object.values(v).some(hasSecret);
 }
 
 /** Plain values, and the top-level keys whose value was (or contained) a secret. */
 export function unwrap(props: Record<string, unknown> | undefined): { values: Record<string, unknown>; secretKeys: Set<string> } {
-  const values: Record<string, unknown> = {};
-  const secretKeys = new Set<string>();
-  for (const [key, value] of Object.entries(props ?? {})) {
-    let hadSecret = false;
-    const strip = (v: unknown): unknown => {
-      if (isSecret(v)) {
-        hadSecret = true;
-        return strip(v.value);
-      }
-      if (Array.isArray(v)) return v.map(strip);
-      if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]));
-      return v;
-    };
-    values[key] = strip(value);
-    if (hadSecret) secretKeys.add(key);
-  }
-  return { values, secretKeys };
+  const entries = Object.entries(props ?? {});
+  return {
+    values: Object.fromEntries(entries.map(([key, value]) => [key, unwrapSecrets(value)])),
+    secretKeys: new Set(entries.filter(([, value]) => hasSecret(value)).map(([key]) => key)),
+  };
 }
 
 /**

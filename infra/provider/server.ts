@@ -22,7 +22,7 @@ import * as engproto from '@pulumi/pulumi/proto/engine_pb';
 import * as engrpc from '@pulumi/pulumi/proto/engine_grpc_pb';
 import { CONFIG_KEYS, configFailures, fromVariables, resolveConfig, SECRET_CONFIG_KEYS, type ConfigKey } from './providerConfig';
 import { detailedDiff } from './common';
-import type { LogSeverity, TwilioProvider } from './provider';
+import type { EngineLog, TwilioProvider } from './provider';
 import { unwrap, wrap } from './secrets';
 
 // The grpc-js instance the SDK's server uses (resolved from @pulumi/pulumi, not from here).
@@ -57,7 +57,7 @@ export function engineAddress(args: string[]): string | undefined {
  * plugin's own stdout/stderr reach the user only at debug level (plugin.go newPlugin hides
  * unstructured output), so anything a user should read goes this way.
  */
-export function engineLogger(address: string | undefined): (severity: LogSeverity, message: string, urn: string) => void {
+export function engineLogger(address: string | undefined): EngineLog {
   if (!address) return () => undefined;
   const engine = new engrpc.EngineClient(address, grpc.credentials.createInsecure());
   return (severity, message, urn) => {
@@ -81,14 +81,19 @@ function configOverrides(provider: TwilioProvider, sdk: SdkServer) {
      * Validates the stack's `sipline-twilio:*` config (with the environment's fallback); secrets
      * come back secret. Malformed values fail; missing credentials do not (a preview needs none,
      * providerConfig.ts configFailures), and are reported by the first API operation.
+     *
+     * CheckConfig and DiffConfig get every value plain: the engine marshals their properties
+     * without KeepSecrets, whatever the provider accepts (provider_plugin.go CheckConfig,
+     * DiffConfig), and annotates the secrets back itself. So there is nothing to unwrap here
+     * (unlike Configure, whose args keep their secrets).
      */
     checkConfig(call: Call<provproto.CheckRequest>, callback: Callback<provproto.CheckResponse>) {
-      const news = unwrap(toJs(call.request.getNews()));
+      const news = toJs(call.request.getNews());
       const resp = new provproto.CheckResponse();
       // Only what the config gave goes back: an environment value never lands in state.
-      resp.setInputs(structproto.Struct.fromJavaScript(wrap(news.values, [...news.secretKeys, ...SECRET_CONFIG_KEYS]) as never));
+      resp.setInputs(structproto.Struct.fromJavaScript(wrap(news, SECRET_CONFIG_KEYS) as never));
       resp.setFailuresList(
-        configFailures(news.values as Partial<Record<ConfigKey, unknown>>).map((f) => {
+        configFailures(news as Partial<Record<ConfigKey, unknown>>).map((f) => {
           const failure = new provproto.CheckFailure();
           failure.setProperty(f.property);
           failure.setReason(f.reason);
@@ -100,8 +105,8 @@ function configOverrides(provider: TwilioProvider, sdk: SdkServer) {
 
     /** A config change never replaces the provider (nor, through it, every Twilio object). */
     diffConfig(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>) {
-      const olds = unwrap(toJs(call.request.getOlds())).values;
-      const news = unwrap(toJs(call.request.getNews())).values;
+      const olds = toJs(call.request.getOlds());
+      const news = toJs(call.request.getNews());
       const diffs = CONFIG_KEYS.filter((k) => olds[k] !== news[k]);
       const resp = new provproto.DiffResponse();
       resp.setChanges(diffs.length ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);

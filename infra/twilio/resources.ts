@@ -1,38 +1,52 @@
 /**
  * The program's side of the sipline-twilio provider (infra/provider): one typed
  * `pulumi.CustomResource` class per resource in its package schema (infra/provider/schema.json,
- * token `sipline-twilio:index:<Name>`), with the same property names and secrets
- * (test/twilio/schema.test.ts checks both). Only these properties go into state: no code.
+ * token `sipline-twilio:index:<Name>`), with the same property names (test/twilio/schema.test.ts
+ * checks them); which properties are outputs and which are secret is read from the schema
+ * itself. Only these properties go into state: no code.
  *
  * Plain input values are validated in the constructor with the provider's own rules, so a bad
  * value fails `pulumi preview` at the line that declared it; values not known yet (Outputs) are
  * left to the provider's Check.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { assertValid, checkResource, CREDENTIAL, CREDENTIAL_LIST, CREDENTIAL_LIST_MAPPING, PHONE_NUMBER, SIP_DOMAIN, VOICE_DIALING_PERMISSIONS, type ResourceRules } from './validate';
+import schema from '../provider/schema.json';
+import { TWILIO_TYPES } from './types';
+import { assertValid, checkResource, CREDENTIAL, CREDENTIAL_LIST, CREDENTIAL_LIST_MAPPING, PHONE_NUMBER, SIP_DOMAIN, VOICE_DIALING_PERMISSIONS, type HttpMethod, type ResourceRules } from './validate';
 
-type HttpMethod = 'GET' | 'POST';
+interface SchemaResource {
+  properties: Record<string, { type: string; secret?: boolean }>;
+}
+const SCHEMA_RESOURCES: Record<string, SchemaResource> = schema.resources;
 
 /**
- * Options every sipline Twilio resource gets. deleteBeforeReplace: creating the replacement
- * first would adopt (or collide with) the very object Pulumi deletes next; it also covers
- * `pulumi up --replace`, which never consults the provider's diff.
+ * What every sipline Twilio resource class does on construction, so no class can leave a step
+ * out:
+ * - validates the plain values of `args` with the provider's own rules (Outputs and Promises are
+ *   left to the provider's Check);
+ * - declares every output property of the schema (undefined: the engine fills it in);
+ * - keeps the properties the schema marks secret secret, as inputs too (state keeps inputs as
+ *   well as outputs, and additionalSecretOutputs only covers the latter);
+ * - asks for deleteBeforeReplace: creating the replacement first would adopt (or collide with)
+ *   the very object Pulumi deletes next, whose delete would then undo it (a number's webhooks,
+ *   the account's dialing permissions). Set as an option, not left to the provider's diff,
+ *   because `pulumi up --replace` never consults the diff (step_generator.go isTargetedReplace).
  */
-function options(opts: pulumi.CustomResourceOptions | undefined, secrets: string[] = []): pulumi.CustomResourceOptions {
-  return {
-    deleteBeforeReplace: true,
-    ...opts,
-    ...(secrets.length ? { additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] } : {}),
-  };
+abstract class TwilioResource extends pulumi.CustomResource {
+  protected constructor(token: string, name: string, args: object, rules: ResourceRules, opts: pulumi.CustomResourceOptions | undefined) {
+    const kind = token.split(':').pop()!;
+    assertValid(kind, name, checkResource(args, rules));
+    const properties = SCHEMA_RESOURCES[token].properties;
+    const secrets = Object.keys(properties).filter((k) => properties[k].secret);
+    const inputs: Record<string, unknown> = { ...Object.fromEntries(Object.keys(properties).map((k) => [k, undefined])), ...args };
+    for (const k of secrets) if (inputs[k] !== undefined) inputs[k] = pulumi.secret(inputs[k]);
+    super(token, name, inputs, {
+      deleteBeforeReplace: true,
+      ...opts,
+      ...(secrets.length ? { additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] } : {}),
+    });
+  }
 }
-
-/** Validates the plain values of `args` (Outputs and Promises are checked by the provider). */
-function validate(kind: string, name: string, args: object, rules: ResourceRules): void {
-  assertValid(kind, name, checkResource(args, rules));
-}
-
-/** Every output property starts undefined: the engine fills it in. */
-const outputs = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, undefined]));
 
 // ---------------------------------------------------------------- SipDomain
 
@@ -55,8 +69,8 @@ export interface SipDomainArgs {
 
 
 /** A Twilio SIP domain that phones register to and place calls through. Id: SD... */
-export class SipDomain extends pulumi.CustomResource {
-  static readonly __pulumiType = 'sipline-twilio:index:SipDomain';
+export class SipDomain extends TwilioResource {
+  static readonly __pulumiType = TWILIO_TYPES.sipDomain;
   declare readonly sid: pulumi.Output<string>;
   declare readonly domainName: pulumi.Output<string>;
   declare readonly friendlyName: pulumi.Output<string | undefined>;
@@ -72,8 +86,7 @@ export class SipDomain extends pulumi.CustomResource {
   declare readonly emergencyCallerSid: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: SipDomainArgs, opts?: pulumi.CustomResourceOptions) {
-    validate('SipDomain', name, args, SIP_DOMAIN);
-    super(SipDomain.__pulumiType, name, { ...outputs(['sid', ...Object.keys(SIP_DOMAIN.rules)]), ...args }, options(opts));
+    super(SipDomain.__pulumiType, name, args, SIP_DOMAIN, opts);
   }
 }
 
@@ -85,14 +98,13 @@ export interface CredentialListArgs {
 }
 
 /** A list of SIP credentials that domains authenticate against. Id: CL... */
-export class CredentialList extends pulumi.CustomResource {
-  static readonly __pulumiType = 'sipline-twilio:index:CredentialList';
+export class CredentialList extends TwilioResource {
+  static readonly __pulumiType = TWILIO_TYPES.credentialList;
   declare readonly sid: pulumi.Output<string>;
   declare readonly friendlyName: pulumi.Output<string>;
 
   constructor(name: string, args: CredentialListArgs, opts?: pulumi.CustomResourceOptions) {
-    validate('CredentialList', name, args, CREDENTIAL_LIST);
-    super(CredentialList.__pulumiType, name, { sid: undefined, ...args }, options(opts));
+    super(CredentialList.__pulumiType, name, args, CREDENTIAL_LIST, opts);
   }
 }
 
@@ -108,19 +120,15 @@ export interface CredentialArgs {
 }
 
 /** One SIP username and password in a CredentialList. Id: CL.../CR... */
-export class Credential extends pulumi.CustomResource {
-  static readonly __pulumiType = 'sipline-twilio:index:Credential';
-  static readonly secretProperties = ['password'];
+export class Credential extends TwilioResource {
+  static readonly __pulumiType = TWILIO_TYPES.credential;
   declare readonly sid: pulumi.Output<string>;
   declare readonly credentialListSid: pulumi.Output<string>;
   declare readonly username: pulumi.Output<string>;
   declare readonly password: pulumi.Output<string>;
 
   constructor(name: string, args: CredentialArgs, opts?: pulumi.CustomResourceOptions) {
-    validate('Credential', name, args, CREDENTIAL);
-    // Secret as an input too: state keeps inputs as well as outputs, and
-    // additionalSecretOutputs only covers the latter.
-    super(Credential.__pulumiType, name, { sid: undefined, ...args, password: pulumi.secret(args.password) }, options(opts, Credential.secretProperties));
+    super(Credential.__pulumiType, name, args, CREDENTIAL, opts);
   }
 }
 
@@ -135,26 +143,24 @@ export interface CredentialListMappingArgs {
 
 
 /** Lets phones whose credentials are in the list REGISTER to the domain. Id: SD.../CL... */
-export class RegistrationCredentialListMapping extends pulumi.CustomResource {
-  static readonly __pulumiType = 'sipline-twilio:index:RegistrationCredentialListMapping';
+export class RegistrationCredentialListMapping extends TwilioResource {
+  static readonly __pulumiType = TWILIO_TYPES.registrationMapping;
   declare readonly domainSid: pulumi.Output<string>;
   declare readonly credentialListSid: pulumi.Output<string>;
 
   constructor(name: string, args: CredentialListMappingArgs, opts?: pulumi.CustomResourceOptions) {
-    validate('RegistrationCredentialListMapping', name, args, CREDENTIAL_LIST_MAPPING);
-    super(RegistrationCredentialListMapping.__pulumiType, name, { ...args }, options(opts));
+    super(RegistrationCredentialListMapping.__pulumiType, name, args, CREDENTIAL_LIST_MAPPING, opts);
   }
 }
 
 /** Lets phones whose credentials are in the list place calls (INVITE) through the domain. Id: SD.../CL... */
-export class CallCredentialListMapping extends pulumi.CustomResource {
-  static readonly __pulumiType = 'sipline-twilio:index:CallCredentialListMapping';
+export class CallCredentialListMapping extends TwilioResource {
+  static readonly __pulumiType = TWILIO_TYPES.callMapping;
   declare readonly domainSid: pulumi.Output<string>;
   declare readonly credentialListSid: pulumi.Output<string>;
 
   constructor(name: string, args: CredentialListMappingArgs, opts?: pulumi.CustomResourceOptions) {
-    validate('CallCredentialListMapping', name, args, CREDENTIAL_LIST_MAPPING);
-    super(CallCredentialListMapping.__pulumiType, name, { ...args }, options(opts));
+    super(CallCredentialListMapping.__pulumiType, name, args, CREDENTIAL_LIST_MAPPING, opts);
   }
 }
 
@@ -176,8 +182,8 @@ export interface PhoneNumberVoiceConfigArgs {
  * Points an owned Twilio number's incoming calls at a webhook; on delete puts back the
  * settings it changed. Never buys or releases the number. Id: PN...
  */
-export class PhoneNumberVoiceConfig extends pulumi.CustomResource {
-  static readonly __pulumiType = 'sipline-twilio:index:PhoneNumberVoiceConfig';
+export class PhoneNumberVoiceConfig extends TwilioResource {
+  static readonly __pulumiType = TWILIO_TYPES.phoneNumber;
   declare readonly sid: pulumi.Output<string>;
   declare readonly phoneNumber: pulumi.Output<string>;
   declare readonly voiceUrl: pulumi.Output<string | undefined>;
@@ -192,8 +198,7 @@ export class PhoneNumberVoiceConfig extends pulumi.CustomResource {
   declare readonly previous: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: PhoneNumberVoiceConfigArgs, opts?: pulumi.CustomResourceOptions) {
-    validate('PhoneNumberVoiceConfig', name, args, PHONE_NUMBER);
-    super(PhoneNumberVoiceConfig.__pulumiType, name, { ...outputs(['sid', 'voiceApplicationSid', 'trunkSid', 'previous', ...Object.keys(PHONE_NUMBER.rules)]), ...args }, options(opts));
+    super(PhoneNumberVoiceConfig.__pulumiType, name, args, PHONE_NUMBER, opts);
   }
 }
 
@@ -209,15 +214,14 @@ export interface VoiceDialingPermissionsArgs {
  * numbers enabled; high-risk special and toll-fraud numbers are disabled everywhere. Restored
  * on delete. Id: the account sid (one per account).
  */
-export class VoiceDialingPermissions extends pulumi.CustomResource {
-  static readonly __pulumiType = 'sipline-twilio:index:VoiceDialingPermissions';
+export class VoiceDialingPermissions extends TwilioResource {
+  static readonly __pulumiType = TWILIO_TYPES.dialingPermissions;
   declare readonly allowedCountries: pulumi.Output<string[]>;
   declare readonly lowRiskCountries: pulumi.Output<string[]>;
   declare readonly highRiskCountries: pulumi.Output<string[]>;
   declare readonly previous: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: VoiceDialingPermissionsArgs, opts?: pulumi.CustomResourceOptions) {
-    validate('VoiceDialingPermissions', name, args, VOICE_DIALING_PERMISSIONS);
-    super(VoiceDialingPermissions.__pulumiType, name, { ...outputs(['lowRiskCountries', 'highRiskCountries', 'previous']), ...args }, opts);
+    super(VoiceDialingPermissions.__pulumiType, name, args, VOICE_DIALING_PERMISSIONS, opts);
   }
 }

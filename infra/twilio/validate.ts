@@ -7,6 +7,10 @@
  * Rules come from Twilio's API reference (see /work/shared/reference/twilio-sip.md).
  */
 
+// The placeholder the engine puts in place of values not known yet during preview: such a
+// value is checked at `up` time.
+import { unknownValue } from '@pulumi/pulumi/runtime/rpc';
+
 export const PASSWORD_POLICY = {
   minLength: 12,
   rules: [
@@ -104,12 +108,6 @@ export function validateBoolean(value: unknown, field: string): string | undefin
 
 // ---- plumbing shared by the providers and resource constructors ----
 
-/**
- * The placeholder the Pulumi engine puts in place of values not known yet during preview
- * (`unknownValue` in @pulumi/pulumi/runtime/rpc). Such a value is checked at `up` time.
- */
-export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
-
 export type FieldRule = (value: unknown, field: string) => string | undefined;
 
 export interface FieldFailure {
@@ -130,7 +128,7 @@ export function checkFields(
   const failures: FieldFailure[] = [];
   for (const [field, rule] of Object.entries(rules)) {
     const value = inputs[field];
-    if (value === UNKNOWN || isPulumiOutputLike(value)) continue;
+    if (value === unknownValue || isPulumiOutputLike(value)) continue;
     if (value === undefined && !required.includes(field)) continue;
     const reason = value === undefined ? `${field} is required` : rule(value, field);
     if (reason) failures.push({ property: field, reason });
@@ -157,7 +155,9 @@ export interface ResourceRules {
   required: string[];
 }
 
-export const SIP_DOMAIN: ResourceRules = {
+// SIP_DOMAIN and PHONE_NUMBER keep their field names in their type (`satisfies`): the provider
+// derives the fields it sends and reads (infra/provider/resources) from them.
+export const SIP_DOMAIN = {
   rules: {
     domainName: validateSipDomainName,
     friendlyName: (v, f) => validateFriendlyName(v, f),
@@ -173,7 +173,7 @@ export const SIP_DOMAIN: ResourceRules = {
     emergencyCallerSid: (v, f) => validateSid(v, 'PN', f),
   },
   required: ['domainName'],
-};
+} satisfies ResourceRules;
 
 export const CREDENTIAL_LIST: ResourceRules = {
   rules: { friendlyName: (v, f) => validateFriendlyName(v, f, true) },
@@ -190,7 +190,7 @@ export const CREDENTIAL_LIST_MAPPING: ResourceRules = {
   required: ['domainSid', 'credentialListSid'],
 };
 
-export const PHONE_NUMBER: ResourceRules = {
+export const PHONE_NUMBER = {
   rules: {
     phoneNumber: validateE164,
     voiceUrl: validateUrl,
@@ -201,11 +201,11 @@ export const PHONE_NUMBER: ResourceRules = {
     statusCallbackMethod: validateHttpMethod,
   },
   required: ['phoneNumber', 'voiceUrl'],
-};
+} satisfies ResourceRules;
 
 export function validateCountryList(value: unknown, field = 'allowedCountries'): string | undefined {
   if (!Array.isArray(value) || value.length === 0) return `${field} must list at least one ISO 3166 alpha-2 country code`;
-  const bad = value.filter((c) => c !== UNKNOWN && (typeof c !== 'string' || !/^[A-Z]{2}$/.test(c)));
+  const bad = value.filter((c) => c !== unknownValue && (typeof c !== 'string' || !/^[A-Z]{2}$/.test(c)));
   return bad.length ? `${field}: ${bad.map((c) => JSON.stringify(c)).join(', ')} is not an ISO 3166 alpha-2 code (like US)` : undefined;
 }
 

@@ -1,4 +1,5 @@
 /** Stack configs for the infra tests, as `Pulumi.<stack>.yaml` would give them (keys without `sipline:`). */
+import { TWILIO_TYPES } from '../../infra/twilio/types';
 import type * as pulumi from '@pulumi/pulumi';
 import { runSipline, type RecordedResource } from '../../infra/mocks';
 
@@ -93,13 +94,13 @@ export const TYPES = {
   subscription: 'aws:sns/topicSubscription:TopicSubscription',
   password: 'random:index/randomPassword:RandomPassword',
   randomId: 'random:index/randomId:RandomId',
-  sipDomain: 'sipline-twilio:index:SipDomain',
-  credentialList: 'sipline-twilio:index:CredentialList',
-  credential: 'sipline-twilio:index:Credential',
-  registrationMapping: 'sipline-twilio:index:RegistrationCredentialListMapping',
-  callMapping: 'sipline-twilio:index:CallCredentialListMapping',
-  number: 'sipline-twilio:index:PhoneNumberVoiceConfig',
-  dialingPermissions: 'sipline-twilio:index:VoiceDialingPermissions',
+  sipDomain: TWILIO_TYPES.sipDomain,
+  credentialList: TWILIO_TYPES.credentialList,
+  credential: TWILIO_TYPES.credential,
+  registrationMapping: TWILIO_TYPES.registrationMapping,
+  callMapping: TWILIO_TYPES.callMapping,
+  number: TWILIO_TYPES.phoneNumber,
+  dialingPermissions: TWILIO_TYPES.dialingPermissions,
 } as const;
 
 /** The files of a recorded Lambda's code archive, by name. */

@@ -131,13 +131,18 @@ describe('errors reach the engine as one message: the resource, Twilio\'s text a
     srv.done();
   });
 
-  it('validates inputs before any request (any would be unexpected), naming the resource and the field', async () => {
-    await expect(c.create(URN.credential, { ...credInputs, password: secret('short') })).rejects.toMatchObject({
-      details: expect.stringMatching(/^Invalid Credential sipline-cred-alice: password breaks Twilio's password policy: it needs at least 12 characters/),
-    });
-    await expect(c.create(URN.domain, { domainName: 'acme.example.com' })).rejects.toMatchObject({ details: expect.stringContaining('must end with ".sip.twilio.com"') });
-    await expect(c.create(URN.number, { phoneNumber: '4155550100', voiceUrl: 'https://a.example/' })).rejects.toMatchObject({ details: expect.stringContaining('not an E.164 number') });
-    await expect(c.update(URN.domain, SD, domainState, { ...domainInputs, voiceMethod: 'PUT' })).rejects.toMatchObject({ details: expect.stringContaining('voiceMethod "PUT" must be one of GET, POST') });
+  // The engine checks every resource before it creates or updates it and stops on a failure
+  // (step_generator.go), so Check is where bad inputs are refused: no request reaches Twilio.
+  it('refuses bad inputs in Check, before any request (any would be unexpected), naming the field', async () => {
+    const failures = async (urn: string, news: Record<string, unknown>, olds: Record<string, unknown> = {}) => (await c.check(urn, news, olds)).failures;
+    expect(await failures(URN.credential, { ...credInputs, password: secret('short') })).toEqual([
+      { property: 'password', reason: expect.stringMatching(/^password breaks Twilio's password policy: it needs at least 12 characters/) },
+    ]);
+    expect(await failures(URN.domain, { domainName: 'acme.example.com' })).toEqual([{ property: 'domainName', reason: expect.stringContaining('must end with ".sip.twilio.com"') }]);
+    expect(await failures(URN.number, { phoneNumber: '4155550100', voiceUrl: 'https://a.example/' })).toEqual([{ property: 'phoneNumber', reason: expect.stringContaining('not an E.164 number') }]);
+    // An update's Check: the old inputs and the new ones.
+    expect(await failures(URN.domain, { ...domainInputs, voiceMethod: 'PUT' }, domainInputs)).toEqual([{ property: 'voiceMethod', reason: 'voiceMethod "PUT" must be one of GET, POST' }]);
+    expect(srv.requests).toEqual([]);
   });
 
   it('never echoes a password in a failure', async () => {
@@ -149,12 +154,17 @@ describe('errors reach the engine as one message: the resource, Twilio\'s text a
 
 describe('creating N credentials costs N requests; a lookup only when Twilio says the object exists', () => {
   it('creates 25 credentials in parallel with 25 POSTs and nothing else', async () => {
-    const usernames = Array.from({ length: 25 }, (_, i) => `user${i}`);
-    twilio().on('POST', `${API}/SIP/CredentialLists/${CL}/Credentials.json`, { times: 25 }).reply(201, credJson());
-    await Promise.all(usernames.map((u) => c.create(urnOf('sipline-twilio:index:Credential', `sipline-cred-${u}`), { ...credInputs, username: u })));
+    const users = Array.from({ length: 25 }, (_, i) => ({ username: `user${i}`, sid: `CR${String(i).padStart(32, 'a')}`, password: `Secret-Pass-${i}` }));
+    // Each user's own request (username and password), answered with its own credential.
+    for (const u of users) {
+      twilio()
+        .on('POST', `${API}/SIP/CredentialLists/${CL}/Credentials.json`, { body: { Username: u.username, Password: u.password } })
+        .reply(201, credJson({ sid: u.sid, username: u.username }));
+    }
+    const created = await Promise.all(users.map((u) => c.create(urnOf('sipline-twilio:index:Credential', `sipline-cred-${u.username}`), { ...credInputs, username: u.username, password: secret(u.password) })));
     srv.done();
     expect(srv.requests.map((r) => r.method)).toEqual(Array(25).fill('POST'));
-    expect(srv.requests.map((r) => r.body.Username).sort()).toEqual([...usernames].sort());
+    expect(created).toEqual(users.map((u) => ({ id: `${CL}/${u.sid}`, outputs: { sid: u.sid, credentialListSid: CL, username: u.username, password: secret(u.password) } })));
   });
 
   it('adopts a credential whose username is taken (Twilio error 21243): one list, then its password set', async () => {

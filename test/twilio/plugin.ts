@@ -37,14 +37,14 @@ import * as fs from 'node:fs';
 import { programDirectory, project, ROOT } from '../pulumiHost';
 
 export { ROOT };
-export const SIG_KEY = '4dabf18193072939515e22adb298388d';
-export const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
-/** The engine's placeholder for a value not known during preview (rpc.ts unknownValue). */
-export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
-
-/** A value in the form the engine sends secrets to a provider that accepts them. */
-export const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
-export const isSecret = (v: unknown): v is { value: unknown } => typeof v === 'object' && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+/** The engine's placeholder for a value not known during preview. */
+export { unknownValue as UNKNOWN } from '@pulumi/pulumi/runtime/rpc';
+/**
+ * `secret(v)`: a value in the form the engine sends secrets to a provider that accepts them;
+ * `plain(v)`: without secret wrappers at any depth (what a test compares against plain values).
+ */
+export { isSecret, secret, unwrapSecrets as plain } from '../../infra/provider/secrets';
+import { isSecret, unwrap } from '../../infra/provider/secrets';
 
 export type Props = Record<string, unknown>;
 
@@ -91,15 +91,11 @@ export interface StartOptions {
    * engine and language host add), as in a CI job given no Twilio secret.
    */
   environment?: 'inherit' | 'empty';
-  /** The stack's `sipline-twilio:*` config, for PULUMI_CONFIG. */
-  config?: Record<string, string>;
 }
 
 export interface Plugin {
   client: provrpc.ResourceProviderClient;
   engine: EngineStub;
-  /** What the plugin wrote to stderr (the engine shows it at debug level only). */
-  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -122,7 +118,8 @@ export async function startPlugin(options: StartOptions = {}): Promise<Plugin> {
     ...options.env,
     PULUMI_RUNTIME_TYPESCRIPT: 'true',
     PULUMI_PROJECT: 'sipline',
-    PULUMI_CONFIG: JSON.stringify(options.config ?? {}),
+    // The stack's config; this provider reads its own from Configure, so none is given here.
+    PULUMI_CONFIG: '{}',
     PULUMI_NODEJS_TYPESCRIPT: 'true',
   };
   const child: ChildProcess = spawn(process.execPath, [runPath, folder, engine.address], { cwd: programDirectory().pwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -154,7 +151,6 @@ export async function startPlugin(options: StartOptions = {}): Promise<Plugin> {
   return {
     client,
     engine,
-    stderr: () => stderr,
     async stop() {
       process.removeListener('exit', killOnExit);
       client.close();
@@ -219,23 +215,31 @@ export class ProviderClient {
     return (await call<provproto.GetSchemaRequest, provproto.GetSchemaResponse>(this.client, 'getSchema', new provproto.GetSchemaRequest())).getSchema();
   }
 
+  /**
+   * CheckConfig and DiffConfig: the engine sends the config with secrets as plain values (it
+   * marshals them without KeepSecrets: provider_plugin.go CheckConfig, DiffConfig), so
+   * `secret(...)` values given here go over the wire plain, as the engine sends them.
+   */
   async checkConfig(news: Props, olds: Props = {}) {
     const req = new provproto.CheckRequest();
     req.setUrn(`${PROJECT_URN}::pulumi:providers:sipline-twilio::default`);
     req.setName('default');
     req.setType('pulumi:providers:sipline-twilio');
-    req.setOlds(struct(olds));
-    req.setNews(struct(news));
+    req.setOlds(struct(unwrap(olds).values));
+    req.setNews(struct(unwrap(news).values));
     const res = await call<provproto.CheckRequest, provproto.CheckResponse>(this.client, 'checkConfig', req);
     return { inputs: js(res.getInputs()), failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
   }
 
+  /** `olds`: the provider's last inputs, which are also its outputs (the engine sends both). */
   async diffConfig(olds: Props, news: Props) {
     const req = new provproto.DiffRequest();
     req.setUrn(`${PROJECT_URN}::pulumi:providers:sipline-twilio::default`);
-    req.setOlds(struct(olds));
-    req.setOldInputs(struct(olds));
-    req.setNews(struct(news));
+    req.setName('default');
+    req.setType('pulumi:providers:sipline-twilio');
+    req.setOlds(struct(unwrap(olds).values));
+    req.setOldInputs(struct(unwrap(olds).values));
+    req.setNews(struct(unwrap(news).values));
     const res = await call<provproto.DiffRequest, provproto.DiffResponse>(this.client, 'diffConfig', req);
     return { changes: res.getChanges(), diffs: res.getDiffsList() };
   }
@@ -337,12 +341,4 @@ export class ProviderClient {
     req.setOldInputs(struct(oldInputs));
     await call(this.client, 'delete', req);
   }
-}
-
-/** Removes secret wrappers at any depth (what a test compares against plain values). */
-export function plain(v: unknown): unknown {
-  if (isSecret(v)) return plain(v.value);
-  if (Array.isArray(v)) return v.map(plain);
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  return v;
 }

@@ -81,8 +81,13 @@ describe('provider configuration', () => {
     ]);
   });
 
-  it('DiffConfig reports the keys that changed and never replaces the provider', async () => {
-    expect(await c.diffConfig({ authToken: 'a' }, { authToken: 'a' })).toEqual({ changes: 1, diffs: [] });
+  it('CheckConfig returns the API key\'s secret secret too (the engine sends it plain)', async () => {
+    expect(await c.checkConfig({ apiKey: SK, apiSecret: secret('key-secret') })).toEqual({ inputs: { apiKey: SK, apiSecret: secret('key-secret') }, failures: [] });
+  });
+
+  it('DiffConfig reports the keys that changed, a changed auth token included, and never replaces the provider', async () => {
+    expect(await c.diffConfig({ authToken: secret('a') }, { authToken: secret('a') })).toEqual({ changes: 1, diffs: [] });
+    // The engine sends both tokens plain (no KeepSecrets for DiffConfig): a rotated token is a change.
     expect(await c.diffConfig({ authToken: secret('a') }, { authToken: secret('b'), apiBaseUrl: 'https://x.example' })).toEqual({ changes: 2, diffs: ['authToken', 'apiBaseUrl'] });
   });
 

@@ -3,6 +3,7 @@
  * validation.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { isRpcSecret, unwrapRpcSecret } from '@pulumi/pulumi/runtime/rpc';
 
 const created: pulumi.runtime.MockResourceArgs[] = [];
 pulumi.runtime.setMocks(
@@ -70,17 +71,36 @@ describe('resource classes', () => {
     expect(await value(cred.username)).toBe('bob');
     expect(secretOutputs.get('plain')).toEqual(['password']);
     // The input is wrapped too, so the inputs stored in state are secret as well.
-    // 4dabf181... is Pulumi's secret signature (runtime/rpc specialSigKey / specialSecretSig).
-    expect(created.find((c) => c.name === 'plain')?.inputs.password).toEqual({
-      '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270',
-      value: 'Correct-Horse-9',
-    });
+    const input = created.find((c) => c.name === 'plain')?.inputs.password;
+    expect({ secret: isRpcSecret(input), value: unwrapRpcSecret(input) }).toEqual({ secret: true, value: 'Correct-Horse-9' });
   });
 
-  it('asks for delete-before-replace by default (a replacement would adopt the object being deleted)', async () => {
-    const list = new tw.CredentialList('dbr', { friendlyName: 'x' });
-    await value(list.sid);
-    expect(deleteBeforeReplace.get('dbr')).toBe(true);
+  // Valid arguments for each class: a class exported without an entry here fails the test below.
+  const SAMPLE_ARGS: Record<string, object> = {
+    SipDomain: { domainName: 'acme.sip.twilio.com' },
+    CredentialList: { friendlyName: 'x' },
+    Credential: { credentialListSid: CL, username: 'alice', password: 'Correct-Horse-9' },
+    RegistrationCredentialListMapping: { domainSid: SD, credentialListSid: CL },
+    CallCredentialListMapping: { domainSid: SD, credentialListSid: CL },
+    PhoneNumberVoiceConfig: { phoneNumber: '+14155550100', voiceUrl: 'https://a.example/in' },
+    VoiceDialingPermissions: { allowedCountries: ['US'] },
+  };
+
+  // `pulumi up --replace` (and a tainted resource) never asks the provider's Diff
+  // (step_generator.go isTargetedReplace): only this option stops the engine from creating the
+  // replacement first and then deleting the old object, whose delete would undo the new one
+  // (restore the account's old dialing permissions, a number's old webhooks...).
+  it('asks for delete-before-replace on every resource class it exports, and keeps the schema\'s secrets secret', async () => {
+    const classes = Object.entries(tw).filter(([, v]) => typeof v === 'function' && v.prototype instanceof pulumi.CustomResource) as [string, new (name: string, args: object) => pulumi.CustomResource][];
+    expect(classes.map(([n]) => n).sort()).toEqual(Object.keys(SAMPLE_ARGS).sort());
+    for (const [className, Cls] of classes) {
+      const res = new Cls(`dbr-${className}`, SAMPLE_ARGS[className]);
+      await value(res.urn);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(Object.fromEntries(classes.map(([n]) => [n, deleteBeforeReplace.get(`dbr-${n}`)]))).toEqual(Object.fromEntries(classes.map(([n]) => [n, true])));
+    // And keeps secret what the schema marks secret: the password, and nothing else.
+    expect(Object.fromEntries(classes.map(([n]) => [n, secretOutputs.get(`dbr-${n}`)]))).toEqual(Object.fromEntries(classes.map(([n]) => [n, n === 'Credential' ? ['password'] : []])));
   });
 
   it('fails at construction, naming the resource and field, for bad plain values', () => {

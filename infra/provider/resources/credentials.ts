@@ -1,7 +1,8 @@
 import type { CredentialListInstance } from 'twilio/lib/rest/api/v2010/account/sip/credentialList';
 import type { CredentialInstance } from 'twilio/lib/rest/api/v2010/account/sip/credentialList/credential';
+import { TWILIO_TYPES } from '../../twilio/types';
 import { checkResource, CREDENTIAL, CREDENTIAL_LIST } from '../../twilio/validate';
-import { conflictWith, diffFields, goneAs404, splitId, type ResourceType } from '../common';
+import { conflictWith, diffFields, goneAs404, type ResourceType } from '../common';
 import { TwilioFailure } from '../errors';
 import { createOrAdopt, ignoreNotFound, withRetry } from '../retry';
 
@@ -26,7 +27,7 @@ const listOutputs = (l: CredentialListInstance): CredentialListOutputs => ({ sid
  * - delete: DELETE CredentialLists/{CL}.json (404 counts as done).
  */
 export const credentialList: ResourceType<CredentialListInputs, CredentialListOutputs> = {
-  token: 'sipline-twilio:index:CredentialList',
+  token: TWILIO_TYPES.credentialList,
   idParts: ['CL'],
   identity: (p, id) => (p?.friendlyName ? `"${p.friendlyName}"` : id ?? ''),
 
@@ -40,7 +41,7 @@ export const credentialList: ResourceType<CredentialListInputs, CredentialListOu
     const { object, adopted } = await createOrAdopt(
       {
         create: () => client.sip.credentialLists.create({ friendlyName: name }),
-        exists: conflictWith(21240),
+        exists: conflictWith([21240]),
         find: async () => {
           const matches = (await client.sip.credentialLists.list({ pageSize: 1000 })).filter((l) => l.friendlyName === name);
           if (matches.length > 1) {
@@ -87,8 +88,6 @@ export interface CredentialOutputs extends CredentialInputs {
 }
 
 const IDENTITY = ['credentialListSid', 'username'];
-/** The list's sid and the credential's: what `pulumi import` needs to read it. */
-const CREDENTIAL_ID = ['CL', 'CR'];
 
 // Twilio never returns a password (it stores a digest), so the output is the last value this
 // provider applied: `read` carries it over from state and `diff` compares against it.
@@ -110,10 +109,10 @@ function credentialOutputs(c: CredentialInstance, password: string | undefined):
  *   the list); password updates in place, compared with the last applied value.
  */
 export const credential: ResourceType<CredentialInputs, CredentialOutputs> = {
-  token: 'sipline-twilio:index:Credential',
-  idParts: CREDENTIAL_ID,
+  token: TWILIO_TYPES.credential,
+  // The list's sid and the credential's: what `pulumi import` needs to read it.
+  idParts: ['CL', 'CR'],
   identity: (p, id) => (p?.username && p.credentialListSid ? `"${p.username}" in ${p.credentialListSid}` : id ?? ''),
-  secrets: ['password'],
 
   check(olds, news) {
     // An imported credential has no known password (Twilio never returns one): the import's
@@ -131,7 +130,7 @@ export const credential: ResourceType<CredentialInputs, CredentialOutputs> = {
     const { object, adopted } = await createOrAdopt(
       {
         create: () => credentials.create({ username, password }),
-        exists: conflictWith(21243),
+        exists: conflictWith([21243]),
         find: async () => (await credentials.list({ pageSize: 1000 })).find((c) => c.username === username),
       },
       retry,
@@ -144,20 +143,20 @@ export const credential: ResourceType<CredentialInputs, CredentialOutputs> = {
   },
 
   async read(ctx, id, state) {
-    const [list, sid] = splitId(this.token, id, CREDENTIAL_ID);
+    const [list, sid] = id.split('/');
     const found = await withRetry(() => ctx.client.sip.credentialLists(list).credentials(sid).fetch(), ctx.retry).catch(goneAs404);
     if (!found) return undefined;
     return { id, outputs: credentialOutputs(found, state?.password), inputs: { credentialListSid: found.credentialListSid, username: found.username } };
   },
 
   async update(ctx, id, _olds, news) {
-    const [list, sid] = splitId(this.token, id, CREDENTIAL_ID);
+    const [list, sid] = id.split('/');
     const updated = await withRetry(() => ctx.client.sip.credentialLists(list).credentials(sid).update({ password: news.password }), ctx.retry);
     return credentialOutputs(updated, news.password);
   },
 
   async delete(ctx, id) {
-    const [list, sid] = splitId(this.token, id, CREDENTIAL_ID);
+    const [list, sid] = id.split('/');
     await ignoreNotFound(() => withRetry(() => ctx.client.sip.credentialLists(list).credentials(sid).remove(), ctx.retry));
   },
 };

@@ -1,4 +1,5 @@
 import type { Twilio } from 'twilio';
+import { TWILIO_TYPES } from '../../twilio/types';
 import { checkResource, VOICE_DIALING_PERMISSIONS } from '../../twilio/validate';
 import { type Context, type Diff, type ResourceType } from '../common';
 import { PartialFailure } from '../errors';
@@ -138,7 +139,7 @@ const sameSet = (a: unknown, b: unknown) => JSON.stringify([...((a as string[]) 
  * - delete: POST BulkCountryUpdates with `previous`.
  */
 export const voiceDialingPermissions: ResourceType<DialingPermissionsInputs, DialingPermissionsOutputs> = {
-  token: 'sipline-twilio:index:VoiceDialingPermissions',
+  token: TWILIO_TYPES.dialingPermissions,
   idParts: ['AC'],
   identity: (_p, id) => id ?? 'the account',
 

@@ -1,6 +1,7 @@
 import type { Twilio } from 'twilio';
+import { TWILIO_TYPES } from '../../twilio/types';
 import { checkResource, CREDENTIAL_LIST_MAPPING } from '../../twilio/validate';
-import { diffFields, goneAs404, splitId, type ResourceType } from '../common';
+import { conflictWith, diffFields, goneAs404, type ResourceType } from '../common';
 import { createOrAdopt, ignoreNotFound, withRetry } from '../retry';
 
 export interface MappingInputs extends Record<string, unknown> {
@@ -11,9 +12,6 @@ export interface MappingInputs extends Record<string, unknown> {
 const FIELDS = CREDENTIAL_LIST_MAPPING.required;
 
 type AuthType = 'calls' | 'registrations';
-
-/** The domain's sid and the list's (which Twilio uses as the mapping's sid). */
-const MAPPING_ID = ['SD', 'CL'];
 
 // Both mapping kinds have the same API shape under .../Auth/{Calls|Registrations}/; this is the
 // part of it the provider uses.
@@ -37,11 +35,12 @@ function mappingsOf(client: Twilio, domainSid: string, auth: AuthType): MappingA
  * - update: none; Twilio cannot change a mapping, so every change replaces it.
  * - delete: DELETE CredentialListMappings/{CL}.json (404 counts as done).
  */
-function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, MappingInputs> {
-  const token = `sipline-twilio:index:${name}`;
+function mapping(token: string, auth: AuthType): ResourceType<MappingInputs, MappingInputs> {
+  const name = token.split(':').pop();
   return {
     token,
-    idParts: MAPPING_ID,
+    // The domain's sid and the list's (which Twilio uses as the mapping's sid).
+    idParts: ['SD', 'CL'],
     identity: (p, id) => (p?.domainSid && p.credentialListSid ? `${p.credentialListSid} on ${p.domainSid}` : id ?? ''),
 
     check: (_olds, news) => checkResource(news, CREDENTIAL_LIST_MAPPING),
@@ -54,7 +53,7 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
       const { adopted } = await createOrAdopt(
         {
           create: () => mappings.create({ credentialListSid }),
-          exists: (err) => [400, 409].includes((err as { status?: number }).status ?? 0),
+          exists: conflictWith('any'),
           find: () => mappings(credentialListSid).fetch().catch(goneAs404),
         },
         ctx.retry,
@@ -64,7 +63,7 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
     },
 
     async read(ctx, id) {
-      const [domainSid, credentialListSid] = splitId(token, id, MAPPING_ID);
+      const [domainSid, credentialListSid] = id.split('/');
       const found = await withRetry(() => mappingsOf(ctx.client, domainSid, auth)(credentialListSid).fetch(), ctx.retry).catch(goneAs404);
       if (!found) return undefined;
       const props = { domainSid, credentialListSid: found.sid };
@@ -77,13 +76,13 @@ function mapping(name: string, auth: AuthType): ResourceType<MappingInputs, Mapp
     },
 
     async delete(ctx, id) {
-      const [domainSid, credentialListSid] = splitId(token, id, MAPPING_ID);
+      const [domainSid, credentialListSid] = id.split('/');
       await ignoreNotFound(() => withRetry(() => mappingsOf(ctx.client, domainSid, auth)(credentialListSid).remove(), ctx.retry));
     },
   };
 }
 
 /** Lets phones whose credentials are in the list REGISTER to the domain. */
-export const registrationMapping = mapping('RegistrationCredentialListMapping', 'registrations');
+export const registrationMapping = mapping(TWILIO_TYPES.registrationMapping, 'registrations');
 /** Lets phones whose credentials are in the list place calls (INVITE) through the domain. */
-export const callMapping = mapping('CallCredentialListMapping', 'calls');
+export const callMapping = mapping(TWILIO_TYPES.callMapping, 'calls');

@@ -1,13 +1,14 @@
 import type { IncomingPhoneNumberInstance } from 'twilio/lib/rest/api/v2010/account/incomingPhoneNumber';
+import { TWILIO_TYPES } from '../../twilio/types';
 import { checkResource, PHONE_NUMBER } from '../../twilio/validate';
 import { compact, diffFields, goneAs404, pickDefined, type ResourceType } from '../common';
 import { PartialFailure, TwilioFailure } from '../errors';
 import { ignoreNotFound, isTransient, withRetry } from '../retry';
 
-/** The voice settings sipline may manage on a number; "" is Twilio's "not set". */
-export const SETTINGS = ['voiceUrl', 'voiceMethod', 'voiceFallbackUrl', 'voiceFallbackMethod', 'statusCallback', 'statusCallbackMethod'] as const;
-type Setting = (typeof SETTINGS)[number];
-export type VoiceSettings = Partial<Record<Setting, string>>;
+/** The voice settings sipline may manage on a number (every input but the number); "" is Twilio's "not set". */
+type Setting = Exclude<keyof typeof PHONE_NUMBER.rules, 'phoneNumber'>;
+const SETTINGS = Object.keys(PHONE_NUMBER.rules).filter((k): k is Setting => k !== 'phoneNumber');
+type VoiceSettings = Partial<Record<Setting, string>>;
 
 export interface PhoneNumberInputs extends Record<string, unknown>, VoiceSettings {
   phoneNumber: string;
@@ -93,7 +94,7 @@ function toOutputs(n: NumberFields, previous: VoiceSettings): PhoneNumberOutputs
  *   for a voiceUrl Twilio ignores.
  */
 export const phoneNumber: ResourceType<PhoneNumberInputs, PhoneNumberOutputs> = {
-  token: 'sipline-twilio:index:PhoneNumberVoiceConfig',
+  token: TWILIO_TYPES.phoneNumber,
   idParts: ['PN'],
   identity: (p, id) => p?.phoneNumber ?? id ?? '',
 

@@ -1,4 +1,5 @@
 import type { DomainInstance } from 'twilio/lib/rest/api/v2010/account/sip/domain';
+import { TWILIO_TYPES } from '../../twilio/types';
 import { checkResource, SIP_DOMAIN } from '../../twilio/validate';
 import { compact, conflictWith, diffFields, goneAs404, pickDefined, type ResourceType } from '../common';
 import { createOrAdopt, ignoreNotFound, withRetry } from '../retry';
@@ -21,38 +22,12 @@ export interface SipDomainOutputs extends SipDomainInputs {
   sid: string;
 }
 
+/** Every input (SIP_DOMAIN's rules: one per schema input), as the SDK names the domain's fields. */
+const FIELDS = Object.keys(SIP_DOMAIN.rules) as (keyof typeof SIP_DOMAIN.rules)[];
 /** Fields sent on create and update besides DomainName. */
-const SETTINGS = [
-  'friendlyName',
-  'voiceUrl',
-  'voiceMethod',
-  'voiceFallbackUrl',
-  'voiceFallbackMethod',
-  'voiceStatusCallbackUrl',
-  'voiceStatusCallbackMethod',
-  'sipRegistration',
-  'secure',
-  'emergencyCallingEnabled',
-  'emergencyCallerSid',
-] as const;
+const SETTINGS = FIELDS.filter((f) => f !== 'domainName');
 
-
-function toInputs(d: DomainInstance): SipDomainInputs {
-  return compact({
-    domainName: d.domainName,
-    friendlyName: d.friendlyName,
-    voiceUrl: d.voiceUrl,
-    voiceMethod: d.voiceMethod,
-    voiceFallbackUrl: d.voiceFallbackUrl,
-    voiceFallbackMethod: d.voiceFallbackMethod,
-    voiceStatusCallbackUrl: d.voiceStatusCallbackUrl,
-    voiceStatusCallbackMethod: d.voiceStatusCallbackMethod,
-    sipRegistration: d.sipRegistration,
-    secure: d.secure,
-    emergencyCallingEnabled: d.emergencyCallingEnabled,
-    emergencyCallerSid: d.emergencyCallerSid,
-  });
-}
+const toInputs = (d: DomainInstance): SipDomainInputs => compact(Object.fromEntries(FIELDS.map((f) => [f, d[f]]))) as SipDomainInputs;
 
 const toOutputs = (d: DomainInstance): SipDomainOutputs => ({ sid: d.sid, ...toInputs(d) });
 
@@ -71,13 +46,13 @@ const sameName = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
  * - delete: DELETE Domains/{SD}.json (404 counts as done).
  */
 export const sipDomain: ResourceType<SipDomainInputs, SipDomainOutputs> = {
-  token: 'sipline-twilio:index:SipDomain',
+  token: TWILIO_TYPES.sipDomain,
   idParts: ['SD'],
   identity: (p, id) => (p?.domainName ? `"${p.domainName}"` : id ?? ''),
 
   check: (_olds, news) => checkResource(news, SIP_DOMAIN),
 
-  diff: (olds, news) => diffFields(olds, news, ['domainName', ...SETTINGS], [], { domainName: sameName }),
+  diff: (olds, news) => diffFields(olds, news, FIELDS, [], { domainName: sameName }),
 
   async create(ctx, inputs) {
     const { client, retry } = ctx;
@@ -86,7 +61,7 @@ export const sipDomain: ResourceType<SipDomainInputs, SipDomainOutputs> = {
     const { object, adopted } = await createOrAdopt(
       {
         create: () => client.sip.domains.create({ domainName: name, ...settings }),
-        exists: conflictWith(21232),
+        exists: conflictWith([21232]),
         find: async () => (await client.sip.domains.list({ pageSize: 1000 })).find((d) => sameName(d.domainName) === sameName(name)),
       },
       retry,
