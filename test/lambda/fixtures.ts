@@ -104,7 +104,7 @@ export interface Answered {
   query?: string;
   body: string;
   flow: string;
-  /** The parameters of the request: the call's own, which Twilio sends again to the URLs of the answer. */
+  /** The parameters of the request; the requests that follow keep only the call's own of them (callOwnParams). */
   params: Record<string, string>;
 }
 
