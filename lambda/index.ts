@@ -31,7 +31,7 @@ const spoolDir = process.env.VOICEMAIL_SPOOL_DIR;
 export const handler = createHandler({
   plan: new DialPlan(readDirectoryFile(directoryFile, (f) => fs.readFileSync(f, 'utf8'))),
   authToken: tokenSource(() => loadAuthToken(process.env)),
-  publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
+  publicBaseUrl: process.env.PUBLIC_BASE_URL,
   logger,
   metrics: powertoolsMetricsSink(process.env.SIPLINE_STACK || 'unknown'),
   ...(queueUrl ? { voicemailQueue: sqsVoicemailQueue(queueUrl) } : spoolDir ? { voicemailQueue: spoolVoicemailQueue(spoolDir) } : {}),

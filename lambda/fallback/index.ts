@@ -35,7 +35,7 @@ function tokenInTime(): Promise<string | undefined> {
 export const handler = createFallbackHandler({
   twiml: FALLBACK_TWIML,
   authToken: tokenInTime,
-  publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
+  publicBaseUrl: process.env.PUBLIC_BASE_URL,
   logger: new Logger({ serviceName: service }),
   count(signature) {
     metrics.addDimension(FALLBACK_SIGNATURE_DIMENSION, signature);
