@@ -14,7 +14,7 @@ import { callRoute } from './callRoutes';
 import type { DialPlan } from './dialPlan';
 import { eventRoute } from './eventRoutes';
 import { clip } from './params';
-import type { MetricsSink } from './routerMetrics';
+import type { MetricsSink } from './metricsSink';
 import { routeOf, type RouteName } from './routes';
 import { apologyTwiml } from './twiml';
 import { publicBaseUrlOf, readSignedWebhook } from './twilioSignature';
@@ -28,7 +28,7 @@ export interface RouterDeps {
   /** What Twilio was told (PUBLIC_BASE_URL; a trailing slash is dropped once, when the handler is made); default `https://` + the request's host. */
   publicBaseUrl?: string;
   logger: RouterLogger;
-  /** Where metrics go (lambda/routerMetrics.ts); none: not counted. */
+  /** Where metrics go (lambda/metricsSink.ts); none: not counted. */
   metrics?: MetricsSink;
   /** Where voicemail jobs go (lambda/voicemailQueue.ts); none: each voicemail is logged as not queued. */
   voicemailQueue?: VoicemailQueue;

@@ -1,7 +1,7 @@
 /**
  * The one source of sipline's CloudWatch metric names: the functions that emit them (as EMF log
- * lines, no API call: the voicemail worker through Powertools Metrics, the router with its own
- * writer of the same lines, lambda/routerMetrics.ts) and the stack's dashboard and alarms that
+ * lines written by Powertools Metrics, no API call: the router and the voice fallback through
+ * lambda/metricsSink.ts, the voicemail worker directly) and the stack's dashboard and alarms that
  * read them both import from here, so a widget can never name a metric nobody emits.
  *
  * Dependency-free on purpose: the Pulumi program imports it without loading Powertools.
@@ -121,6 +121,8 @@ export type RouterMetricDimension = (typeof ROUTER_METRIC_DIMENSIONS)[keyof type
 export const FALLBACK_METRICS = {
   answers: 'FallbackAnswers',
 } as const;
+
+export type FallbackMetricName = (typeof FALLBACK_METRICS)[keyof typeof FALLBACK_METRICS];
 
 /** The `Signature` dimension of FallbackAnswers. */
 export const FALLBACK_SIGNATURE_DIMENSION = 'Signature';

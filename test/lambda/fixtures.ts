@@ -5,7 +5,7 @@ import { DialPlan } from '../../lambda/dialPlan';
 import type { RouterDirectory } from '../../lambda/directory';
 import { createHandler, type RouterDeps, type RouterHandler } from '../../lambda/handler';
 import { FALLBACK_METHOD, FALLBACK_ROUTE, ROUTER_METHOD, routeKey, routeOf, ROUTES } from '../../lambda/routes';
-import type { MetricValue, MetricsSink } from '../../lambda/routerMetrics';
+import type { MetricValue, MetricsSink } from '../../lambda/metricsSink';
 import type { VoicemailQueue } from '../../lambda/voicemailQueue';
 import type { VoicemailJob } from '../../lambda/voicemail/job';
 import { dialActionParams, dialedNoun, pstnCallParams, referParams, resolveTwimlUrl, sipDomainCallParams, twimlAttribute, type CallIds, type DialStatus } from '../../scripts/simulatedCall';
