@@ -16,6 +16,7 @@ import { ROUTER_METRICS, type CALL_FLOWS } from './metrics';
 import { clip, single } from './params';
 import { userPartOf } from './sipUri';
 import { voicemailJobFromRecordingCallback, voicemailJobMessage, type VoicemailJob } from './voicemail/job';
+import { redactEmailAddresses } from './voicemail/redact';
 
 export async function eventRoute(deps: RouterDeps, req: RouteRequest): Promise<{ flow: string }> {
   try {
@@ -153,7 +154,9 @@ async function recordingReady(deps: RouterDeps, req: RouteRequest): Promise<{ fl
     // A completed recording always makes a job (or a VoicemailJobError for a malformed field).
     job = voicemailJobFromRecordingCallback(recordingParams(params), { mailbox: ctx.mailbox, email, caller: ctx.from, receivedAt: (deps.now ?? (() => new Date()))() }) as VoicemailJob;
   } catch (err) {
-    return failed('malformed', 'voicemail callback is malformed', { error: (err as Error).message });
+    // The message shows the bad value; an address (the directory's, checked here rather than at
+    // cold start: lambda/directory.ts) is personal data, so it is named, not written.
+    return failed('malformed', 'voicemail callback is malformed', { error: redactEmailAddresses((err as Error).message, { recipient: email }) });
   }
   if (!deps.voicemailQueue) return failed('no-queue', 'voicemail not queued, no queue is configured (VOICEMAIL_QUEUE_URL)');
   try {

@@ -5,7 +5,9 @@
  * with Twilio's parameters for it: the chain of answers is the one a caller would live through.
  */
 import { defaultGreeting, SPOKEN_REASONS, UNANSWERED_GOODBYES } from '../../lambda/messages';
+import { validateDirectory } from '../../lambda/directory';
 import { DIAL_STATUSES, dialActionParams, recordActionParams } from '../../scripts/simulatedCall';
+import { startRouter } from './routerWorld';
 import { demoDirectory, dialOf, inboundCall, liveCalls, routerFor, send, spokenOf, urlIn, webhookEvent, withNoAnswerAndGroups } from './fixtures';
 
 const UNANSWERED = DIAL_STATUSES.filter((s) => s !== 'completed');
@@ -132,6 +134,27 @@ describe('a call to a user with voicemail', () => {
     expect(spokenOf(next.body)).toBe("Bob here. I'm away: leave a message!");
     // bob rings for his own 30 s; the voicemail says who called: alice.
     expect(urlIn(next.body, 'Record', 'recordingStatusCallback', next)?.query).toBe('mailbox=bob&from=alice');
+  });
+
+  it('never says a greeting that slipped into the directory file unescaped: the router reads the file, the caller hears the apology', async () => {
+    const bad = 'Tom & <Jerry>';
+    const directory = withNoAnswerAndGroups();
+    directory.users = directory.users.map((u) => (u.username === 'alice' ? { ...u, noAnswer: { voicemail: { greeting: bad, email: 'alice@example.com' } } } : u));
+    // The stack refuses it, naming the key and the value; the router's cold start leaves it to the render.
+    expect(() => validateDirectory(directory)).toThrow(`users[2].noAnswer.voicemail.greeting: ${JSON.stringify(bad)} must be 1 to 500 characters of plain text`);
+    const world = await startRouter({ directory });
+    try {
+      const call = inboundCall('+12125550123', '+14155550199');
+      const rang = await world.invoke(webhookEvent(call, { path: '/voice/inbound' }));
+      const action = urlIn(rang.body as string, 'Dial', 'action', { path: '/voice/inbound' })!;
+      const next = await world.invoke(webhookEvent(dialActionParams(call, 'no-answer'), action));
+      expect(next.headers).toMatchObject({ 'x-sipline-flow': 'error' });
+      expect(next.body).not.toContain('Jerry');
+      expect(spokenOf(next.body as string)).toMatch(/^Sorry, something went wrong/);
+      expect(world.logs().at(-1)).toMatchObject({ level: 'ERROR', message: 'routing failed', route: 'afterDial' });
+    } finally {
+      await world.stop();
+    }
   });
 
   it('reaches voicemail on an internal call too, ringing for the user\'s ringSeconds', async () => {
