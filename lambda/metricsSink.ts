@@ -9,6 +9,7 @@
  * init only starts reading the token it needs first.
  */
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { RouterDeps } from './handler';
 import {
   FALLBACK_METRICS,
   FALLBACK_SIGNATURE_DIMENSION,
@@ -63,4 +64,21 @@ export function powertoolsMetricsSink<Name extends string>(stack: string, { serv
       metrics.publishStoredMetrics();
     },
   };
+}
+
+/**
+ * Publishes one EMF line of the router's metrics, if metrics are wired; a metric that fails
+ * never fails the call (it is logged).
+ */
+export function publishMetrics(deps: Pick<RouterDeps, 'metrics' | 'logger'>, values: readonly MetricValue[], dimension?: string): void {
+  try {
+    deps.metrics?.publish(values, dimension);
+  } catch (err) {
+    deps.logger.error('metric not published', { metric: values.map((v) => v.name).join(','), error: (err as Error).message });
+  }
+}
+
+/** Counts one of something (publishMetrics). */
+export function count(deps: Pick<RouterDeps, 'metrics' | 'logger'>, name: RouterMetricName, dimension?: string): void {
+  publishMetrics(deps, [{ name, value: 1 }], dimension);
 }
