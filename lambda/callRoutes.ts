@@ -3,12 +3,12 @@
  * ended (after-dial), a transfer (refer), a voicemail recorded (voicemail-done). Each logs one
  * line; the ones that learn how a dial or a transfer went count it (lambda/metrics.ts).
  */
-import { afterDial, answerCall, transferCall, type CallOrigin } from './callFlow';
+import { afterDial, answerCall, FAILED_DIAL, transferCall, type CallOrigin } from './callFlow';
 import { callerLabel, e164Of, readAfterDial, readRefer } from './callbackUrls';
 import type { Decision } from './dialPlan';
 import type { LogFields, RouteRequest, RouterDeps } from './handler';
 import { clip, single } from './params';
-import { FAILED_DIAL_STATUSES, NO_ANSWER_ACTIONS, ROUTER_METRICS } from './metrics';
+import { NO_ANSWER_ACTIONS, ROUTER_METRICS } from './metrics';
 import { count } from './metricsSink';
 import { userPartOf } from './sipUri';
 import { renderAnswer } from './twiml';
@@ -96,7 +96,6 @@ function routeCall(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   return { twiml, flow };
 }
 
-const FAILED_DIAL: ReadonlySet<string> = new Set(FAILED_DIAL_STATUSES);
 const COUNTED_ACTIONS: ReadonlySet<string> = new Set(NO_ANSWER_ACTIONS);
 
 /** `<Dial action>`: the dial ended. */
@@ -133,7 +132,7 @@ function referRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   const { params } = req;
   const refer = readRefer(req.rawQuery);
   const referTo = single(params.ReferTransferTarget);
-  const { decision, answer } = transferCall(deps.plan, refer, referTo, deps.plan.defaultCountry);
+  const { decision, answer } = transferCall(deps.plan, refer, referTo);
   const twiml = renderAnswer(answer);
   const outcome = decision.flow === 'sip-user' ? 'user' : decision.flow === 'group' || decision.flow === 'pstn' ? decision.flow : 'refused';
   count(deps, ROUTER_METRICS.transfers, outcome);

@@ -164,7 +164,7 @@ export const RING_SECONDS = { min: 5, max: 120 } as const;
 /** A group rings 1 to 10 members: Twilio dials at most 10 <Sip> nouns at once, and a caller waits through a sequential one. */
 export const MAX_GROUP_MEMBERS = 10;
 /** Twilio adds about 5 seconds to every <Dial timeout> ("a five-second timeout buffer", twilio.com/docs/voice/twiml/dial#timeout). */
-export const TWILIO_RING_BUFFER_SECONDS = 5;
+const TWILIO_RING_BUFFER_SECONDS = 5;
 /**
  * How long a group may ring in all before its noAnswer: 3 minutes. That is SIP's INVITE timer C
  * (RFC 3261 16.6: "greater than 3 minutes"), after which a proxy on the caller's path that has
@@ -174,7 +174,7 @@ export const TWILIO_RING_BUFFER_SECONDS = 5;
 export const MAX_GROUP_RING_SECONDS = 180;
 /** A greeting is said in full before the beep: 500 characters are about 30 seconds of speech. */
 export const MAX_GREETING_LENGTH = 500;
-export const GROUP_STRATEGIES: readonly GroupStrategy[] = ['sequential', 'simultaneous'];
+const GROUP_STRATEGIES: readonly GroupStrategy[] = ['sequential', 'simultaneous'];
 
 // Text that needs no escaping in an XML text node, so a greeting goes into a <Say> shape as
 // written (lambda/twiml.ts): no &, < or >, and no control, format, private-use, surrogate or

@@ -15,7 +15,7 @@ import type { RouteRequest, RouterDeps } from './handler';
 import { ROUTER_METRICS, type CALL_FLOWS } from './metrics';
 import { count, publishMetrics } from './metricsSink';
 import { clip, single } from './params';
-import { userPartOf } from './sipUri';
+import { hostOf, userPartOf } from './sipUri';
 import { voicemailJobFromRecordingCallback, voicemailJobMessage, type VoicemailJob } from './voicemail/job';
 import { redactEmailAddresses } from './voicemail/redact';
 
@@ -28,11 +28,6 @@ export async function eventRoute(deps: RouterDeps, req: RouteRequest): Promise<{
     if (req.route === 'recording') count(deps, ROUTER_METRICS.voicemailEnqueueFailures);
     return { flow: 'error' };
   }
-}
-
-/** The host of a SIP URI: `sip:4155551234@acme.sip.twilio.com;user=phone` → acme.sip.twilio.com. */
-function hostOf(uri: string | undefined): string | undefined {
-  return uri === undefined ? undefined : /^sips?:[^@]*@([^;:?>]+)/i.exec(uri)?.[1];
 }
 
 /**

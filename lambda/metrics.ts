@@ -86,7 +86,7 @@ export const ROUTER_METRICS = {
 export type RouterMetricName = (typeof ROUTER_METRICS)[keyof typeof ROUTER_METRICS];
 
 /**
- * The routing flows a finished call is counted under (lambda/dialPlan.ts `Flow`), and
+ * The routing flows a finished call is counted under (a Decision's `flow`, lambda/dialPlan.ts), and
  * `unattributed`: a phone's call whose status callback came without SipUsername and whose From
  * names no user (lambda/eventRoutes.ts), so who placed it is not known; never a refusal.
  */
@@ -110,8 +110,6 @@ export const ROUTER_METRIC_DIMENSIONS = {
   [ROUTER_METRICS.noAnswerActions]: 'Action',
   [ROUTER_METRICS.transfers]: 'Outcome',
 } as const satisfies Partial<Record<RouterMetricName, string>>;
-
-export type RouterMetricDimension = (typeof ROUTER_METRIC_DIMENSIONS)[keyof typeof ROUTER_METRIC_DIMENSIONS];
 
 /**
  * The voice fallback's metric: one per request it answers (always with the apology), by whether

@@ -52,7 +52,6 @@ export const FALLBACK_METHOD: RouteMethod = 'POST';
 export function routeKey(method: RouteMethod, path: string): string {
   return `${method} ${path}`;
 }
-export type RoutePath = (typeof ROUTES)[RouteName];
 
 /** What each route is for (`npm start` lists them; the README's table says more). */
 export const ROUTE_PURPOSES: Readonly<Record<RouteName, string>> = {

@@ -3,7 +3,7 @@
  * digits followed by the local ones; a domain context cannot be dialed. Never is such a
  * number dialed as a local number of the default country.
  */
-import { dialedAddressOf, globalPrefixOf, MAX_ADDRESS_LENGTH } from '../../lambda/sipUri';
+import { dialedAddressOf, globalPrefixOf, hostOf, MAX_ADDRESS_LENGTH } from '../../lambda/sipUri';
 import { SPOKEN_REASONS } from '../../lambda/messages';
 import { DOMAIN, demoDirectory, dialOf, inboundCall, outboundCall, routerFor, send, spokenOf, webhookEvent } from './fixtures';
 
@@ -185,5 +185,12 @@ describe('reading addresses', () => {
     ['+14155550100', { user: '+14155550100' }],
   ])('%s', (address, expected) => {
     expect(dialedAddressOf(address)).toEqual(expected);
+  });
+
+  it('reads the host of a SIP URI, and of nothing else', () => {
+    expect(hostOf(`sip:4155551234@${DOMAIN};user=phone`)).toBe(DOMAIN);
+    expect(hostOf(`sips:alice@${DOMAIN}:5061;transport=tls`)).toBe(DOMAIN);
+    expect(hostOf(`<sip:bob@${DOMAIN}>`)).toBeUndefined();
+    for (const other of ['+14155550100', 'tel:+14155550100', `sip:${DOMAIN}x`, `sip:a@${'b'.repeat(MAX_ADDRESS_LENGTH)}`, undefined]) expect(hostOf(other)).toBeUndefined();
   });
 });
