@@ -20,6 +20,7 @@ import {
 } from '../lambda/directory';
 import { isKnownCountry, normalizeNumber, parseE164, TWILIO_EMERGENCY_NUMBERS } from '../lambda/phone';
 import { SIP_EDGES } from '../lambda/sipUri';
+import { ACCOUNT_SID, API_KEY_SID, MIN_API_KEY_SECRET_LENGTH } from '../lambda/voicemail/apiKey';
 import { EMAIL_ADDRESS } from '../lambda/voicemail/job';
 import { checkTimeZone } from '../lambda/voicemail/timeZone';
 import { validatePassword } from './twilio/validate';
@@ -116,7 +117,7 @@ export interface VoicemailDelivery {
   senderIdentity: VoicemailSenderIdentity;
 }
 
-export const VOICEMAIL_SENDER_IDENTITIES = ['address', 'existing'] as const;
+const VOICEMAIL_SENDER_IDENTITIES = ['address', 'existing'] as const;
 export type VoicemailSenderIdentity = (typeof VOICEMAIL_SENDER_IDENTITIES)[number];
 
 export class ConfigError extends Error {
@@ -219,16 +220,19 @@ function asBoolean(key: string, value: unknown, fallback: boolean): boolean {
   throw new ConfigError(`${CONFIG_NAMESPACE}:${key}: ${JSON.stringify(value)} must be true or false`);
 }
 
-/** Pulumi hands lists over as JSON text; a value that is no list is reported, and read as `fallback`. */
-function asList(key: string, value: unknown, problems: string[], fallback: unknown): unknown {
-  let list = value;
-  if (typeof value === 'string') {
-    try {
-      list = JSON.parse(value);
-    } catch {
-      list = value;
-    }
+/** Pulumi hands lists (and objects) over as JSON text: the value it stands for, else the text itself. */
+function fromJsonText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
   }
+}
+
+/** A list as YAML gives it or as Pulumi hands it over (JSON text); a value that is no list is reported, and read as `fallback`. */
+function asList(key: string, value: unknown, problems: string[], fallback: unknown): unknown {
+  const list = fromJsonText(value);
   if (Array.isArray(list)) return list;
   // For `users`, the type, not the value: it may hold passwords, which Pulumi has decrypted.
   const shown = key !== 'users' ? JSON.stringify(value) : list === null ? 'null' : typeof list === 'object' ? 'an object' : `a ${typeof list}`;
@@ -274,37 +278,35 @@ export function parseStackConfig(values: Record<string, unknown>): SiplineConfig
   const defaultCountry = values.defaultCountry ?? 'US';
 
   const users: UserConfig[] = [];
-  {
-    rawUsers.forEach((u: unknown, i) => {
-      if (typeof u !== 'object' || u === null) {
-        users.push(u as UserConfig); // reported by the directory check, at its own index
-        return;
+  rawUsers.forEach((u: unknown, i) => {
+    if (typeof u !== 'object' || u === null) {
+      users.push(u as UserConfig); // reported by the directory check, at its own index
+      return;
+    }
+    const { username, number, password, noAnswer } = u as Record<string, unknown>;
+    for (const extra of Object.keys(u).filter((k) => !USER_KEYS.includes(k))) {
+      const meant = closestName(extra, USER_KEYS);
+      problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number, password and noAnswer)`);
+    }
+    if (password !== undefined && password !== null) {
+      // The Credential provider's own rule (Twilio's policy), named after the config key.
+      const key = `${CONFIG_NAMESPACE}:users[${i}].password${typeof username === 'string' ? ` (user ${JSON.stringify(username)})` : ''}`;
+      if (typeof password === 'string') {
+        const broken = validatePassword(password, key);
+        if (broken) problems.push(broken);
+      } else {
+        // Never the value, even a number: it is a password.
+        const kind = typeof password === 'number' ? 'is a number in YAML' : 'is not text';
+        problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
       }
-      const { username, number, password, noAnswer } = u as Record<string, unknown>;
-      for (const extra of Object.keys(u).filter((k) => !USER_KEYS.includes(k))) {
-        const meant = closestName(extra, USER_KEYS);
-        problems.push(`${CONFIG_NAMESPACE}:users[${i}].${extra}: unknown key (${meant ? `did you mean ${meant}? ` : ''}a user has username, number, password and noAnswer)`);
-      }
-      if (password !== undefined && password !== null) {
-        // The Credential provider's own rule (Twilio's policy), named after the config key.
-        const key = `${CONFIG_NAMESPACE}:users[${i}].password${typeof username === 'string' ? ` (user ${JSON.stringify(username)})` : ''}`;
-        if (typeof password === 'string') {
-          const broken = validatePassword(password, key);
-          if (broken) problems.push(broken);
-        } else {
-          // Never the value, even a number: it is a password.
-          const kind = typeof password === 'number' ? 'is a number in YAML' : 'is not text';
-          problems.push(`${key} ${kind}: it must be a string, best encrypted: pulumi config set --secret --path 'users[${i}].password' (it prompts for the value, which then stays out of your shell history)`);
-        }
-      }
-      users.push({
-        username: username as string,
-        ...(number === undefined || number === null ? {} : { number: number as string }),
-        ...(typeof password === 'string' ? { password } : {}),
-        ...(noAnswer === undefined || noAnswer === null ? {} : { noAnswer: withSeconds(noAnswer) as NoAnswer }),
-      });
+    }
+    users.push({
+      username: username as string,
+      ...(number === undefined || number === null ? {} : { number: number as string }),
+      ...(typeof password === 'string' ? { password } : {}),
+      ...(noAnswer === undefined || noAnswer === null ? {} : { noAnswer: withSeconds(noAnswer) as NoAnswer }),
     });
-  }
+  });
 
   const rawGroups = values.groups === undefined || values.groups === null || values.groups === '' ? [] : (asList('groups', values.groups, problems, []) as unknown[]);
   const groups = rawGroups.map(groupOf) as DirectoryGroup[];
@@ -379,9 +381,6 @@ export function voicemailEmails(config: Pick<SiplineConfig, 'users' | 'groups'>)
   return asked;
 }
 
-const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
-const API_KEY_SID = /^SK[0-9a-fA-F]{32}$/;
-
 const VOICEMAIL_SETTINGS = {
   voicemailFrom: { rule: EMAIL_ADDRESS, what: 'an email address SES can send from', example: 'voicemail@example.com' },
   twilioAccountSid: { rule: ACCOUNT_SID, what: 'a Twilio account sid (AC followed by 32 hex digits)', example: 'AC0123…' },
@@ -419,9 +418,6 @@ function voicemailDelivery(values: Record<string, unknown>, config: SiplineConfi
   const { voicemailFrom: from, twilioAccountSid: accountSid, voicemailApiKeySid: apiKeySid } = given;
   return from && accountSid && apiKeySid ? { from, accountSid, apiKeySid, deleteAfterEmail, timeZone, senderIdentity } : undefined;
 }
-
-/** Twilio's API key secrets have 32 characters; under 16 is no secret at all (the worker's rule). */
-const MIN_API_KEY_SECRET_LENGTH = 16;
 
 /**
  * What a deploy still needs for voicemail to email, all at once: one message per missing
@@ -477,13 +473,10 @@ export function routerDirectoryFrom(config: SiplineConfig): RouterDirectory {
     allowedCountries: config.allowedCountries,
     emergency: { enabled: config.emergencyCalling },
     ...(config.enhancedSip ? { enhancedSip: true } : {}),
-    users: Array.isArray(config.users)
-      ? config.users.map((u) =>
-          u && typeof u === 'object'
-            ? { username: u.username, ...(u.number === undefined ? {} : { number: u.number }), ...(u.noAnswer === undefined ? {} : { noAnswer: u.noAnswer }) }
-            : u,
-        )
-      : config.users,
+    // A user that is no object stays as written, for the directory's check to report at its index.
+    users: config.users.map((u) =>
+      u && typeof u === 'object' ? { username: u.username, ...(u.number === undefined ? {} : { number: u.number }), ...(u.noAnswer === undefined ? {} : { noAnswer: u.noAnswer }) } : u,
+    ),
     ...(config.groups.length > 0 ? { groups: config.groups } : {}),
   };
 }
@@ -502,10 +495,12 @@ export function stackConfigPath(stack: string): string {
   return path.resolve(__dirname, '..', `Pulumi.${stack}.yaml`);
 }
 
-/** A stack file as Pulumi reads it: its `config:` map, every key with its namespace, secrets still `{ secure }`. */
+/** A stack file as Pulumi reads it: its `config:` map, every key with its namespace, secrets still `{ secure }`; and its `environment:`. */
 export interface StackFile {
   name: string;
   config: Record<string, unknown>;
+  /** Its `environment:`, as written: the Pulumi ESC environments whose config Pulumi merges in. Absent: none. */
+  environment?: unknown;
 }
 
 /**
@@ -537,7 +532,8 @@ export function readStackFile(file: string): StackFile {
     writtenAs.set(full, key);
     config[full] = value;
   }
-  return { name: path.basename(file), config };
+  const environment = isMap(root) ? root.environment : undefined;
+  return { name: path.basename(file), config, ...(environment === undefined || environment === null ? {} : { environment }) };
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {
@@ -579,6 +575,20 @@ export function configValues(stack: StackFile): Record<string, unknown> {
 export function siplineValues(stack: StackFile): Record<string, unknown> {
   const prefix = `${CONFIG_NAMESPACE}:`;
   return Object.fromEntries(Object.entries(configValues(stack)).filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value]));
+}
+
+/**
+ * Whether a user or group asks for voicemail by email, in `sipline:*` values (keys without the
+ * namespace) as Pulumi hands them or as siplineValues reads them: lists as YAML or JSON text,
+ * read as parseStackConfig reads them, before any validation. The deploy then needs the
+ * voicemail settings and the API key's secret (missingVoicemailSettings).
+ */
+export function asksForVoicemailEmail(values: Record<string, unknown>): boolean {
+  const listOf = (value: unknown) => {
+    const list = fromJsonText(value);
+    return Array.isArray(list) ? list : [];
+  };
+  return voicemailEmails({ users: listOf(values.users), groups: listOf(values.groups) } as Pick<SiplineConfig, 'users' | 'groups'>).length > 0;
 }
 
 /** readStackFile + siplineValues. */

@@ -2,9 +2,11 @@
  * Entry point named by Pulumi.yaml (`main: infra/index.ts`).
  *
  * The Pulumi Node.js runtime requires this module; an exported function is called and its
- * (awaited) result becomes the stack's outputs: apiUrl, sipDomain, registrar, registrations
- * (secret), routerFunctionName, routerLogGroup, fallbackLogGroup, alarmTopicArn. Tests, `npm run plan` and
- * `npm run bench` call the very same function under mocks (infra/mocks.ts).
+ * (awaited) result becomes the stack's outputs (program.ts SiplineOutputs): apiUrl, sipDomain,
+ * registrar, registrations (secret), routerFunctionName, routerLogGroup, fallbackLogGroup,
+ * alarmTopicArn, dashboardUrl, and with voicemail to email voicemailLogGroup and
+ * voicemailDeadLetterQueueArn. Tests, `npm run plan` and `npm run bench` call the very same
+ * function under mocks (infra/mocks.ts).
  */
 import { RunError } from '@pulumi/pulumi';
 import { main } from './program';

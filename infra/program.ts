@@ -31,6 +31,7 @@ import {
   routerDirectoryFrom,
   stackConfigPath,
   type SiplineConfig,
+  type VoicemailDelivery,
 } from './config';
 import { registrarHost, resourceSlugs, type Registration } from './naming';
 
@@ -44,8 +45,8 @@ export interface StackInputs {
   config: SiplineConfig;
   /** A pulumi secret. */
   twilioAuthToken: pulumi.Output<string>;
-  /** A pulumi secret: the voicemail worker's API key secret, when voicemails are emailed. */
-  voicemailApiKeySecret?: pulumi.Output<string>;
+  /** When a mailbox asks for email: how voicemails are emailed, and the worker's API key secret (a pulumi secret). */
+  voicemail?: { delivery: VoicemailDelivery; apiKeySecret: pulumi.Output<string> };
 }
 
 /**
@@ -100,10 +101,10 @@ export function readStackInputs(): StackInputs {
   } catch (e) {
     throw new pulumi.RunError(`Invalid stack configuration:\n  - ${(e as Error).message}`);
   }
-  // Read only when a mailbox asks for email: a stack without voicemail email needs no API key.
-  // Checked above (missingVoicemailSettings); read as a secret only when a mailbox asks for email.
-  const voicemailApiKeySecret = config.voicemailDelivery ? cfg.requireSecret('voicemailApiKeySecret') : undefined;
-  return { config, twilioAuthToken, ...(voicemailApiKeySecret ? { voicemailApiKeySecret } : {}) };
+  // Read only when a mailbox asks for email (checked above, missingVoicemailSettings): a stack
+  // without voicemail email needs no API key.
+  const delivery = config.voicemailDelivery;
+  return { config, twilioAuthToken, ...(delivery ? { voicemail: { delivery, apiKeySecret: cfg.requireSecret('voicemailApiKeySecret') } } : {}) };
 }
 
 /** A bundle depends on lambda/ only, not on config: built once per process. */
@@ -145,12 +146,11 @@ export interface SiplineOutputs {
 }
 
 export async function main(): Promise<SiplineOutputs> {
-  const { config, twilioAuthToken, voicemailApiKeySecret } = readStackInputs();
+  const { config, twilioAuthToken, voicemail: emailed } = readStackInputs();
   const stack = pulumi.getStack();
   const codeFiles = routerCodeFiles(await routerBundle());
   const namePrefix = `${pulumi.getProject()}-${stack}`;
   const tags = { project: 'sipline', stack };
-  const delivery = config.voicemailDelivery;
 
   const router = new Router('sipline-router', {
     codeFiles,
@@ -159,44 +159,55 @@ export async function main(): Promise<SiplineOutputs> {
     twilioAuthToken,
     namePrefix,
     stack,
-    voicemailQueue: delivery !== undefined,
+    voicemailQueue: emailed !== undefined,
     ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
     tags,
   });
 
+  // The router declares the queue exactly when voicemails are emailed.
+  const queue = router.voicemailQueue;
   const voicemail =
-    delivery && voicemailApiKeySecret
-      ? new Voicemail('sipline-voicemail', {
-          code: (await voicemailBundle()).code,
-          queue: { arn: router.voicemailQueueArn!, name: router.voicemailQueueName! },
-          region: router.region,
-          accountId: router.accountId,
-          deadLetterQueueName: router.voicemailDeadLetterQueueName!,
-          senderEmail: delivery.from,
-          declareSenderIdentity: delivery.senderIdentity === 'address',
-          apiKey: { accountSid: delivery.accountSid, apiKeySid: delivery.apiKeySid, apiKeySecret: voicemailApiKeySecret },
-          deleteAfterEmail: delivery.deleteAfterEmail,
-          timeZone: delivery.timeZone,
-          stack,
-          namePrefix,
-          nameSuffix: router.nameSuffix,
-          alarmTopicArn: router.alarmTopicArn,
-          tags,
-        })
+    emailed && queue
+      ? {
+          queue,
+          worker: new Voicemail('sipline-voicemail', {
+            code: (await voicemailBundle()).code,
+            queue,
+            region: router.region,
+            accountId: router.accountId,
+            senderEmail: emailed.delivery.from,
+            declareSenderIdentity: emailed.delivery.senderIdentity === 'address',
+            apiKey: { accountSid: emailed.delivery.accountSid, apiKeySid: emailed.delivery.apiKeySid, apiKeySecret: emailed.apiKeySecret },
+            deleteAfterEmail: emailed.delivery.deleteAfterEmail,
+            timeZone: emailed.delivery.timeZone,
+            stack,
+            namePrefix,
+            nameSuffix: router.nameSuffix,
+            alarmTopicArn: router.alarmTopicArn,
+            tags,
+          }),
+        }
       : undefined;
 
   const dashboard = new Dashboard('sipline-dashboard', {
     dashboardName: router.nameSuffix.apply((suffix) => `${namePrefix}-${suffix}`),
     targets: pulumi
-      .all([router.region, router.functionName, router.fallbackFunctionName, router.logGroupName, router.apiId, voicemail?.workerFunctionName, router.voicemailQueueName, router.voicemailDeadLetterQueueName])
-      .apply(([region, routerFunction, fallbackFunction, routerLogGroup, apiId, workerFunction, queue, deadLetterQueue]): DashboardTargets => ({
+      .all([
+        router.region,
+        router.functionName,
+        router.fallbackFunctionName,
+        router.logGroupName,
+        router.apiId,
+        voicemail && pulumi.output({ workerFunction: voicemail.worker.workerFunctionName, queue: voicemail.queue.name, deadLetterQueue: voicemail.queue.deadLetterName }),
+      ])
+      .apply(([region, routerFunction, fallbackFunction, routerLogGroup, apiId, voicemailTargets]): DashboardTargets => ({
         region,
         stack,
         routerFunction,
         fallbackFunction,
         routerLogGroup,
         apiId,
-        ...(workerFunction && queue && deadLetterQueue ? { voicemail: { workerFunction, queue, deadLetterQueue } } : {}),
+        ...(voicemailTargets ? { voicemail: voicemailTargets } : {}),
       })),
   });
 
@@ -231,6 +242,6 @@ export async function main(): Promise<SiplineOutputs> {
     fallbackLogGroup: router.fallbackLogGroupName,
     alarmTopicArn: router.alarmTopicArn,
     dashboardUrl: dashboard.url,
-    ...(voicemail ? { voicemailLogGroup: voicemail.workerLogGroupName, voicemailDeadLetterQueueArn: router.voicemailDeadLetterQueueArn! } : {}),
+    ...(voicemail ? { voicemailLogGroup: voicemail.worker.workerLogGroupName, voicemailDeadLetterQueueArn: voicemail.queue.deadLetterArn } : {}),
   };
 }

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { CONFIG_NAMESPACE, ConfigError, isEncrypted, readStackFile, siplineValues, stackConfigPath, voicemailEmails, type SiplineConfig, type StackFile } from './config';
+import { asksForVoicemailEmail, CONFIG_NAMESPACE, ConfigError, isEncrypted, readStackFile, siplineValues, stackConfigPath, type StackFile } from './config';
 
 export interface ProjectConfigDeclaration {
   type?: string;
@@ -23,10 +23,13 @@ export interface ProjectConfigDeclaration {
   default?: unknown;
 }
 
-/** Pulumi.yaml, as far as this check reads it. */
+/** Pulumi.yaml, as far as this check and the tests that start the project (test/pulumiHost.ts) read it. */
 export interface ProjectFile {
   name: string;
+  main?: string;
+  runtime?: string | { name: string; options?: Record<string, unknown> };
   config?: Record<string, ProjectConfigDeclaration>;
+  plugins?: { providers?: Array<{ name: string; path: string }> };
 }
 
 export function readProjectFile(file = path.resolve(__dirname, '..', 'Pulumi.yaml')): ProjectFile {
@@ -41,14 +44,7 @@ export function requiredSecretKeys(project: ProjectFile, file?: StackFile): stri
   const declared = Object.entries(project.config ?? {})
     .filter(([, decl]) => decl.secret === true && decl.default === undefined)
     .map(([key]) => (key.includes(':') ? key : `${project.name}:${key}`));
-  return file && asksForVoicemailEmail(file) ? [...declared, `${CONFIG_NAMESPACE}:voicemailApiKeySecret`] : declared;
-}
-
-/** Whether a user or group of the stack file has voicemail emailed (lists as YAML gives them). */
-function asksForVoicemailEmail(file: StackFile): boolean {
-  const values = siplineValues(file);
-  const list = (v: unknown) => (Array.isArray(v) ? v : []);
-  return voicemailEmails({ users: list(values.users), groups: list(values.groups) } as Pick<SiplineConfig, 'users' | 'groups'>).length > 0;
+  return file && asksForVoicemailEmail(siplineValues(file)) ? [...declared, `${CONFIG_NAMESPACE}:voicemailApiKeySecret`] : declared;
 }
 
 export interface SecretsCheck {
@@ -60,9 +56,11 @@ export interface SecretsCheck {
 
 /**
  * Checks one stack file. `stack` is the stack as the workflow names it (`org/dev` or `dev`): the
- * commands it prints use it as is.
+ * commands it prints use it as is. Pulumi merges the config of the ESC environments a stack file
+ * lists under `environment:` into the stack's: a key missing from such a file is only noted.
  */
-export function checkStackSecrets(stack: string, file: StackFile, project: ProjectFile, importsEscEnvironment = false): SecretsCheck {
+export function checkStackSecrets(stack: string, file: StackFile, project: ProjectFile): SecretsCheck {
+  const importsEscEnvironment = file.environment !== undefined;
   const problems: string[] = [];
   const notices: string[] = [];
   for (const key of requiredSecretKeys(project, file)) {
@@ -107,15 +105,7 @@ export function stackNameOf(stack: string): string {
   return parts[parts.length - 1];
 }
 
-/**
- * Reads Pulumi.<stack>.yaml (the last part of `org/project/stack`) and checks it. Pulumi merges
- * the config of the ESC environments a stack file lists under `environment:` into the stack's.
- */
+/** Reads Pulumi.<stack>.yaml (the last part of `org/project/stack`) and checks it. */
 export function checkStackFile(stack: string, project = readProjectFile()): SecretsCheck {
-  const file = stackConfigPath(stackNameOf(stack));
-  const stackFile = readStackFile(file);
-  const missing = requiredSecretKeys(project, stackFile).some((key) => stackFile.config[key] === undefined);
-  // Read again only then: readStackFile keeps the `config:` map alone.
-  const importsEsc = missing && (parse(fs.readFileSync(file, 'utf8')) as { environment?: unknown } | null)?.environment !== undefined;
-  return checkStackSecrets(stack, stackFile, project, importsEsc);
+  return checkStackSecrets(stack, readStackFile(stackConfigPath(stackNameOf(stack))), project);
 }

@@ -36,27 +36,50 @@ function authTokenProblem(source: string, trimmed: string): string {
 }
 
 /**
- * The whole read, retries included, at most this long: whatever the SDK version the Lambda
- * runtime provides does with its own timeouts, the read ends (and the next call tries again).
+ * The settings of every AWS client the router and the worker create for a quick call (a secret
+ * read, an SQS send): 2 attempts (the SDK retries throttling and transient errors once) of at
+ * most 1 s to connect and 2 s to answer. throwOnRequestTimeout: without it the SDK's request
+ * timeout only logs a warning, and a connection that never answers holds the call for good.
+ */
+export const BOUNDED_AWS_CLIENT = { maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } } as const;
+
+/**
+ * The router's whole token read, retries included, at most this long: the calls waiting on it
+ * get their 503 well inside the Lambda's 10 s, and the next call tries again.
  */
 export const SECRET_READ_DEADLINE_MS = 5000;
+
+/**
+ * The string a Secrets Manager secret holds, read within `deadlineMs`, retries included. The
+ * deadline is an abort signal, not the client's timeouts: what those bound depends on the SDK
+ * version the Lambda runtime provides (this project's stops timing a request once its headers
+ * came, so a body that stalls would hold the read, and every caller sharing it, for good).
+ */
+export async function readSecretString(secretArn: string, deadlineMs: number): Promise<string> {
+  // Required here, not at the top: the SDK is provided by the Lambda runtime and is not
+  // bundled, and local runs with TWILIO_AUTH_TOKEN never load it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient(BOUNDED_AWS_CLIENT);
+  const signal = AbortSignal.timeout(deadlineMs);
+  let secret;
+  try {
+    secret = await client.send(new GetSecretValueCommand({ SecretId: secretArn }), { abortSignal: signal });
+  } catch (err) {
+    if (signal.aborted) throw new Error(`Secrets Manager did not return secret ${secretArn} within ${deadlineMs / 1000} s (the read was aborted)`);
+    throw err;
+  } finally {
+    client.destroy();
+  }
+  if (!secret.SecretString) throw new Error(`Secret ${secretArn} has no string value`);
+  return secret.SecretString;
+}
 
 export async function loadAuthToken(env: TokenEnv): Promise<string> {
   if (env.TWILIO_AUTH_TOKEN !== undefined && env.TWILIO_AUTH_TOKEN !== '') return checkAuthToken(env.TWILIO_AUTH_TOKEN, 'TWILIO_AUTH_TOKEN');
   const secretArn = env.TWILIO_AUTH_TOKEN_SECRET_ARN;
   if (!secretArn) throw new AuthTokenError('Set TWILIO_AUTH_TOKEN, or TWILIO_AUTH_TOKEN_SECRET_ARN to the ARN of a secret holding it');
-  // Required here, not at the top: the SDK is provided by the Lambda runtime and is not
-  // bundled, and local runs with TWILIO_AUTH_TOKEN never load it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
-  // Bounded, so a hung connection fails the load (and the call gets a 503, then the fallback)
-  // well inside the Lambda's 10 s timeout instead of holding the call until it.
-  // throwOnRequestTimeout: without it, the SDK's request timeout only logs a warning and a
-  // connection that never answers holds the read (and every call waiting on it) for good.
-  const client = new SecretsManagerClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } });
-  const secret = await client.send(new GetSecretValueCommand({ SecretId: secretArn }), { abortSignal: AbortSignal.timeout(SECRET_READ_DEADLINE_MS) });
-  if (!secret.SecretString) throw new AuthTokenError(`Secret ${secretArn} has no string value`);
-  return checkAuthToken(secret.SecretString, `Secret ${secretArn}`);
+  return checkAuthToken(await readSecretString(secretArn, SECRET_READ_DEADLINE_MS), `Secret ${secretArn}`);
 }
 
 /**

@@ -12,6 +12,7 @@
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomically } from './files';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const ROUTER_ENTRY = path.join(__dirname, 'index.ts');
@@ -143,17 +144,6 @@ export async function bundleRouter(plugins: esbuild.Plugin[] = []): Promise<Rout
 /** The router's code as the files of its Lambda archive, by name. */
 export function routerCodeFiles(bundle: Pick<RouterBundle, 'code' | 'metricsCode' | 'phoneMetadata'>): Record<string, string> {
   return { 'index.js': bundle.code, [PHONE_METADATA_FILE]: bundle.phoneMetadata, [METRICS_FILE]: bundle.metricsCode };
-}
-
-/**
- * Writes via a temporary file and a rename, so a process reading the file meanwhile (a test,
- * `npm start`) never sees half of it.
- */
-export function writeFileAtomically(file: string, contents: string, mode = 0o644): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, contents, { mode });
-  fs.renameSync(temporary, file);
 }
 
 /** `npm run build`: writes dist/lambda/index.js and, beside it, the files it reads. */

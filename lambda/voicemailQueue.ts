@@ -3,8 +3,9 @@
  * SQS queue in AWS, a folder of JSON files on a developer's machine (`npm start`). The handler
  * depends only on the interface.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BOUNDED_AWS_CLIENT } from './authToken';
+import { writeFileAtomically } from './files';
 import type { VoicemailJob } from './voicemail/job';
 
 export interface VoicemailQueue {
@@ -17,8 +18,8 @@ export interface VoicemailQueue {
 /**
  * The SQS queue at `queueUrl` (VOICEMAIL_QUEUE_URL). The client comes from the Lambda
  * runtime's AWS SDK (not bundled), loaded on the first voicemail, and is bounded like the
- * auth token's (lambda/authToken.ts): two attempts of at most 1 s to connect and 2 s to
- * answer, well inside the Lambda's 10 s and Twilio's 15 s for the callback.
+ * auth token's (lambda/authToken.ts BOUNDED_AWS_CLIENT): two attempts of at most 1 s to
+ * connect and 2 s to answer, well inside the Lambda's 10 s and Twilio's 15 s for the callback.
  */
 export function sqsVoicemailQueue(queueUrl: string): VoicemailQueue {
   let client: import('@aws-sdk/client-sqs').SQSClient | undefined;
@@ -27,7 +28,7 @@ export function sqsVoicemailQueue(queueUrl: string): VoicemailQueue {
     async send(_job, body) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
-      client ??= new SQSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } });
+      client ??= new SQSClient(BOUNDED_AWS_CLIENT);
       const sent = await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
       return sent.MessageId ?? '(no message id)';
     },
@@ -43,11 +44,8 @@ export function spoolVoicemailQueue(dir: string): VoicemailQueue {
   return {
     kind: 'local',
     async send(job, body) {
-      fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${job.recordingSid}.json`);
-      const temporary = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(temporary, `${body}\n`);
-      fs.renameSync(temporary, file);
+      writeFileAtomically(file, `${body}\n`);
       return file;
     },
   };

@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as esbuild from 'esbuild';
 import { bundleRouter, routerCodeFiles, type RouterBundle } from '../lambda/build';
+import { AFTER_DIAL_PARAMS, afterDialValues, REFER_PARAMS, referValues, type AfterDialContext, type ReferContext } from '../lambda/callbackUrls';
 import { WEBHOOK_BODY_LIMITS } from '../lambda/webhookForm';
 import { AUTH_TOKEN, BASE_URL, DOMAIN, inboundCall, outboundCall, webhookEvent, withNoAnswerAndGroups } from '../test/lambda/fixtures';
 import { dialActionParams, referParams, statusCallbackParams } from './simulatedCall';
@@ -30,15 +31,25 @@ const directory = {
   users: [...withNoAnswerAndGroups().users, ...Array.from({ length: 200 }, (_, i) => ({ username: `user${i}`, number: `+1415555${String(1000 + i)}` }))],
 };
 
+/** The caller of every call from the PSTN. */
+const PSTN = '+12125550123';
 /** The mix of flows the warm benchmark cycles through: signed payload 2.0 events. */
 const dial = (from: string, to: string) => webhookEvent(outboundCall(from, to));
-const ring = (to: string) => webhookEvent(inboundCall('+12125550123', to), { path: '/voice/inbound' });
+const ring = (to: string) => webhookEvent(inboundCall(PSTN, to), { path: '/voice/inbound' });
 const AT = new Date('2025-06-03T14:06:00Z');
 /** Twilio's status callback at the end of a call (every call has one). */
 const finished = (call: Record<string, string>, seconds: number) => webhookEvent(statusCallbackParams(call, { status: 'completed', seconds, sipResponseCode: '200', at: AT }), { path: '/voice/status' });
-/** Twilio's <Dial action> request, on the URL the router wrote. */
-const dialEnded = (call: Record<string, string>, status: 'completed' | 'no-answer', query: string) => webhookEvent(dialActionParams(call, status), { path: '/voice/after-dial', query });
-const PSTN_TO_ALICE = inboundCall('+12125550123', '+14155550199');
+/** A callback URL's query as the router writes it (lambda/voiceResponse.ts urlWithSlots): its parameters in order, with the router's own values. */
+const queryOf = <P extends string>(params: readonly P[], values: Record<P, string>) => params.map((p) => `${p}=${values[p]}`).join('&');
+/** Twilio's <Dial action> request, on the URL the router wrote for that context. */
+const dialEnded = (call: Record<string, string>, status: 'completed' | 'no-answer', after: AfterDialContext) =>
+  webhookEvent(dialActionParams(call, status), { path: '/voice/after-dial', query: queryOf(AFTER_DIAL_PARAMS, afterDialValues(after)) });
+/** Twilio's REFER request, on the referUrl the router wrote for that context. */
+const referred = (call: Record<string, string>, target: string, refer: ReferContext) =>
+  webhookEvent(referParams(call, target, DOMAIN), { path: '/voice/refer', query: queryOf(REFER_PARAMS, referValues(refer)) });
+/** What the router writes when the PSTN calls a user or a group: no calling phone, the caller's number to forward with. */
+const fromPstn = (to: string): AfterDialContext => ({ to, member: 0, forwardCallerId: PSTN, from: PSTN });
+const PSTN_TO_ALICE = inboundCall(PSTN, '+14155550199');
 const MIX = [
   dial('+14155550100', '4155551234'), // E.164 user -> PSTN, national digits
   dial('alice', '+16135550123'), // alphanumeric -> PSTN (CA)
@@ -52,11 +63,11 @@ const MIX = [
   ring('+14155550777'), // not in service
   ring('+14155550150'), // PSTN -> the sales group (sequential)
   dial('bob', 'support'), // a phone -> the support group (simultaneous)
-  dialEnded(PSTN_TO_ALICE, 'no-answer', 'to=alice&member=0&caller=&cid=%2B12125550123&from=%2B12125550123'), // -> voicemail
-  dialEnded(PSTN_TO_ALICE, 'no-answer', 'to=sales&member=0&caller=&cid=%2B12125550123&from=%2B12125550123'), // -> next member
-  dialEnded(inboundCall('+12125550123', '+14155550100'), 'no-answer', 'to=%2B14155550100&member=0&caller=&cid=%2B12125550123&from=%2B12125550123'), // -> forward
-  dialEnded(PSTN_TO_ALICE, 'completed', 'to=alice&member=0&caller=&cid=%2B12125550123&from=%2B12125550123'), // answered: hang up
-  webhookEvent(referParams(PSTN_TO_ALICE, '6135550123', DOMAIN), { path: '/voice/refer', query: 'by=alice&party=%2B12125550123' }), // transfer to the PSTN
+  dialEnded(PSTN_TO_ALICE, 'no-answer', fromPstn('alice')), // -> voicemail
+  dialEnded(PSTN_TO_ALICE, 'no-answer', fromPstn('sales')), // -> next member
+  dialEnded(inboundCall(PSTN, '+14155550100'), 'no-answer', fromPstn('+14155550100')), // -> forward
+  dialEnded(PSTN_TO_ALICE, 'completed', fromPstn('alice')), // answered: hang up
+  referred(PSTN_TO_ALICE, '6135550123', { by: 'alice', party: PSTN }), // transfer to the PSTN
   finished(PSTN_TO_ALICE, 42), // the end of each kind of call: a line and its EMF metrics
   finished(outboundCall('alice', '4155551234'), 95),
   finished(outboundCall('bob', '+442079460000'), 4), // a refused one: a Refusals line too

@@ -17,7 +17,6 @@ import {
   DIAL_STATUSES,
   dialActionParams,
   dialedNoun,
-  placeCall,
   postWebhook,
   randomSid,
   recordActionParams,
@@ -135,15 +134,15 @@ async function localRouter(): Promise<Target | string> {
   return { baseUrl: `http://127.0.0.1:${port}`, token, domain, voicemailDir: state.voicemail };
 }
 
-/** One request and its answer, printed as the first call is. */
+/** One request and its answer. */
 function print(url: string, what: string, result: CallResult): void {
   const { pathname, search } = new URL(url);
-  console.log(`\nPOST ${pathname}${search}  ${what}`);
+  console.log(`POST ${pathname}${search}  ${what}`);
   console.log(`HTTP ${result.status}  flow: ${result.flow ?? '(none)'}`);
   if (result.body) console.log(result.body);
 }
 
-/** A request of the call that follows an answer; false when its answer is not a success. */
+/** A request of the call that follows an answer, printed with its answer. */
 type Step = (url: string, params: WebhookParams, what: string) => Promise<CallResult>;
 
 /** An answer, and the URL of the request it answered (what its relative URLs resolve against). */
@@ -199,17 +198,15 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const call = simulatedCall(from, to, target.domain);
-  const query = country ? `defaultCountry=${encodeURIComponent(country)}` : '';
+  const firstUrl = `${target.baseUrl}${call.path}${country ? `?defaultCountry=${encodeURIComponent(country)}` : ''}`;
   let result;
   try {
-    result = await placeCall(target.baseUrl, target.token, call, query);
+    result = await postWebhook(firstUrl, target.token, call.params);
   } catch {
     console.error(url === undefined ? `Could not reach the router at ${target.baseUrl}: is \`npm start\` running?` : `Could not reach the router at ${target.baseUrl}`);
     return 1;
   }
-  console.log(`POST ${call.path}${country ? `?defaultCountry=${country}` : ''}  From=${call.params.From}  To=${call.params.To}`);
-  console.log(`HTTP ${result.status}  flow: ${result.flow ?? '(none)'}`);
-  console.log(result.body);
+  print(firstUrl, `From=${call.params.From}  To=${call.params.To}`, result);
   if (result.status === 503) console.error(`The router could not load its auth token: see ${url === undefined ? 'the `npm start` terminal' : 'its logs (the stack output routerLogGroup)'}.`);
   if (result.status === 403) console.error('Signature refused: the router and this command use different auth tokens (TWILIO_AUTH_TOKEN).');
   if (result.status !== 200) return 1;
@@ -217,11 +214,12 @@ async function main(argv: string[]): Promise<number> {
   let failed = false;
   const step: Step = async (stepUrl, params, what) => {
     const answer = await postWebhook(stepUrl, target.token, params);
+    console.log();
     print(stepUrl, what, answer);
     if (answer.status < 200 || answer.status > 299) failed = true;
     return answer;
   };
-  let dialed: Answered = { url: `${target.baseUrl}${call.path}${query ? `?${query}` : ''}`, body: result.body };
+  let dialed: Answered = { url: firstUrl, body: result.body };
   if (args.status !== undefined) dialed = await followDials(step, call.params, dialed, args.status, target);
   if (args.refer !== undefined) {
     const referUrl = twimlAttribute(dialed.body, 'Dial', 'referUrl');

@@ -32,7 +32,7 @@ interface BranchPolicies {
   branch_policies: Array<{ name: string; type?: string }>;
 }
 
-export interface CheckOptions {
+interface CheckOptions {
   reviewers: boolean;
   repository: string;
   apiUrl: string;
@@ -40,7 +40,7 @@ export interface CheckOptions {
 }
 
 /** Problems with the environment, each saying what to change where; empty when it is as it must be. */
-export async function environmentProblems(name: string, options: CheckOptions): Promise<string[]> {
+async function environmentProblems(name: string, options: CheckOptions): Promise<string[]> {
   const base = `${options.apiUrl.replace(/\/+$/, '')}/repos/${options.repository}/environments/${encodeURIComponent(name)}`;
   const get = async <T>(url: string): Promise<T | undefined> => {
     const res = await fetch(url, { headers: { Accept: 'application/vnd.github+json', Authorization: `Bearer ${options.token}`, 'X-GitHub-Api-Version': '2022-11-28' } });

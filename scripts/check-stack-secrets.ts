@@ -8,14 +8,24 @@
  */
 import { ConfigError } from '../infra/config';
 import { checkStackFile } from '../infra/stackSecrets';
+import { parseCommandLine, UsageError } from './cli';
 
 const USAGE = 'usage: npm run check-stack-secrets -- <stack>...   (a stack as org/name or name; its file is Pulumi.<name>.yaml)';
 
-function main(stacks: string[]): number {
-  if (stacks.length === 0 || stacks.some((s) => s.startsWith('-'))) {
-    const help = stacks.length === 1 && (stacks[0] === '--help' || stacks[0] === '-h');
-    (help ? console.log : console.error)(USAGE);
-    return help ? 0 : 2;
+function main(argv: string[]): number {
+  let stacks: string[];
+  try {
+    const { values, positionals } = parseCommandLine(argv, { help: { type: 'boolean', short: 'h' } });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (positionals.length === 0) throw new UsageError('name at least one stack');
+    stacks = positionals;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${e.message}\n${USAGE}`);
+    return 2;
   }
   let failed = false;
   for (const stack of stacks) {

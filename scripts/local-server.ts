@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { writeFileAtomically } from '../lambda/build';
+import { writeFileAtomically } from '../lambda/files';
 import { ROUTE_PURPOSES, ROUTES, type RouteName } from '../lambda/routes';
 import { serveHandler, type PayloadV2Handler } from './localAdapter';
 import { portFrom, stackFrom, UsageError } from './cli';
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       {
         TWILIO_AUTH_TOKEN: token,
         PUBLIC_BASE_URL: baseUrl,
+        // The bundle's default (the directory beside it) already, but one left in the shell would win.
         ROUTER_CONFIG_FILE: state.directory,
         POWERTOOLS_SERVICE_NAME: 'sipline-router',
         // No SQS here: voicemail jobs are written as files, and the metrics' stack is the served one.

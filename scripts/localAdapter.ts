@@ -16,7 +16,7 @@ import { WEBHOOK_BODY_LIMITS } from '../lambda/webhookForm';
 export type PayloadV2Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** A request target's path and raw query string, as API Gateway passes them on. */
-export interface RequestTarget {
+interface RequestTarget {
   path: string;
   query: string;
 }
@@ -25,7 +25,7 @@ export interface RequestTarget {
  * Reads a request target: origin-form (`/voice/outbound?x=1`) or absolute-form
  * (`http://host/voice/outbound`); anything else (`*`, `http://[`) is undefined, never a throw.
  */
-export function requestTargetOf(url: string | undefined): RequestTarget | undefined {
+function requestTargetOf(url: string | undefined): RequestTarget | undefined {
   let pathAndQuery: string;
   if (url?.startsWith('/')) {
     pathAndQuery = url;
@@ -40,7 +40,7 @@ export function requestTargetOf(url: string | undefined): RequestTarget | undefi
 }
 
 /** Maps an HTTP request and its body to an API Gateway HTTP API payload 2.0 event. */
-export function toPayloadV2Event(req: http.IncomingMessage, target: RequestTarget, body: Buffer): APIGatewayProxyEventV2 {
+function toPayloadV2Event(req: http.IncomingMessage, target: RequestTarget, body: Buffer): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;

@@ -23,15 +23,13 @@ import {
   stackConfigPath,
 } from '../infra/config';
 import { loadAuthToken } from '../lambda/authToken';
-import { BUNDLE_PATH, writeFileAtomically, writeRouterBundle } from '../lambda/build';
+import { writeRouterBundle } from '../lambda/build';
 import { isE164Username, numberOf, type RouterDirectory } from '../lambda/directory';
 import { DEFAULT_PORT } from './cli';
 import type { PayloadV2Handler } from './localAdapter';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
-/** Where the end-to-end tests put the directory: beside `npm run build`'s bundle. */
-export const DIRECTORY_PATH = path.join(path.dirname(BUNDLE_PATH), 'router-config.json');
-export const LOCAL_STATE_ROOT = path.join(PROJECT_ROOT, 'dist', 'local');
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+const LOCAL_STATE_ROOT = path.join(PROJECT_ROOT, 'dist', 'local');
 
 /** One local server's files, by port. */
 export function localState(port: number): { dir: string; bundle: string; directory: string; token: string; voicemail: string } {
@@ -72,14 +70,6 @@ export function stackDirectory(stack: string): { directory: RouterDirectory; war
   }
 }
 
-/** Writes the dev stack's directory where `npm run build`'s bundle looks for it (the end-to-end tests). */
-export function writeDirectory(stack: string): string {
-  const { directory, warnings } = stackDirectory(stack);
-  for (const warning of warnings) console.warn(`warning: ${warning}`);
-  writeFileAtomically(DIRECTORY_PATH, `${JSON.stringify(directory, null, 2)}\n`);
-  return DIRECTORY_PATH;
-}
-
 /**
  * The local auth token: TWILIO_AUTH_TOKEN if set (then never printed nor saved: it may be a
  * real account's), else a fresh random one in Twilio's format. Nothing is written here.
@@ -93,7 +83,7 @@ export async function localAuthToken(): Promise<{ token: string; generated: bool
 }
 
 /** Builds the bundle to `bundle` and loads it with the given environment, as the Lambda runtime would. */
-export async function loadBundledRouter(env: Record<string, string>, bundle = BUNDLE_PATH): Promise<PayloadV2Handler> {
+export async function loadBundledRouter(env: Record<string, string>, bundle: string): Promise<PayloadV2Handler> {
   await writeRouterBundle(bundle);
   Object.assign(process.env, env);
   delete require.cache[bundle];

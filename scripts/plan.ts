@@ -8,7 +8,7 @@
  * Needs no Pulumi backend, no cloud credentials and no stack passphrase: values the file holds
  * encrypted (`secure: v1:...`) are replaced by placeholders, and the output says which.
  */
-import { CONFIG_NAMESPACE, configValues, readStackFile, stackConfigPath, voicemailEmails, type SiplineConfig } from '../infra/config';
+import { asksForVoicemailEmail, CONFIG_NAMESPACE, configValues, readStackFile, stackConfigPath } from '../infra/config';
 // The mocks load @pulumi/pulumi, seconds of startup: only once there is a plan to make, so
 // --help and a mistyped argument answer at once.
 import type { RecordedResource, RunResult } from '../infra/mocks';
@@ -56,22 +56,6 @@ export interface PlanConfig {
   placeholders: string[];
 }
 
-/** A list value as the program reads it: YAML's list, or the JSON text Pulumi hands over. */
-function listOf(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  try {
-    const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : undefined;
-    return Array.isArray(parsed) ? parsed : [];
-  } catch {
-    return [];
-  }
-}
-
-/** Just enough of the config to know whether a mailbox asks for email. */
-function parseableUsersAndGroups(values: Record<string, unknown>): Pick<SiplineConfig, 'users' | 'groups'> {
-  return { users: listOf(values.users), groups: listOf(values.groups) } as Pick<SiplineConfig, 'users' | 'groups'>;
-}
-
 /** Reads `Pulumi.<stack>.yaml` the way the local router does, plus placeholders for its secrets. */
 export function readPlanConfig(file: string): PlanConfig {
   const stackFile = readStackFile(file);
@@ -85,7 +69,7 @@ export function readPlanConfig(file: string): PlanConfig {
     placeholders.push(`${CONFIG_NAMESPACE}:twilioAuthToken`);
   }
   // Read by the program only when a mailbox asks for email.
-  if (values.voicemailApiKeySecret === undefined && voicemailEmails(parseableUsersAndGroups(values)).length > 0) {
+  if (values.voicemailApiKeySecret === undefined && asksForVoicemailEmail(values)) {
     values.voicemailApiKeySecret = PLACEHOLDER_API_KEY_SECRET;
     placeholders.push(`${CONFIG_NAMESPACE}:voicemailApiKeySecret`);
   }

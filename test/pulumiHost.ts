@@ -5,19 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'yaml';
+import { readProjectFile } from '../infra/stackSecrets';
 
 export const ROOT = path.resolve(__dirname, '..');
 
-export interface Project {
-  name: string;
-  main?: string;
-  runtime: string | { name: string; options?: Record<string, unknown> };
-  config?: Record<string, { default?: unknown }>;
-  plugins?: { providers?: Array<{ name: string; path: string }> };
-}
-
-export const project = parse(fs.readFileSync(path.join(ROOT, 'Pulumi.yaml'), 'utf8')) as Project;
+export const project = readProjectFile(path.join(ROOT, 'Pulumi.yaml'));
 
 /**
  * pkg/engine/project.go getPwdMain: a `main` that is a file runs from its directory, under its

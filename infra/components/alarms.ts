@@ -7,9 +7,25 @@
  */
 import * as aws from '@pulumi/aws';
 import type * as pulumi from '@pulumi/pulumi';
+import { type METRIC_SERVICES, METRICS_NAMESPACE, SERVICE_DIMENSION, STACK_DIMENSION } from '../../lambda/metrics';
 
 export type AlarmMetric = Pick<aws.cloudwatch.MetricAlarmArgs, 'namespace' | 'metricName' | 'dimensions'> &
   Partial<Pick<aws.cloudwatch.MetricAlarmArgs, 'statistic'>>;
+
+/** A metric AWS Lambda publishes per function (`Errors`, `Throttles`), summed. */
+export function lambdaMetric(metricName: string, functionName: pulumi.Input<string>): AlarmMetric {
+  return { namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: functionName } };
+}
+
+/** A level SQS publishes per queue (its depth, its oldest message's age): the period's highest. */
+export function queueMetric(metricName: string, queueName: pulumi.Input<string>): AlarmMetric {
+  return { namespace: 'AWS/SQS', metricName, statistic: 'Maximum', dimensions: { QueueName: queueName } };
+}
+
+/** One of sipline's own metrics (lambda/metrics.ts): a service's, in one stack, and any more dimensions it has. */
+export function siplineMetric(service: (typeof METRIC_SERVICES)[keyof typeof METRIC_SERVICES], stack: string, metricName: string, dimensions: Record<string, pulumi.Input<string>> = {}): AlarmMetric {
+  return { namespace: METRICS_NAMESPACE, metricName, dimensions: { [SERVICE_DIMENSION]: service, [STACK_DIMENSION]: stack, ...dimensions } };
+}
 
 export function countAlarm(
   name: string,

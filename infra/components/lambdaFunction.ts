@@ -48,8 +48,6 @@ export interface LambdaFunctionArgs {
 export interface LambdaFunction {
   fn: aws.lambda.Function;
   logGroup: aws.cloudwatch.LogGroup;
-  /** The role's policy: what may use the function must wait for it too. */
-  policy: aws.iam.RolePolicy;
 }
 
 export function lambdaFunction(parent: pulumi.Resource, args: LambdaFunctionArgs): LambdaFunction {
@@ -123,5 +121,5 @@ export function lambdaFunction(parent: pulumi.Resource, args: LambdaFunctionArgs
     // The first call after `pulumi up` must find its permissions and its log group.
     { parent, dependsOn: [policy, logGroup, ...(args.dependsOn ?? [])] },
   );
-  return { fn, logGroup, policy };
+  return { fn, logGroup };
 }

@@ -18,10 +18,10 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import type { RouterDirectory } from '../../lambda/directory';
 import { FALLBACK_METHOD, FALLBACK_ROUTE, ROUTER_METHOD, routeKey, ROUTES, type RouteMethod } from '../../lambda/routes';
-import { FALLBACK_METRICS, FALLBACK_SIGNATURE_DIMENSION, METRIC_SERVICES, METRICS_NAMESPACE, ROUTER_METRICS, SERVICE_DIMENSION, STACK_DIMENSION, type FallbackSignature } from '../../lambda/metrics';
+import { FALLBACK_METRICS, FALLBACK_SIGNATURE_DIMENSION, METRIC_SERVICES, ROUTER_METRICS, type FallbackSignature } from '../../lambda/metrics';
 import { VOICEMAIL_DEAD_LETTER_QUEUE, VOICEMAIL_QUEUE } from '../../lambda/voicemail/queue';
 import { lambdaFunctionName } from '../naming';
-import { countAlarm, type AlarmMetric } from './alarms';
+import { countAlarm, lambdaMetric, siplineMetric, type AlarmMetric } from './alarms';
 import { lambdaFunction, type LambdaFunction, type LambdaFunctionArgs } from './lambdaFunction';
 import { storedSecret } from './storedSecret';
 
@@ -162,6 +162,14 @@ function webhookLambda(component: string, parent: pulumi.Resource, api: aws.apig
   return { ...lambda, routes, permissions };
 }
 
+/** The voicemail queue (the worker consumes it) and its dead-letter queue (alarmed on, redriven by hand). */
+export interface VoicemailQueueOutputs {
+  arn: pulumi.Output<string>;
+  name: pulumi.Output<string>;
+  deadLetterArn: pulumi.Output<string>;
+  deadLetterName: pulumi.Output<string>;
+}
+
 export class Router extends pulumi.ComponentResource {
   /** The API's base URL, no trailing slash, e.g. https://abc123.execute-api.us-east-1.amazonaws.com. */
   public readonly apiUrl: pulumi.Output<string>;
@@ -178,10 +186,7 @@ export class Router extends pulumi.ComponentResource {
   /** The random end of the stack's Lambda names (naming.ts lambdaFunctionName). */
   public readonly nameSuffix: pulumi.Output<string>;
   /** The voicemail queue and its dead-letter queue, when voicemails are emailed. */
-  public readonly voicemailQueueArn?: pulumi.Output<string>;
-  public readonly voicemailQueueName?: pulumi.Output<string>;
-  public readonly voicemailDeadLetterQueueName?: pulumi.Output<string>;
-  public readonly voicemailDeadLetterQueueArn?: pulumi.Output<string>;
+  public readonly voicemailQueue?: VoicemailQueueOutputs;
   public readonly fallbackFunctionName: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly functionArn: pulumi.Output<string>;
@@ -247,6 +252,23 @@ export class Router extends pulumi.ComponentResource {
       voicemail = { queue, deadLetters };
     }
 
+    /** What both webhook Lambdas (the router and the fallback) find in their environment. */
+    const webhookEnvironment = (service: string) => ({
+      // Exactly the base Twilio was given (the URLs below), so signatures validate.
+      PUBLIC_BASE_URL: baseUrl,
+      // The ARN, never the token: environment variables show in the console and in
+      // `pulumi stack export`.
+      TWILIO_AUTH_TOKEN_SECRET_ARN: secret.arn,
+      // Not secret, and unused by the code: a new token (a new secret version) changes the
+      // function's configuration, so no warm instance keeps checking signatures with the old
+      // token after a rotation.
+      TWILIO_AUTH_TOKEN_VERSION: secretVersion.versionId,
+      POWERTOOLS_SERVICE_NAME: service,
+      POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
+      // The `stack` dimension of its metrics (lambda/metrics.ts).
+      SIPLINE_STACK: args.stack,
+    });
+
     const router = webhookLambda(name, this, api, {
       names: { logs: `${name}-logs`, role: `${name}-role`, policy: `${name}-policy`, function: `${name}-function`, integration: `${name}-integration` },
       functionName: functionName('router'),
@@ -265,19 +287,7 @@ export class Router extends pulumi.ComponentResource {
       timeout: 10,
       environment: {
         variables: {
-          // Exactly the base Twilio was given (the URLs below), so signatures validate.
-          PUBLIC_BASE_URL: baseUrl,
-          // The ARN, never the token: environment variables show in the console and in
-          // `pulumi stack export`.
-          TWILIO_AUTH_TOKEN_SECRET_ARN: secret.arn,
-          // Not secret, and unused by the router: a new token (a new secret version) changes
-          // the function's configuration, so no warm instance keeps checking signatures with
-          // the old token after a rotation.
-          TWILIO_AUTH_TOKEN_VERSION: secretVersion.versionId,
-          POWERTOOLS_SERVICE_NAME: METRIC_SERVICES.router,
-          POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
-          // The `stack` dimension of its metrics (lambda/metrics.ts).
-          SIPLINE_STACK: args.stack,
+          ...webhookEnvironment(METRIC_SERVICES.router),
           ...(voicemail ? { VOICEMAIL_QUEUE_URL: voicemail.queue.url } : {}),
         },
       },
@@ -312,16 +322,7 @@ export class Router extends pulumi.ComponentResource {
       // It answers a constant; Twilio's 15 s webhook budget is already partly spent by the
       // voice URL that failed.
       timeout: 3,
-      environment: {
-        variables: {
-          PUBLIC_BASE_URL: baseUrl,
-          TWILIO_AUTH_TOKEN_SECRET_ARN: secret.arn,
-          TWILIO_AUTH_TOKEN_VERSION: secretVersion.versionId,
-          POWERTOOLS_SERVICE_NAME: METRIC_SERVICES.fallback,
-          POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
-          SIPLINE_STACK: args.stack,
-        },
-      },
+      environment: { variables: webhookEnvironment(METRIC_SERVICES.fallback) },
       routes: [{ key: 'fallback', method: FALLBACK_METHOD, path: FALLBACK_ROUTE }],
       tags,
     });
@@ -347,27 +348,19 @@ export class Router extends pulumi.ComponentResource {
       new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail }, parent);
     }
     const alarm = (key: string, description: string, metric: AlarmMetric) => countAlarm(`${name}-${key}-alarm`, this, topic.arn, description, metric, tags);
-    alarm('errors', 'The sipline router failed (callers heard Twilio\'s error message)', {
-      namespace: 'AWS/Lambda',
-      metricName: 'Errors',
-      dimensions: { FunctionName: router.fn.name },
-    });
-    alarm('throttles', 'The sipline router was throttled (calls were not answered)', {
-      namespace: 'AWS/Lambda',
-      metricName: 'Throttles',
-      dimensions: { FunctionName: router.fn.name },
-    });
+    alarm('errors', 'The sipline router failed (callers heard Twilio\'s error message)', lambdaMetric('Errors', router.fn.name));
+    alarm('throttles', 'The sipline router was throttled (calls were not answered)', lambdaMetric('Throttles', router.fn.name));
     // Every call Twilio sent to the fallback is a call the router failed, whatever the reason: one
     // is enough. Counted by the fallback itself, by signature (lambda/metrics.ts): forged POSTs
     // to its public URL are not Twilio's and page no one. Nor do requests it could not check in
     // time: a failure that made the token unreadable shows as the router's 503s (the API 5xx
     // alarm) or errors, and a forger must not be able to page by sending a signature header.
-    const fallbackAnswers = (signature: FallbackSignature) => ({
-      namespace: METRICS_NAMESPACE,
-      metricName: FALLBACK_METRICS.answers,
-      dimensions: { [SERVICE_DIMENSION]: METRIC_SERVICES.fallback, [STACK_DIMENSION]: args.stack, [FALLBACK_SIGNATURE_DIMENSION]: signature },
-    });
-    alarm('fallback', 'Twilio used the voice fallback (the router failed a call; the caller heard an apology)', fallbackAnswers('valid'));
+    const signature: FallbackSignature = 'valid';
+    alarm(
+      'fallback',
+      'Twilio used the voice fallback (the router failed a call; the caller heard an apology)',
+      siplineMetric(METRIC_SERVICES.fallback, args.stack, FALLBACK_METRICS.answers, { [FALLBACK_SIGNATURE_DIMENSION]: signature }),
+    );
     // HTTP APIs publish `5xx` (not REST APIs' `5XXError`). By ApiId alone: the API has one
     // stage, and the per-API series needs no guess at how `$default` is spelt as a dimension.
     alarm('api-5xx', 'The sipline webhook API answered Twilio with 5xx', {
@@ -378,11 +371,11 @@ export class Router extends pulumi.ComponentResource {
 
     if (voicemail) {
       // The recording stays in Twilio, but nobody will be emailed it.
-      alarm('voicemail-enqueue', 'A voicemail could not be queued for email (its recording stays in Twilio; see README, Voicemail to email)', {
-        namespace: METRICS_NAMESPACE,
-        metricName: ROUTER_METRICS.voicemailEnqueueFailures,
-        dimensions: { [SERVICE_DIMENSION]: METRIC_SERVICES.router, [STACK_DIMENSION]: args.stack },
-      });
+      alarm(
+        'voicemail-enqueue',
+        'A voicemail could not be queued for email (its recording stays in Twilio; see README, Voicemail to email)',
+        siplineMetric(METRIC_SERVICES.router, args.stack, ROUTER_METRICS.voicemailEnqueueFailures),
+      );
     }
 
     // The webhook URLs (the fallback's too) resolve only once the stage is deployed and API
@@ -401,10 +394,7 @@ export class Router extends pulumi.ComponentResource {
     this.region = router.fn.arn.apply((arn) => arn.split(':')[3]);
     this.accountId = router.fn.arn.apply((arn) => arn.split(':')[4]);
     if (voicemail) {
-      this.voicemailQueueArn = voicemail.queue.arn;
-      this.voicemailQueueName = voicemail.queue.name;
-      this.voicemailDeadLetterQueueName = voicemail.deadLetters.name;
-      this.voicemailDeadLetterQueueArn = voicemail.deadLetters.arn;
+      this.voicemailQueue = { arn: voicemail.queue.arn, name: voicemail.queue.name, deadLetterArn: voicemail.deadLetters.arn, deadLetterName: voicemail.deadLetters.name };
     }
     this.fallbackFunctionName = fallback.fn.name;
     this.functionName = router.fn.name;
@@ -422,10 +412,7 @@ export class Router extends pulumi.ComponentResource {
       apiId: this.apiId,
       region: this.region,
       accountId: this.accountId,
-      voicemailDeadLetterQueueArn: this.voicemailDeadLetterQueueArn,
-      voicemailQueueArn: this.voicemailQueueArn,
-      voicemailQueueName: this.voicemailQueueName,
-      voicemailDeadLetterQueueName: this.voicemailDeadLetterQueueName,
+      voicemailQueue: this.voicemailQueue,
       fallbackFunctionName: this.fallbackFunctionName,
       functionName: this.functionName,
       functionArn: this.functionArn,

@@ -16,33 +16,23 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { METRIC_SERVICES, METRICS_NAMESPACE, SERVICE_DIMENSION, STACK_DIMENSION, VOICEMAIL_METRICS } from '../../lambda/metrics';
+import { METRIC_SERVICES, VOICEMAIL_METRICS } from '../../lambda/metrics';
+import type { TwilioApiKey } from '../../lambda/voicemail/apiKey';
 import { VOICEMAIL_QUEUE, WORKER_MEMORY_MB, WORKER_TIMEOUT_SECONDS } from '../../lambda/voicemail/queue';
 import { lambdaFunctionName } from '../naming';
-import { countAlarm } from './alarms';
+import { countAlarm, lambdaMetric, queueMetric, siplineMetric } from './alarms';
 import { lambdaFunction } from './lambdaFunction';
+import type { VoicemailQueueOutputs } from './router';
 import { storedSecret } from './storedSecret';
-
-/** The Twilio API key the worker fetches and deletes recordings with. */
-export interface VoicemailApiKey {
-  /** AC…: the account; the worker refuses jobs of any other. */
-  accountSid: string;
-  /** SK…: the key's sid. */
-  apiKeySid: string;
-  /** A pulumi secret: the key's secret. */
-  apiKeySecret: pulumi.Input<string>;
-}
 
 export interface VoicemailArgs {
   /** The worker's esbuild bundle (lambda/voicemail/build.ts `bundleVoicemailWorker`). */
   code: string;
-  /** The queue the router enqueues jobs on (Router.voicemailQueue). */
-  queue: { arn: pulumi.Input<string>; name: pulumi.Input<string> };
+  /** The queue the router enqueues jobs on, and its dead-letter queue, alarmed on (Router.voicemailQueue). */
+  queue: Pick<VoicemailQueueOutputs, 'arn' | 'name' | 'deadLetterName'>;
   /** Where the stack runs: SES identities are per account and region. */
   region: pulumi.Input<string>;
   accountId: pulumi.Input<string>;
-  /** Its dead-letter queue's name, alarmed on. */
-  deadLetterQueueName: pulumi.Input<string>;
   /** The address voicemails come from. */
   senderEmail: string;
   /**
@@ -50,7 +40,8 @@ export interface VoicemailArgs {
    * leave alone the identity the account already has for it or for its domain.
    */
   declareSenderIdentity: boolean;
-  apiKey: VoicemailApiKey;
+  /** The Twilio API key the worker fetches and deletes recordings with; its secret a pulumi secret. */
+  apiKey: Omit<TwilioApiKey, 'apiKeySecret'> & { apiKeySecret: pulumi.Input<string> };
   /** Delete each recording from Twilio once its email is sent (sipline:deleteVoicemailAfterEmail). */
   deleteAfterEmail: boolean;
   /** IANA time zone of the time shown in the email (sipline:voicemailTimeZone). */
@@ -62,8 +53,6 @@ export interface VoicemailArgs {
   nameSuffix: pulumi.Input<string>;
   /** Where the alarms go: the Router's SNS topic. */
   alarmTopicArn: pulumi.Input<string>;
-  logRetentionInDays?: number;
-  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   tags?: Record<string, string>;
 }
 
@@ -73,9 +62,6 @@ export const QUEUE_STALLED_SECONDS = 3600;
 export class Voicemail extends pulumi.ComponentResource {
   public readonly workerFunctionName: pulumi.Output<string>;
   public readonly workerLogGroupName: pulumi.Output<string>;
-  public readonly apiKeySecretArn: pulumi.Output<string>;
-  /** The SES identity voicemails come from, when the stack declares it: verified once its owner clicks the link SES sends. */
-  public readonly senderIdentityArn?: pulumi.Output<string>;
 
   constructor(name: string, args: VoicemailArgs, opts?: pulumi.ComponentResourceOptions) {
     super('sipline:index:Voicemail', name, {}, opts);
@@ -99,7 +85,7 @@ export class Voicemail extends pulumi.ComponentResource {
     const worker = lambdaFunction(this, {
       names: { logs: `${name}-worker-logs`, role: `${name}-worker-role`, policy: `${name}-worker-policy`, function: `${name}-worker` },
       functionName: pulumi.output(args.nameSuffix).apply((suffix) => lambdaFunctionName(args.namePrefix, 'voicemail', suffix)),
-      logRetentionInDays: args.logRetentionInDays ?? 30,
+      logRetentionInDays: 30,
       roleDescription: 'sipline voicemail worker Lambda',
       statements: [
         { Sid: 'ReadTwilioApiKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.arn },
@@ -138,14 +124,15 @@ export class Voicemail extends pulumi.ComponentResource {
           DELETE_AFTER_EMAIL: String(args.deleteAfterEmail),
           VOICEMAIL_TIME_ZONE: args.timeZone,
           SIPLINE_STACK: args.stack,
-          POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
         },
       },
       dependsOn: [secretVersion, ...(identity ? [identity] : [])],
       tags,
     });
 
-    // Lambda checks the role may read the queue when the mapping is created: after the policy.
+    // Lambda checks the role may read the queue when the mapping is created: after the policy,
+    // which the function (whose ARN the mapping takes) already waits for.
     new aws.lambda.EventSourceMapping(
       `${name}-worker-trigger`,
       {
@@ -155,49 +142,36 @@ export class Voicemail extends pulumi.ComponentResource {
         functionResponseTypes: [...VOICEMAIL_QUEUE.functionResponseTypes],
         tags,
       },
-      { parent: this, dependsOn: [worker.policy] },
+      parent,
     );
 
     // --- alarms: a voicemail that did not reach its mailbox, or whose audio stayed in Twilio
     const alarm = (key: string, description: string, metric: Parameters<typeof countAlarm>[4], threshold?: number) =>
       countAlarm(`${name}-${key}-alarm`, this, args.alarmTopicArn, description, metric, tags, threshold);
-    alarm('dead-letters', 'A voicemail could not be emailed after every retry: it waits in the dead-letter queue (see README, Voicemail to email)', {
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      statistic: 'Maximum',
-      dimensions: { QueueName: args.deadLetterQueueName },
-    });
+    alarm(
+      'dead-letters',
+      'A voicemail could not be emailed after every retry: it waits in the dead-letter queue (see README, Voicemail to email)',
+      queueMetric('ApproximateNumberOfMessagesVisible', args.queue.deadLetterName),
+    );
     // Init failures (a bad setting, the runtime) fail whole batches; partial batch failures are
     // not Lambda errors, hence the dead-letter alarm above.
-    alarm('worker-errors', 'The sipline voicemail worker failed (voicemails wait in the queue and are retried)', {
-      namespace: 'AWS/Lambda',
-      metricName: 'Errors',
-      dimensions: { FunctionName: worker.fn.name },
-    });
-    const workerMetric = (metricName: string) => ({
-      namespace: METRICS_NAMESPACE,
-      metricName,
-      dimensions: { [SERVICE_DIMENSION]: METRIC_SERVICES.voicemail, [STACK_DIMENSION]: args.stack },
-    });
+    alarm('worker-errors', 'The sipline voicemail worker failed (voicemails wait in the queue and are retried)', lambdaMetric('Errors', worker.fn.name));
     // A queue that stops draining (its trigger disabled, its permission gone) fails no job and
     // dead-letters none: its oldest job's age is what shows it, well before the 4 days it is kept.
-    alarm('queue-stalled', 'Voicemail jobs wait in the queue for over an hour: the worker is not taking them (check its trigger and role)', {
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateAgeOfOldestMessage',
-      statistic: 'Maximum',
-      dimensions: { QueueName: args.queue.name },
-    }, QUEUE_STALLED_SECONDS);
-    alarm('recordings-kept', 'A voicemail was emailed, but its recording could not be deleted from Twilio (delete it by hand: personal data)', workerMetric(VOICEMAIL_METRICS.deleteFailures));
+    alarm(
+      'queue-stalled',
+      'Voicemail jobs wait in the queue for over an hour: the worker is not taking them (check its trigger and role)',
+      queueMetric('ApproximateAgeOfOldestMessage', args.queue.name),
+      QUEUE_STALLED_SECONDS,
+    );
+    alarm(
+      'recordings-kept',
+      'A voicemail was emailed, but its recording could not be deleted from Twilio (delete it by hand: personal data)',
+      siplineMetric(METRIC_SERVICES.voicemail, args.stack, VOICEMAIL_METRICS.deleteFailures),
+    );
 
     this.workerFunctionName = worker.fn.name;
     this.workerLogGroupName = worker.logGroup.name;
-    this.apiKeySecretArn = secret.arn;
-    this.senderIdentityArn = identity?.arn;
-    this.registerOutputs({
-      workerFunctionName: this.workerFunctionName,
-      workerLogGroupName: this.workerLogGroupName,
-      apiKeySecretArn: this.apiKeySecretArn,
-      senderIdentityArn: this.senderIdentityArn,
-    });
+    this.registerOutputs({ workerFunctionName: this.workerFunctionName, workerLogGroupName: this.workerLogGroupName });
   }
 }

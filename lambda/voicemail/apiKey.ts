@@ -10,7 +10,7 @@
  * Read once per cold start (begun during init, see index.ts); a failed read is tried again
  * by the next job.
  */
-import { tokenSource } from '../authToken';
+import { readSecretString, tokenSource } from '../authToken';
 
 export interface TwilioApiKey {
   /** The account the key belongs to; a job for any other account is refused. */
@@ -25,10 +25,12 @@ export class ApiKeyError extends Error {
   override name = 'ApiKeyError';
 }
 
-const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
-const API_KEY_SID = /^SK[0-9a-fA-F]{32}$/;
+/** A Twilio account sid (the v2010 spec's pattern); the stack's config and the job check it too. */
+export const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+/** A Twilio API key sid. */
+export const API_KEY_SID = /^SK[0-9a-fA-F]{32}$/;
 /** Twilio's API key secrets have 32 characters; under 16 is no secret at all. */
-const MIN_SECRET_LENGTH = 16;
+export const MIN_API_KEY_SECRET_LENGTH = 16;
 
 /**
  * Reads the secret's JSON. Errors name the secret and the field, never a value that could be
@@ -49,7 +51,7 @@ export function parseApiKeySecret(raw: string, source: string): TwilioApiKey {
   if (typeof apiKeySid !== 'string' || !API_KEY_SID.test(apiKeySid)) {
     throw new ApiKeyError(`${source}: apiKeySid ${JSON.stringify(apiKeySid)} is not an API key sid (SK followed by 32 hex digits)`);
   }
-  if (typeof apiKeySecret !== 'string' || apiKeySecret.trim().length < MIN_SECRET_LENGTH) {
+  if (typeof apiKeySecret !== 'string' || apiKeySecret.trim().length < MIN_API_KEY_SECRET_LENGTH) {
     throw new ApiKeyError(`${source}: apiKeySecret is missing or too short to be an API key secret (Twilio's have 32 characters)`);
   }
   return { accountSid, apiKeySid, apiKeySecret: apiKeySecret.trim() };
@@ -57,28 +59,18 @@ export function parseApiKeySecret(raw: string, source: string): TwilioApiKey {
 
 type ApiKeyEnv = Partial<Record<'TWILIO_API_KEY_SECRET_ARN', string>>;
 
-/** The secret's string, as Secrets Manager holds it. */
-async function readSecretString(env: ApiKeyEnv): Promise<string> {
-  const secretArn = env.TWILIO_API_KEY_SECRET_ARN;
-  if (!secretArn) throw new ApiKeyError('Set TWILIO_API_KEY_SECRET_ARN to the ARN of the secret holding the Twilio API key');
-  // Required here, not at the top: the SDK is provided by the Lambda runtime, not bundled.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
-  // Bounded, so a hung connection fails the job (which SQS retries) instead of its whole timeout
-  // (the worker's `secretRead` budget, lambda/voicemail/queue.ts). Without throwOnRequestTimeout,
-  // requestTimeout only warns in the SDK this project locks.
-  const client = new SecretsManagerClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } });
-  const secret = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  if (!secret.SecretString) throw new ApiKeyError(`Secret ${secretArn} has no string value`);
-  return secret.SecretString;
-}
-
 /**
- * Starts reading the secret at once (during init) and hands out the key. The read is shared
- * and retried after a failure by tokenSource, the router's loader; parsing the small JSON
- * again per job costs microseconds and keeps a malformed secret failing every job, loudly.
+ * Starts reading the secret at once (during init) and hands out the key. The read ends within
+ * `readDeadlineMs` (the worker's `secretRead` budget, lambda/voicemail/queue.ts), so a read that
+ * never finishes fails, and tokenSource, the router's loader, lets the next job read again.
+ * Parsing the small JSON again per job costs microseconds and keeps a malformed secret failing
+ * every job, loudly.
  */
-export function apiKeySource(env: ApiKeyEnv): () => Promise<TwilioApiKey> {
-  const secretString = tokenSource(() => readSecretString(env));
-  return async () => parseApiKeySecret(await secretString(), `Secret ${env.TWILIO_API_KEY_SECRET_ARN}`);
+export function apiKeySource(env: ApiKeyEnv, readDeadlineMs: number): () => Promise<TwilioApiKey> {
+  const secretArn = env.TWILIO_API_KEY_SECRET_ARN;
+  const secretString = tokenSource(async () => {
+    if (!secretArn) throw new ApiKeyError('Set TWILIO_API_KEY_SECRET_ARN to the ARN of the secret holding the Twilio API key');
+    return readSecretString(secretArn, readDeadlineMs);
+  });
+  return async () => parseApiKeySecret(await secretString(), `Secret ${secretArn}`);
 }

@@ -62,7 +62,12 @@ export class Deadline {
  * first; for work that cannot be aborted itself (it goes on, and its result is dropped).
  */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // Its failure is dropped too: unhandled, it would end the invocation (Node's default, and
+    // Lambda's runtime), the batch's other jobs with it.
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -38,44 +38,56 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
+/** Per time zone, the two formats timeParts reads; built once (the worker's zone is fixed at init). */
+const formats = new Map<string, { long: Intl.DateTimeFormat; numeric: Intl.DateTimeFormat }>();
+
+function formatsFor(timeZone: string): { long: Intl.DateTimeFormat; numeric: Intl.DateTimeFormat } {
+  let found = formats.get(timeZone);
+  if (!found) {
+    found = {
+      long: new Intl.DateTimeFormat('en-GB', {
+        timeZone,
+        weekday: 'long',
+        year: 'numeric',
+        month: 'long',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+        timeZoneName: 'short',
+      }),
+      numeric: new Intl.DateTimeFormat('en-GB', { timeZone, month: '2-digit', day: '2-digit' }),
+    };
+    formats.set(timeZone, found);
+  }
+  return found;
+}
+
 /** The fields of a time in a zone, from ICU; the layout is ours, so it is the same on every Node. */
 function timeParts(at: Date, timeZone: string): Record<string, string> {
-  const format = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'long',
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  });
-  const numeric = new Intl.DateTimeFormat('en-GB', { timeZone, month: '2-digit', day: '2-digit' });
-  const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
+  const { long, numeric } = formatsFor(timeZone);
+  const parts = Object.fromEntries(long.formatToParts(at).map((p) => [p.type, p.value]));
   const digits = Object.fromEntries(numeric.formatToParts(at).map((p) => [p.type, p.value]));
   return { ...parts, month2: digits.month, day2: digits.day };
 }
 
-/** "Tuesday 3 June 2025, 15:05:09 BST", in the given zone. */
-function longTime(at: Date, timeZone: string): string {
-  const p = timeParts(at, timeZone);
+/** "Tuesday 3 June 2025, 15:05:09 BST". */
+function longTime(p: Record<string, string>): string {
   return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
 }
 
-/** "20250603-150509" in the given zone, for the attachment's name. */
-function compactTime(at: Date, timeZone: string): string {
-  const p = timeParts(at, timeZone);
+/** "20250603-150509", for the attachment's name. */
+function compactTime(p: Record<string, string>): string {
   return `${p.year}${p.month2}${p.day2}-${p.hour}${p.minute}${p.second}`;
 }
 
 /** The parts a person reads; pure, so tests can assert them exactly. */
 export function voicemailContent(job: VoicemailJob, settings: EmailSettings): Omit<VoicemailEmail, 'raw'> {
-  const at = new Date(job.recordedAt);
+  const received = timeParts(new Date(job.recordedAt), settings.timeZone);
   const duration = formatDuration(job.durationSeconds);
   // Callers and mailboxes are E.164 numbers or usernames (job.ts): safe in a file name.
-  const filename = `voicemail-${compactTime(at, settings.timeZone)}-${job.caller.replace(/^\+/, '')}.mp3`;
+  const filename = `voicemail-${compactTime(received)}-${job.caller.replace(/^\+/, '')}.mp3`;
   const afterwards = settings.deleteAfterEmail
     ? 'The recording is deleted from Twilio once this email is sent: this attachment is the only copy.'
     : 'The recording also stays in your Twilio account.';
@@ -83,7 +95,7 @@ export function voicemailContent(job: VoicemailJob, settings: EmailSettings): Om
     `New voicemail for ${job.mailbox}.`,
     '',
     `From:     ${job.caller}`,
-    `Received: ${longTime(at, settings.timeZone)} (${job.recordedAt})`,
+    `Received: ${longTime(received)} (${job.recordedAt})`,
     `Duration: ${duration} (${job.durationSeconds} seconds)`,
     '',
     `The recording is attached: ${filename}.`,

@@ -47,7 +47,7 @@ const budget = WORKER_TIME_BUDGET_MS;
 const recordings = new TwilioRecordings(apiBaseUrl(process.env.TWILIO_API_BASE_URL), budget);
 
 export const handler = createVoicemailWorker({
-  apiKey: apiKeySource(process.env),
+  apiKey: apiKeySource(process.env, budget.secretRead),
   recordings,
   sendEmail: sesSender(budget.email),
   email,

@@ -14,6 +14,7 @@
  * version the worker does not know is refused and (after its retries) waits in the
  * dead-letter queue until a worker that knows it is deployed and the queue is redriven.
  */
+import { ACCOUNT_SID } from './apiKey';
 
 export const VOICEMAIL_JOB_VERSION = 1;
 
@@ -47,7 +48,7 @@ export class VoicemailJobError extends Error {
 }
 
 // The patterns of Twilio's v2010 OpenAPI spec for these path parameters.
-const SID = { accountSid: /^AC[0-9a-fA-F]{32}$/, callSid: /^CA[0-9a-fA-F]{32}$/, recordingSid: /^RE[0-9a-fA-F]{32}$/ } as const;
+const SID = { accountSid: ACCOUNT_SID, callSid: /^CA[0-9a-fA-F]{32}$/, recordingSid: /^RE[0-9a-fA-F]{32}$/ } as const;
 const SID_NAMES = { accountSid: 'an account sid', callSid: 'a call sid', recordingSid: 'a recording sid' } as const;
 // A directory username (lambda/directory.ts): E.164, or letters, digits, ".", "_", "-"; up to 32.
 export const MAILBOX = /^(?:\+[1-9]\d{1,14}|[A-Za-z0-9][A-Za-z0-9._-]{0,31})$/;

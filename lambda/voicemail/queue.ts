@@ -25,7 +25,8 @@ export const WORKER_TIME_BUDGET_MS = {
   margin: 5_000,
   /**
    * Reading the Twilio API key from Secrets Manager (once per cold start, usually during
-   * init): its client's 2 attempts × (1 s to connect + 2 s to answer) and a retry delay.
+   * init): its client's 2 attempts × (1 s to connect + 2 s to answer) and a retry delay; the
+   * read is aborted then (lambda/authToken.ts readSecretString), and the next job reads again.
    */
   secretRead: 8_000,
   /** Fetching the MP3: every redirect hop, the download and the lookup after a 404, together. */

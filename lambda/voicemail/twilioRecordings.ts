@@ -71,7 +71,7 @@ export class TwilioRequestError extends Error {
 
 /**
  * TWILIO_API_BASE_URL (tests only: a scripted Twilio on loopback) replaces the scheme and
- * host, and may add a path prefix, as infra/twilio/client.ts allows for the providers.
+ * host, and may add a path prefix, as infra/provider/client.ts allows for the provider.
  */
 export function apiBaseUrl(override: string | undefined): string {
   if (!override) return TWILIO_API_BASE;

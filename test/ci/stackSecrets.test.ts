@@ -3,13 +3,9 @@
  * (`npm run check-stack-secrets -- <org>/<stack>`): a stack file in git must hold, encrypted,
  * every secret Pulumi.yaml requires, or CI stops with the command to run and the file to commit.
  */
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { checkStackSecrets, readProjectFile, requiredSecretKeys } from '../../infra/stackSecrets';
+import { runScript, writeStackFile } from '../scripts/run';
 
-const ROOT = path.resolve(__dirname, '../..');
 const project = readProjectFile();
 const stackFile = (config: Record<string, unknown>) => ({ name: 'Pulumi.dev.yaml', config: { 'sipline:domainName': 'acme', ...config } });
 
@@ -23,6 +19,9 @@ describe('the secrets a stack file must hold', () => {
     expect(requiredSecretKeys(project, withEmail)).toEqual(['sipline:twilioAuthToken', 'sipline:voicemailApiKeySecret']);
     const withoutEmail = stackFile({ 'sipline:users': [{ username: 'alice', noAnswer: { voicemail: {} } }] });
     expect(requiredSecretKeys(project, withoutEmail)).toEqual(['sipline:twilioAuthToken']);
+    // A list written as JSON text, which Pulumi hands the program as it is, and the program reads.
+    const asJsonText = stackFile({ 'sipline:users': JSON.stringify([{ username: 'alice', noAnswer: { voicemail: { email: 'alice@example.com' } } }]) });
+    expect(requiredSecretKeys(project, asJsonText)).toEqual(['sipline:twilioAuthToken', 'sipline:voicemailApiKeySecret']);
     const inClearText = stackFile({ 'sipline:twilioAuthToken': { secure: 'v1:AAAA' }, 'sipline:voicemailApiKeySecret': 'plain-secret-plain-secret-plain!', 'sipline:groups': [{ name: 'sales', members: ['alice'], noAnswer: { voicemail: { email: 'sales@example.com' } } }] });
     const { problems } = checkStackSecrets('dev', inClearText, project);
     expect(problems).toEqual([expect.stringContaining('Pulumi.dev.yaml holds sipline:voicemailApiKeySecret in clear text. Run\n    pulumi config set --secret voicemailApiKeySecret --stack dev\n')]);
@@ -57,7 +56,7 @@ describe('checking a stack file', () => {
   });
 
   it('only notes a missing token when the stack imports a Pulumi ESC environment, which may supply it', () => {
-    expect(checkStackSecrets('dev', stackFile({}), project, true)).toEqual({
+    expect(checkStackSecrets('dev', { ...stackFile({}), environment: ['acme/sipline'] }, project)).toEqual({
       problems: [],
       notices: ['Pulumi.dev.yaml does not set sipline:twilioAuthToken; the Pulumi ESC environment it imports must (not checked here).'],
     });
@@ -65,15 +64,7 @@ describe('checking a stack file', () => {
 });
 
 describe('npm run check-stack-secrets, as the workflows run it', () => {
-  const run = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/check-stack-secrets.ts', ...args], { cwd: ROOT });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const { code, stdout, stderr } = e as { code: number; stdout: string; stderr: string };
-      return { code, stdout, stderr };
-    }
-  };
+  const run = (...args: string[]) => runScript('check-stack-secrets', args);
 
   // The dev stack ships as a demo, with no token: CI stops here until its owner sets one.
   it('fails on the shipped Pulumi.dev.yaml with the command for that stack', async () => {
@@ -85,20 +76,19 @@ describe('npm run check-stack-secrets, as the workflows run it', () => {
 
   it('passes a stack file holding the token encrypted, and only notes one whose ESC environment may hold it', async () => {
     // Stack files live at the project's root; these two exist for this test only.
-    const files = { [`ci-${process.pid}-a`]: '    secure: v1:AAAABBBBCCCC', [`ci-${process.pid}-b`]: null };
+    const [a, b] = [`ci.${process.pid}-a`, `ci.${process.pid}-b`];
+    const removes = [
+      writeStackFile(a, 'config:\n  sipline:domainName: acme\n  sipline:twilioAuthToken:\n    secure: v1:AAAABBBBCCCC\n'),
+      writeStackFile(b, 'config:\n  sipline:domainName: acme\nenvironment:\n  - acme/sipline\n'),
+    ];
     try {
-      for (const [stack, token] of Object.entries(files)) {
-        const lines = ['config:', '  sipline:domainName: acme', ...(token ? ['  sipline:twilioAuthToken:', token] : []), ...(token ? [] : ['environment:', '  - acme/sipline'])];
-        fs.writeFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), `${lines.join('\n')}\n`);
-      }
-      const [a, b] = Object.keys(files);
       expect(await run(`acme/${a}`, `acme/${b}`)).toEqual({
         code: 0,
         stdout: `ok: the stack file of acme/${a} holds every secret the stack needs\nnotice: Pulumi.${b}.yaml does not set sipline:twilioAuthToken; the Pulumi ESC environment it imports must (not checked here).\nok: the stack file of acme/${b} holds every secret the stack needs\n`,
         stderr: '',
       });
     } finally {
-      for (const stack of Object.keys(files)) fs.rmSync(path.join(ROOT, `Pulumi.${stack}.yaml`), { force: true });
+      for (const remove of removes) remove();
     }
   });
 
@@ -117,8 +107,9 @@ describe('npm run check-stack-secrets, as the workflows run it', () => {
     expect({ code, stderr }).toEqual({ code: 1, stderr: expect.stringContaining('Pulumi.nope.yaml not found') });
   });
 
-  it('prints its usage for --help, and refuses no stack at all', async () => {
+  it('prints its usage for --help, and refuses no stack at all and an option it does not know', async () => {
     expect(await run('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: npm run check-stack-secrets -- <stack>...') });
-    expect(await run()).toMatchObject({ code: 2, stderr: expect.stringContaining('usage:') });
+    expect(await run()).toMatchObject({ code: 2, stderr: expect.stringContaining('name at least one stack\nusage:') });
+    expect(await run('--stack', 'acme/dev')).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('unknown option --stack\nusage:') });
   });
 });

@@ -116,7 +116,10 @@ describe('the GitHub workflows', () => {
         preview: { environment: '${{ matrix.stack }}-preview', secrets: ['PULUMI_ACCESS_TOKEN'], vars: ['AWS_PREVIEW_ROLE_ARN', 'PULUMI_ORG'] },
       },
       // A refresh reads every Twilio object and the auth-token secret's value.
-      'drift.yml': { drift: { environment: '${{ matrix.stack }}-read', secrets: ['PULUMI_ACCESS_TOKEN', ...TWILIO], vars: ['AWS_READ_ROLE_ARN', 'PULUMI_ORG'] } },
+      'drift.yml': {
+        gate: { environment: undefined, secrets: [], vars: [] },
+        drift: { environment: '${{ matrix.stack }}-read', secrets: ['PULUMI_ACCESS_TOKEN', ...TWILIO], vars: ['AWS_READ_ROLE_ARN', 'PULUMI_ORG'] },
+      },
       'deploy.yml': {
         gate: { environment: undefined, secrets: [], vars: [] },
         up: { environment: '${{ needs.gate.outputs.stack }}', secrets: ['PULUMI_ACCESS_TOKEN', ...TWILIO], vars: ['AWS_DEPLOY_ROLE_ARN', 'PULUMI_ORG'] },
@@ -173,16 +176,6 @@ describe('the GitHub workflows', () => {
     const runs = workflow('drift.yml').jobs.drift.steps.map((s) => s.run ?? '').join('\n');
     expect(runs).toMatch(/pulumi refresh .*--preview-only .*--expect-no-changes/);
   });
-
-  it("reads each stack with its own environment's credentials, once it has checked that environment keeps them to main", () => {
-    const { drift } = workflow('drift.yml').jobs;
-    const check = drift.steps.findIndex((s) => /npm run -s check-environment -- "\$ENVIRONMENT"$/.test(s.run ?? ''));
-    expect(check).toBeGreaterThanOrEqual(0);
-    expect(drift.steps[check].env).toEqual({ ENVIRONMENT: environmentOf(drift), GH_TOKEN: '${{ github.token }}' });
-    expect(drift.permissions).toMatchObject({ actions: 'read' });
-    const firstCredential = drift.steps.findIndex((s) => secretsIn(s).length > 0 || varsIn(s).some((v) => v.startsWith('AWS_')));
-    expect(check).toBeLessThan(firstCredential);
-  });
 });
 
 /**
@@ -215,6 +208,23 @@ async function fakeGitHub(answers: Record<string, unknown> | null) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => server.close() };
 }
 
+/**
+ * Runs a step's script with bash -e, as GitHub runs `run:` steps, with `fakes` first on PATH, in
+ * `cwd` (the checkout: the project's root).
+ */
+async function runStep(script: string, env: Record<string, string>, fakes: Record<string, string>, cwd = ROOT) {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-step-'));
+  for (const [name, body] of Object.entries(fakes)) fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+  try {
+    const { stdout } = await promisify(execFile)('bash', ['-e', '-c', script], { cwd, env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` } });
+    return { code: 0, stdout };
+  } catch (e) {
+    return { code: (e as { code: number }).code, stdout: (e as { stdout: string }).stdout };
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+}
+
 describe('the deploy workflow', () => {
   const deploy = workflow('deploy.yml');
   const { gate, up } = deploy.jobs;
@@ -243,20 +253,6 @@ describe('the deploy workflow', () => {
     expect(aws.with).toMatchObject({ 'role-to-assume': '${{ vars.AWS_DEPLOY_ROLE_ARN }}' });
     expect(JSON.stringify(deploy)).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
   });
-
-  /** Runs a step's script with bash -e, as GitHub runs `run:` steps, with `fakes` first on PATH. */
-  async function runStep(script: string, env: Record<string, string>, fakes: Record<string, string>) {
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-step-'));
-    for (const [name, body] of Object.entries(fakes)) fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
-    try {
-      const { stdout } = await promisify(execFile)('bash', ['-e', '-c', script], { cwd: ROOT, env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` } });
-      return { code: 0, stdout };
-    } catch (e) {
-      return { code: (e as { code: number }).code, stdout: (e as { stdout: string }).stdout };
-    } finally {
-      fs.rmSync(bin, { recursive: true, force: true });
-    }
-  }
 
   describe('its gate: the environment keeps its secrets to main, and every stack but dev needs a reviewer', () => {
     const check = step(gate, 'The environment keeps its secrets to main, and every stack but dev needs a reviewer');
@@ -322,6 +318,126 @@ describe('the deploy workflow', () => {
       } finally {
         api.close();
       }
+    });
+  });
+});
+
+describe('the drift workflow', () => {
+  const drift = workflow('drift.yml');
+  const { gate, drift: read } = drift.jobs;
+  const step = (job: Job, name: string) => job.steps.find((s) => s.name === name)!;
+
+  // GitHub creates a missing environment, unprotected, for the first job that names it: the
+  // check must run in a job that names none, and the job that reads must wait for it.
+  it("checks each stack's environment in a gate job that names none, before the job that reads with it", () => {
+    expect(environmentOf(gate)).toBeUndefined();
+    expect(gate.permissions).toEqual({ contents: 'read', actions: 'read' });
+    expect(gate.strategy?.matrix?.stack).toEqual(read.strategy?.matrix?.stack);
+    const check = step(gate, 'Check the environment keeps its secrets to main');
+    expect(check.run).toBe('npm run -s check-environment -- "$ENVIRONMENT"');
+    expect(check.env).toEqual({ ENVIRONMENT: environmentOf(read), GH_TOKEN: '${{ github.token }}' });
+    expect(read.needs).toBe('gate');
+    expect(read.permissions).not.toHaveProperty('actions');
+    expect(read.steps.some((s) => /check-environment/.test(s.run ?? ''))).toBe(false);
+  });
+
+  it("the gate stops the run when the stack's -read environment is missing", async () => {
+    const github = await fakeGitHub(null);
+    try {
+      const env = { ENVIRONMENT: 'dev-read', GH_TOKEN: 'token', GITHUB_REPOSITORY: 'acme/sipline', GITHUB_API_URL: github.url };
+      const result = await runStep(step(gate, 'Check the environment keeps its secrets to main').run!, env, {});
+      expect(result).toMatchObject({ code: 1, stdout: expect.stringContaining('::error::The GitHub environment "dev-read" does not exist') });
+      expect(github.requests[0].url).toBe('/repos/acme/sipline/environments/dev-read');
+    } finally {
+      github.close();
+    }
+  });
+
+  describe('its refresh and its issue, run with a stand-in pulumi and gh', () => {
+    const refresh = step(read, 'Refresh (preview only) and expect no changes');
+    const report = step(read, 'Report drift in an issue (one open issue per stack)');
+    // What `pulumi refresh --preview-only --diff` ends with when it finds a change, as Pulumi's
+    // display prints it to a file (no colours: pkg/backend/display/diff.go renderSummaryEvent, the
+    // op's prefix from deploy.RawPrefix, "to " in a preview, then the total and the unchanged).
+    const DRIFTED = [
+      'Previewing refresh (acme/dev):',
+      '    ~ sipline-twilio:index:SipDomain: (update)',
+      '        [id=SD0123]',
+      '      ~ voiceUrl: "https://abc.execute-api.us-east-1.amazonaws.com/voice/outbound" => "https://example.com/elsewhere"',
+      'Resources:',
+      '    ~ 1 to update',
+      '    - 1 to delete',
+      '    2 changes. 24 unchanged',
+      '',
+      'error: no changes were expected but changes were proposed',
+    ].join('\n');
+    // A failure that is no drift: the CLI stops before any summary.
+    const BROKEN = 'error: failed to decrypt encrypted configuration value \'sipline:twilioAuthToken\': [403] Forbidden';
+    const TITLE = 'Drift detected in stack dev';
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-drift-'));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    /** Runs the refresh step with a pulumi that prints `output` and exits 255, as the CLI fails. */
+    const runRefresh = async (output: string) => {
+      fs.writeFileSync(path.join(dir, 'output.txt'), `${output}\n`);
+      const outputs = path.join(dir, 'github-output');
+      fs.writeFileSync(outputs, '');
+      const pulumi = `printf '%s\\n' "$*" > "${dir}/pulumi-args"; cat "${dir}/output.txt"; exit 255`;
+      const result = await runStep(refresh.run!, { STACK: 'acme/dev', GITHUB_OUTPUT: outputs }, { pulumi }, dir);
+      return { ...result, outputs: fs.readFileSync(outputs, 'utf8'), args: fs.readFileSync(path.join(dir, 'pulumi-args'), 'utf8').trim() };
+    };
+
+    /** Runs the report step after the refresh, with a gh whose issue search answers `existing` (what its --jq prints). */
+    const runReport = async (existing: string) => {
+      const log = path.join(dir, 'gh-calls');
+      const gh = `printf '%s\\n' "$*" >> "${log}"; if [ "$1 $2" = "issue list" ]; then printf '%s' "${existing}"; fi`;
+      const env = { STACK: 'dev', TITLE, RUN_URL: 'https://github.com/acme/sipline/actions/runs/42', GH_TOKEN: 'token' };
+      const result = await runStep(report.run!, env, { gh }, dir);
+      return { ...result, calls: fs.readFileSync(log, 'utf8').trim().split('\n'), body: fs.readFileSync(path.join(dir, 'body.md'), 'utf8') };
+    };
+
+    it('a summary with planned changes: the job fails, flagged as drift, for the report to run', async () => {
+      const result = await runRefresh(DRIFTED);
+      expect(result).toMatchObject({ code: 255, outputs: 'drift=true\n', stdout: expect.stringContaining('    ~ 1 to update') });
+      expect(result.args).toBe('refresh --stack acme/dev --preview-only --expect-no-changes --non-interactive --diff');
+      expect(report.if).toBe("failure() && steps.refresh.outputs.drift == 'true'");
+    });
+
+    it('a failure with no summary fails the job without claiming drift, so no issue is written', async () => {
+      const result = await runRefresh(BROKEN);
+      expect(result).toMatchObject({ code: 255, outputs: '', stdout: expect.stringContaining('[403] Forbidden') });
+    });
+
+    it('no difference: the job passes, not flagged', async () => {
+      const pulumi = `printf 'Resources:\\n    26 unchanged\\n'`;
+      const outputs = path.join(dir, 'github-output');
+      fs.writeFileSync(outputs, '');
+      expect(await runStep(refresh.run!, { STACK: 'acme/dev', GITHUB_OUTPUT: outputs }, { pulumi }, dir)).toMatchObject({ code: 0 });
+      expect(fs.readFileSync(outputs, 'utf8')).toBe('');
+    });
+
+    const search = `issue list --state open --search "${TITLE}" in:title --json number,title --jq map(select(.title == env.TITLE))[0].number // empty`;
+
+    it('opens an issue with the summary when the search (the exact title) finds no open one', async () => {
+      await runRefresh(DRIFTED);
+      const { code, calls, body } = await runReport('');
+      expect(code).toBe(0);
+      expect(calls).toEqual([search, `issue create --title ${TITLE} --body-file body.md`]);
+      expect(body).toBe(
+        '`pulumi refresh --preview-only` found differences between stack `dev` and what runs in AWS and Twilio.\n\n```\nResources:\n    ~ 1 to update\n    - 1 to delete\n```\nDetails: https://github.com/acme/sipline/actions/runs/42\n',
+      );
+      // The diff (URLs, ids) stays in the run's log.
+      expect(body).not.toContain('example.com');
+    });
+
+    it('comments on the open issue of the stack instead of opening another', async () => {
+      await runRefresh(DRIFTED);
+      const { code, calls } = await runReport('17');
+      expect(code).toBe(0);
+      expect(calls).toEqual([search, 'issue comment 17 --body-file body.md']);
     });
   });
 });

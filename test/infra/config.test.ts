@@ -6,9 +6,9 @@ import * as pulumi from '@pulumi/pulumi';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CONFIG_KEYS, parseStackConfig, readStackFile, siplineValues } from '../../infra/config';
+import { asksForVoicemailEmail, CONFIG_KEYS, parseStackConfig, readStackFile, siplineValues, voicemailEmails } from '../../infra/config';
 import { runSipline } from '../../infra/mocks';
-import { demoConfig, SECRET_KEYS, TOKEN, voicemailConfig } from './fixtures';
+import { demoConfig, failure, SECRET_KEYS, TOKEN, voicemailConfig } from './fixtures';
 
 const user = (u: Record<string, unknown>) => [{ username: 'alice' }, u];
 
@@ -17,15 +17,6 @@ function writeStackFile(yaml: string, name = 'Pulumi.prod.yaml'): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-stack-')), name);
   fs.writeFileSync(file, yaml);
   return file;
-}
-
-async function failure(overrides: Record<string, unknown>): Promise<Error> {
-  try {
-    await runSipline({ config: demoConfig(overrides), secretKeys: SECRET_KEYS });
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error(`config ${JSON.stringify(overrides)} was accepted`);
 }
 
 /** What parseStackConfig says about the same values (as the CLI passes them: lists as JSON). */
@@ -246,5 +237,31 @@ describe('a stack file as Pulumi reads it', () => {
 
   it('names the file when config is not a map', () => {
     expect(() => readStackFile(writeStackFile('config:\n  - sipline:domainName\n'))).toThrow(/Pulumi\.prod\.yaml: config must be a map of keys and values/);
+  });
+
+  it('keeps its environment: the Pulumi ESC environments whose config Pulumi merges in', () => {
+    expect(readStackFile(writeStackFile('environment:\n  - acme/sipline\nconfig:\n  sipline:domainName: acme\n')).environment).toEqual(['acme/sipline']);
+    expect(readStackFile(writeStackFile('config:\n  sipline:domainName: acme\n'))).not.toHaveProperty('environment');
+  });
+});
+
+// What the offline plan and the CI secrets check both ask before a deploy: do they need the
+// voicemail API key's secret? A list may be YAML's or the JSON text Pulumi hands the program.
+describe('whether a stack asks for voicemail by email', () => {
+  const alice = { username: 'alice', noAnswer: { voicemail: { email: 'alice@example.com' } } };
+  const sales = { name: 'sales', members: ['alice'], noAnswer: { voicemail: { email: 'sales@example.com' } } };
+
+  it('reads users and groups written as YAML lists or as JSON text, as parseStackConfig reads them', () => {
+    expect(asksForVoicemailEmail({ users: [alice] })).toBe(true);
+    expect(asksForVoicemailEmail({ users: JSON.stringify([alice]) })).toBe(true);
+    expect(asksForVoicemailEmail({ users: JSON.stringify([{ username: 'alice' }]), groups: JSON.stringify([sales]) })).toBe(true);
+    // The program reads the JSON text the same way: a mailbox that emails.
+    expect(voicemailEmails(parseStackConfig({ domainName: 'acme', users: JSON.stringify([alice]) }))).toEqual([{ key: 'sipline:users[0].noAnswer.voicemail.email', email: 'alice@example.com' }]);
+  });
+
+  it('is false with no email: a voicemail without one, no list, or text that is no list', () => {
+    expect(asksForVoicemailEmail({ users: [{ username: 'alice', noAnswer: { voicemail: {} } }] })).toBe(false);
+    expect(asksForVoicemailEmail({})).toBe(false);
+    expect(asksForVoicemailEmail({ users: '[not json', groups: '{"name":"sales"}' })).toBe(false);
   });
 });

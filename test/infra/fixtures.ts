@@ -1,6 +1,6 @@
 /** Stack configs for the infra tests, as `Pulumi.<stack>.yaml` would give them (keys without `sipline:`). */
 import type * as pulumi from '@pulumi/pulumi';
-import type { RecordedResource } from '../../infra/mocks';
+import { runSipline, type RecordedResource } from '../../infra/mocks';
 
 /** Twilio's shape: 32 hex characters (the program refuses anything else). */
 export const TOKEN = '9c1f4e7a2b8d03f6a5e2c7b94d1a8f30';
@@ -49,6 +49,24 @@ export function voicemailConfig(overrides: Record<string, unknown> = {}): Record
 }
 
 export const VOICEMAIL_SECRET_KEYS = [...SECRET_KEYS, 'voicemailApiKeySecret'];
+
+/** A stack to run: its config, with overrides, and which of its keys are secret. */
+export interface TestStack {
+  config: (overrides: Record<string, unknown>) => Record<string, unknown>;
+  secretKeys: string[];
+}
+export const DEMO_STACK: TestStack = { config: demoConfig, secretKeys: SECRET_KEYS };
+export const VOICEMAIL_STACK: TestStack = { config: voicemailConfig, secretKeys: VOICEMAIL_SECRET_KEYS };
+
+/** The error the program stops with for `stack` with `overrides`; throws when the stack is accepted. */
+export async function failure(overrides: Record<string, unknown>, stack: TestStack = DEMO_STACK): Promise<Error> {
+  try {
+    await runSipline({ config: stack.config(overrides), secretKeys: stack.secretKeys });
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error(`config ${JSON.stringify(overrides)} was accepted`);
+}
 
 export const TYPES = {
   router: 'sipline:index:Router',

@@ -82,6 +82,14 @@ describe('npm run plan', () => {
     expect((values.users as Array<Record<string, unknown>>).map((u) => 'password' in u)).toEqual([true, false]);
   });
 
+  it('plans the voicemail API key secret as a placeholder when a list written as JSON text asks for email', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-plan-'));
+    const file = path.join(dir, 'Pulumi.prod.yaml');
+    const users = JSON.stringify([{ username: 'alice', noAnswer: { voicemail: { email: 'alice@example.com' } } }]);
+    fs.writeFileSync(file, ['config:', '  sipline:domainName: acme-prod', `  sipline:users: '${users}'`].join('\n'));
+    expect(readPlanConfig(file).placeholders).toEqual(['sipline:twilioAuthToken', 'sipline:voicemailApiKeySecret']);
+  });
+
   it('names a missing stack file', async () => {
     await expect(planStack('nope')).rejects.toThrow('Pulumi.nope.yaml not found');
   });

@@ -25,6 +25,7 @@ import * as ts from 'typescript';
 import { readStackFile } from '../../infra/config';
 import { SiplineMocks } from '../../infra/mocks';
 import { programDirectory, project, ROOT } from '../pulumiHost';
+import { API_KEY_SECRET } from './fixtures';
 
 // gRPC and protobuf as @pulumi/pulumi itself loads them (its dependencies, not the project's).
 const fromPulumi = createRequire(require.resolve('@pulumi/pulumi'));
@@ -33,9 +34,8 @@ const { Empty } = fromPulumi('google-protobuf/google/protobuf/empty_pb') as { Em
 const RUN = require.resolve('@pulumi/pulumi/cmd/run');
 const PROBE = path.join(__dirname, 'tsnode-probe.js');
 const TOKEN = '0123456789abcdef0123456789abcdef';
-const API_KEY_SECRET = 'fedcba9876543210fedcba9876543210';
 
-const runtimeOptions = typeof project.runtime === 'string' ? {} : (project.runtime.options ?? {});
+const runtimeOptions = typeof project.runtime === 'object' ? (project.runtime.options ?? {}) : {};
 
 /** main.go parseOptions + execRuntime: `typescript` defaults to true; `tsconfig` is passed as is. */
 function languageHostEnv(options: Record<string, unknown>): Record<string, string> {

@@ -5,7 +5,6 @@
  * It always apologises; its log line and metric say whether the request was Twilio's.
  */
 import { spawnSync } from 'node:child_process';
-import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +12,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { bundleFallback } from '../../lambda/fallback/build';
 import { TOKEN_WAIT_MS } from '../../lambda/fallback/index';
 import { FALLBACK_MESSAGE } from '../../lambda/messages';
+import { NO_ANSWER, ScriptedHttp } from '../voicemail/scripted';
 import { AUTH_TOKEN, inboundCall, OTHER_TOKEN, webhookEvent } from './fixtures';
 
 const APOLOGY = `<?xml version="1.0" encoding="UTF-8"?><Response><Say>${FALLBACK_MESSAGE}</Say><Hangup/></Response>`;
@@ -67,16 +67,15 @@ describe('the voice fallback', () => {
 
   it('apologises within its wait for the token when Secrets Manager never answers, says it could not check, and pages no one for it', async () => {
     // A Secrets Manager that accepts connections and never answers: the slowest way to fail.
-    const silent = net.createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const port = (silent.address() as net.AddressInfo).port;
+    const silent = new ScriptedHttp(() => NO_ANSWER);
+    const endpoint = await silent.start();
     try {
       const { answer, ms, logs, emf } = await new Promise<ReturnType<typeof invoke>>((resolve) =>
         setImmediate(() =>
           resolve(
             invoke(twilioFallback(), {
               TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:stuck',
-              AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${port}`,
+              AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
               AWS_REGION: 'us-east-1',
               AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
               AWS_SECRET_ACCESS_KEY: 'secret',
@@ -94,7 +93,7 @@ describe('the voice fallback', () => {
       expect(ms).toBeGreaterThanOrEqual(TOKEN_WAIT_MS - 50);
       expect(ms).toBeLessThan(2500);
     } finally {
-      silent.close();
+      await silent.stop();
     }
   });
 

@@ -1,10 +1,12 @@
 /** The router over real HTTP: `npm start`'s server and `npm run call`'s signed webhooks. */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { writeFileAtomically } from '../../lambda/files';
 import { WEBHOOK_BODY_LIMITS } from '../../lambda/webhookForm';
 import { serveHandler } from '../../scripts/localAdapter';
-import { loadBundledRouter, writeDirectory } from '../../scripts/localRouter';
+import { loadBundledRouter, localState, stackDirectory } from '../../scripts/localRouter';
 import { placeCall, simulatedCall } from '../../scripts/simulatedCall';
 import { runScript } from '../scripts/run';
 import { AUTH_TOKEN as TOKEN, OTHER_TOKEN } from './fixtures';
@@ -23,13 +25,17 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   baseUrl = `http://127.0.0.1:${port}`;
-  writeDirectory('dev');
-  handler = await loadBundledRouter({ TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: baseUrl, POWERTOOLS_LOG_LEVEL: 'SILENT' });
+  // As npm start does: the bundle and the dev stack's directory in this port's own folder, the
+  // directory beside the bundle, where the Lambda's bundle reads it by default.
+  const state = localState(port);
+  writeFileAtomically(state.directory, `${JSON.stringify(stackDirectory('dev').directory, null, 2)}\n`);
+  handler = await loadBundledRouter({ TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: baseUrl, POWERTOOLS_LOG_LEVEL: 'SILENT' }, state.bundle);
 });
 let handler: Awaited<ReturnType<typeof loadBundledRouter>>;
 
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
+  fs.rmSync(localState(port).dir, { recursive: true, force: true });
 });
 
 describe('the local router on the dev stack\'s directory', () => {

@@ -4,47 +4,17 @@
  * (the SDK's AWS_ENDPOINT_URL_SECRETS_MANAGER points it there).
  */
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadAuthToken, SECRET_READ_DEADLINE_MS } from '../../lambda/authToken';
+import { SECRET_READ_DEADLINE_MS } from '../../lambda/authToken';
+import { type Reply, type ScriptedHttp, scriptedSecretsManager, secretsManagerError, stalledBody } from '../voicemail/scripted';
 import { BASE_URL, OTHER_TOKEN, demoDirectory, outboundCall, webhookEvent } from './fixtures';
-
-interface SeenRequest {
-  target: string | undefined;
-  body: { SecretId?: string };
-}
-
-/** Answers GetSecretValue with the scripted replies in turn, recording each request. */
-class ScriptedSecretsManager {
-  readonly seen: SeenRequest[] = [];
-  private server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      this.seen.push({ target: req.headers['x-amz-target'] as string | undefined, body: JSON.parse(body || '{}') });
-      const [status, reply] = this.replies.shift() ?? [500, { __type: 'InternalServiceError', message: 'unscripted' }];
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(JSON.stringify(reply));
-    });
-  });
-  constructor(private replies: Array<[number, object]>) {}
-  async start(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-  stop(): Promise<void> {
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sipline-twilio-auth-token-AbCdEf';
 const TOKEN = '4a7e1c9f0b3d5e8a2c6f9b1d4e7a0c3f';
 const saved = { ...process.env };
 
-let secrets: ScriptedSecretsManager;
+let secrets: ScriptedHttp;
 
 /** Waits until the scripted Secrets Manager has seen `count` requests (the init-time fetch is async). */
 async function requestsSeen(count: number): Promise<void> {
@@ -54,10 +24,22 @@ async function requestsSeen(count: number): Promise<void> {
   }
 }
 
-async function startSecretsManager(replies: Array<[number, object]>): Promise<void> {
-  secrets = new ScriptedSecretsManager(replies);
+/** A Secrets Manager holding TOKEN, answering the nth request with `reply(n)` when it gives one. */
+async function startSecretsManager(reply?: (count: number) => Reply | undefined): Promise<void> {
+  secrets = scriptedSecretsManager(TOKEN, reply);
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = await secrets.start();
 }
+
+/** The router's entry point, loaded fresh: its token read starts now, as in a Lambda's init. */
+function coldStart(): typeof import('../../lambda/index').handler {
+  let handler!: typeof import('../../lambda/index').handler;
+  jest.isolateModules(() => {
+    handler = (require('../../lambda/index') as typeof import('../../lambda/index')).handler;
+  });
+  return handler;
+}
+
+const statusOf = async (answer: Promise<unknown>) => ((await answer) as { statusCode: number }).statusCode;
 
 beforeEach(() => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipline-secret-'));
@@ -83,51 +65,45 @@ afterEach(async () => {
 
 describe('the auth token in AWS', () => {
   it('is fetched from the secret during init, before the first call arrives, and checks signatures', async () => {
-    await startSecretsManager([[200, { ARN: SECRET_ARN, Name: 'sipline-twilio-auth-token', SecretString: TOKEN }]]);
-    let handler: typeof import('../../lambda/index').handler;
-    jest.isolateModules(() => {
-      handler = require('../../lambda/index').handler;
-    });
+    await startSecretsManager();
+    const handler = coldStart();
     await requestsSeen(1);
     // Fetched by init alone, for exactly this secret.
-    expect(secrets.seen).toEqual([{ target: 'secretsmanager.GetSecretValue', body: { SecretId: SECRET_ARN } }]);
+    expect(secrets.seen.map((r) => [r.headers['x-amz-target'], JSON.parse(r.body.toString())])).toEqual([['secretsmanager.GetSecretValue', { SecretId: SECRET_ARN }]]);
 
-    const signedWithSecret = webhookEvent(outboundCall('alice', '4155551234'), { signWith: TOKEN });
-    expect((await handler!(signedWithSecret)) as { statusCode: number }).toMatchObject({ statusCode: 200 });
-    const signedWithOther = webhookEvent(outboundCall('alice', '4155551234'), { signWith: OTHER_TOKEN });
-    expect((await handler!(signedWithOther)) as { statusCode: number }).toMatchObject({ statusCode: 403 });
+    expect(await statusOf(handler(webhookEvent(outboundCall('alice', '4155551234'), { signWith: TOKEN })))).toBe(200);
+    expect(await statusOf(handler(webhookEvent(outboundCall('alice', '4155551234'), { signWith: OTHER_TOKEN })))).toBe(403);
   });
 
   it('is fetched again by the next call when the fetch at init failed', async () => {
-    const denied: [number, object] = [400, { __type: 'AccessDeniedException', message: 'not authorized' }];
-    await startSecretsManager([denied, [200, { SecretString: TOKEN }]]);
-    let handler: typeof import('../../lambda/index').handler;
-    jest.isolateModules(() => {
-      handler = require('../../lambda/index').handler;
-    });
-    await requestsSeen(1); // the init-time fetch, denied (a 4xx the SDK does not retry)
+    // A 4xx the SDK does not retry.
+    await startSecretsManager((count) => (count === 1 ? secretsManagerError(400, 'AccessDeniedException', 'not authorized') : undefined));
+    const handler = coldStart();
+    await requestsSeen(1); // the init-time fetch, denied
     const event = webhookEvent(outboundCall('alice', '4155551234'), { signWith: TOKEN });
     // The call that finds the failure (503) or the one after it fetches again and succeeds;
     // which one depends on when the denial reaches the token source, not on the router.
-    const first = (await handler!(event)) as { statusCode: number };
-    const answered = first.statusCode === 200 ? first : ((await handler!(event)) as { statusCode: number });
-    expect([first.statusCode, answered.statusCode]).toEqual(first.statusCode === 200 ? [200, 200] : [503, 200]);
+    const first = await statusOf(handler(event));
+    const answered = first === 200 ? first : await statusOf(handler(event));
+    expect([first, answered]).toEqual(first === 200 ? [200, 200] : [503, 200]);
     expect(secrets.seen).toHaveLength(2);
   });
 
-  it('gives up a read that never answers within SECRET_READ_DEADLINE_MS, so the calls waiting on it get their 503 and the next one tries again', async () => {
-    // A Secrets Manager that accepts connections and never answers.
-    const silent = net.createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    secrets = new ScriptedSecretsManager([]);
-    await secrets.start();
-    try {
-      const started = Date.now();
-      await expect(loadAuthToken({ TWILIO_AUTH_TOKEN_SECRET_ARN: SECRET_ARN })).rejects.toThrow();
-      expect(Date.now() - started).toBeLessThanOrEqual(SECRET_READ_DEADLINE_MS + 1000);
-    } finally {
-      silent.close();
-    }
+  it('gives up a read that never completes at SECRET_READ_DEADLINE_MS: the call waiting on it gets its 503, and the next call reads again', async () => {
+    // The first read's answer starts and never ends: the SDK stops timing a request once its
+    // headers came, so only the read's own deadline can end it.
+    await startSecretsManager((count) => (count === 1 ? stalledBody({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ SecretString: TOKEN }) }) : undefined));
+    const started = Date.now();
+    const handler = coldStart();
+    const event = webhookEvent(outboundCall('alice', '4155551234'), { signWith: TOKEN });
+
+    expect(await statusOf(handler(event))).toBe(503);
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(SECRET_READ_DEADLINE_MS - 50);
+    expect(waited).toBeLessThan(SECRET_READ_DEADLINE_MS + 1000);
+    expect(secrets.seen).toHaveLength(1);
+
+    expect(await statusOf(handler(event))).toBe(200);
+    expect(secrets.seen).toHaveLength(2);
   }, 15_000);
 });

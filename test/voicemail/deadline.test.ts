@@ -55,6 +55,23 @@ describe('untilAborted', () => {
   });
 });
 
+describe('untilAborted, the signal already aborted', () => {
+  it('drops the later failure of the work it never waited for: no unhandled rejection (which would end the invocation, every job with it)', async () => {
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      let fail!: (err: Error) => void;
+      const work = new Promise<never>((_, reject) => (fail = reject));
+      await expect(untilAborted(work, AbortSignal.abort(new OutOfTime('before')))).rejects.toThrow('before');
+      fail(new Error('the work failed afterwards'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+});
+
 describe('a dependency that overruns its budget', () => {
   it('an email send that never settles: the response comes at the deadline, that job deferred (retried), the others reported', async () => {
     const lines: Array<Record<string, unknown>> = [];

@@ -1,25 +1,15 @@
 /** The voicemail job schema: what the router may enqueue and what the worker accepts. */
 import { parseVoicemailJob, voicemailJobFromRecordingCallback, voicemailJobMessage, VoicemailJobError } from '../../lambda/voicemail/job';
+import { recordingCallbackParams } from '../../scripts/simulatedCall';
 import { ACCOUNT_SID, CALL_SID, job, RECORDING_SID } from './fixtures';
 
 /**
- * Every parameter Twilio posts to a <Record recordingStatusCallback> URL when the recording
- * is completed (Twilio's TwiML <Record> docs, recordingStatusCallback parameters).
+ * Every parameter Twilio posts to a <Record recordingStatusCallback> URL when the recording is
+ * completed, as the simulated call sends them (scripts/simulatedCall.ts), for this test's sids.
  */
 function recordingCallback(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    AccountSid: ACCOUNT_SID,
-    CallSid: CALL_SID,
-    RecordingSid: RECORDING_SID,
-    RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/${RECORDING_SID}`,
-    RecordingStatus: 'completed',
-    RecordingDuration: '42',
-    RecordingChannels: '1',
-    RecordingStartTime: 'Tue, 03 Jun 2025 14:05:09 +0000',
-    RecordingSource: 'RecordVerb',
-    RecordingTrack: 'inbound',
-    ...overrides,
-  };
+  const call = { AccountSid: ACCOUNT_SID, CallSid: CALL_SID };
+  return { ...recordingCallbackParams(call, { recordingSid: RECORDING_SID, seconds: 42, startedAt: new Date('2025-06-03T14:05:09Z') }), ...overrides };
 }
 
 const about = { mailbox: 'alice', email: 'alice@acme.example', caller: '+14155551234', receivedAt: new Date('2025-06-03T14:07:00Z') };

@@ -15,6 +15,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rfc2822 } from '../../scripts/simulatedCall';
 import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_STRING, API_KEY_SID, CALL_SID, mp3Bytes, RECORDING_SID } from './fixtures';
 
 export interface SeenRequest {
@@ -31,10 +32,18 @@ export interface Reply {
   body?: string | Buffer;
   /** Answers this late, in milliseconds; Infinity: never (the connection stays open, silent). */
   delayMs?: number;
+  /**
+   * Sends the status, the headers (Content-Length that of the whole body) and the body's first
+   * byte, then nothing more: the connection stays open, the body never completes.
+   */
+  stallBody?: boolean;
 }
 
 /** A service that has stopped answering: the request is read, nothing ever comes back. */
 export const NO_ANSWER: Reply = { status: 504, delayMs: Infinity };
+
+/** `reply`, but its body stalls after the first byte (see Reply.stallBody). */
+export const stalledBody = (reply: Reply): Reply => ({ ...reply, stallBody: true });
 
 /** A loopback HTTP server that answers each request with `answer` and records it. */
 export class ScriptedHttp {
@@ -49,8 +58,14 @@ export class ScriptedHttp {
       const reply = this.answer(request, this.seen.length);
       const send = () => {
         if (res.destroyed) return; // the client gave up
+        const body = Buffer.from(reply.body ?? '');
+        if (reply.stallBody) {
+          res.writeHead(reply.status, { ...reply.headers, 'content-length': String(body.length) });
+          res.write(body.subarray(0, 1));
+          return;
+        }
         res.writeHead(reply.status, reply.headers ?? {});
-        res.end(reply.body ?? '');
+        res.end(body);
       };
       if (reply.delayMs === undefined) return send();
       if (reply.delayMs === Infinity) return;
@@ -100,11 +115,6 @@ export interface TwilioScript {
 /** Twilio's error body (code, message, more_info, status). */
 export function twilioError(status: number, code: number, message: string): Reply {
   return json(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
-}
-
-/** Twilio's dates: RFC 2822, as in the v2010 spec's examples. */
-function twilioDate(date: Date): string {
-  return date.toUTCString().replace('GMT', '+0000');
 }
 
 const RECORDING_URL = new RegExp(`^/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/(RE[0-9a-f]{32})\\.(mp3|json)$`);
@@ -164,7 +174,7 @@ export class ScriptedTwilio extends ScriptedHttp {
       conference_sid: null,
       channels: 1,
       date_created: 'Tue, 03 Jun 2025 14:05:09 +0000',
-      date_updated: twilioDate(updated),
+      date_updated: rfc2822(updated),
       start_time: 'Tue, 03 Jun 2025 14:05:09 +0000',
       price: '-0.00250',
       price_unit: 'USD',
@@ -214,12 +224,20 @@ export function sesRequest(request: SeenRequest): { body: SesSendRequest; raw: B
 
 // ---- Secrets Manager -------------------------------------------------------------------
 
-export function scriptedSecretsManager(secretString: string = API_KEY_SECRET_STRING): ScriptedHttp {
-  return new ScriptedHttp((req) => {
+/** A Secrets Manager error as JSON 1.1 sends it: the type in `__type`. */
+export function secretsManagerError(status: number, type: string, message: string): Reply {
+  return json(status, { __type: type, message }, { 'content-type': 'application/x-amz-json-1.1' });
+}
+
+/**
+ * Answers GetSecretValue with `secretString` for whatever secret is asked for, unless `reply`
+ * says otherwise for the nth request.
+ */
+export function scriptedSecretsManager(secretString: string = API_KEY_SECRET_STRING, reply: (count: number) => Reply | undefined = () => undefined): ScriptedHttp {
+  return new ScriptedHttp((req, count) => {
     const { SecretId } = JSON.parse(req.body.toString('utf8') || '{}') as { SecretId?: string };
-    if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-      return json(400, { __type: 'UnknownOperationException', message: 'unscripted' }, { 'content-type': 'application/x-amz-json-1.1' });
-    }
-    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ ARN: SecretId, Name: 'sipline-dev-voicemail-twilio-key', SecretString: secretString }) };
+    if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') return secretsManagerError(400, 'UnknownOperationException', 'unscripted');
+    const name = SecretId?.split(':').pop()?.replace(/-[A-Za-z0-9]{6}$/, '');
+    return reply(count) ?? json(200, { ARN: SecretId, Name: name, SecretString: secretString }, { 'content-type': 'application/x-amz-json-1.1' });
   });
 }

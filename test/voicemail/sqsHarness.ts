@@ -32,7 +32,10 @@
  *    when your function encounters an error while processing a batch, all messages in that batch
  *    become visible in the queue again by default, including messages that Lambda processed
  *    successfully.) Here the timeout runs in real time (a test's worker runs its clock faster:
- *    world.ts `timeScale`); the queue's clock stays virtual.
+ *    world.ts `timeScale`); the queue's clock stays virtual. Unlike Lambda, which freezes (or
+ *    ends) the sandbox at the timeout, a handler that timed out here keeps running in the
+ *    background: what it does afterwards (a send, a delete) still reaches the scripted services,
+ *    where in AWS it would only resume, if at all, in the next invocation of that sandbox.
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';

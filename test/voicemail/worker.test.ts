@@ -6,18 +6,15 @@
 import type { SQSEvent } from 'aws-lambda';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { METRICS_NAMESPACE, VOICEMAIL_METRICS } from '../../lambda/metrics';
-import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_ARN, API_KEY_SID, CALL_SID, FROM_ADDRESS, job, jobMessage, lambdaContext, mp3Bytes, OTHER_ACCOUNT_SID, RECORDING_SID, sqsEvent, sqsRecord } from './fixtures';
-import { NO_ANSWER, RECORDING_PATH, type Reply, ScriptedHttp, type SeenRequest, scriptedSecretsManager, scriptedSes, scriptedTwilio, sesError, sesRequest, twilioError } from './scripted';
+import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SECRET_ARN, API_KEY_SECRET_STRING, API_KEY_SID, CALL_SID, FROM_ADDRESS, job, jobMessage, lambdaContext, mp3Bytes, OTHER_ACCOUNT_SID, RECORDING_SID, sqsEvent, sqsRecord } from './fixtures';
+import { NO_ANSWER, RECORDING_PATH, type Reply, ScriptedHttp, type SeenRequest, scriptedSecretsManager, scriptedSes, scriptedTwilio, secretsManagerError, sesError, sesRequest, stalledBody, twilioError } from './scripted';
 import { metricTotals, scaledTimes, startWorld, type World } from './world';
 
 const MP3 = mp3Bytes();
 const BASIC_AUTH = `Basic ${Buffer.from(`${API_KEY_SID}:${API_KEY_SECRET}`).toString('base64')}`;
 
 let world: World | undefined;
-/** Every metric name any test below saw the worker emit. */
-const emitted = new Set<string>();
 afterEach(async () => {
-  for (const name of Object.keys(metricTotals(world?.emf() ?? []))) emitted.add(name);
   await world?.stop();
   world = undefined;
 });
@@ -427,6 +424,32 @@ describe("time: the invocation's deadline", () => {
     });
   });
 
+  describe('a Secrets Manager that stalls', () => {
+    it.each([
+      ['never answers', NO_ANSWER],
+      ['starts its answer and never finishes it', stalledBody({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: API_KEY_SECRET_STRING })],
+    ])('%s: the read is aborted at its budget, the job fails (retried), and the next invocation reads the key again', async (_what, reply) => {
+      world = await startWorld({ secrets: scriptedSecretsManager(API_KEY_SECRET_STRING, (count) => (count === 1 ? reply : undefined)), timeScale: SCALE });
+      const record = sqsRecord(jobMessage());
+
+      const first = await invokeWith(world, sqsEvent(record), TIMEOUT_SECONDS * 1000);
+
+      expect(first.response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(world.logs()).toEqual([
+        expect.objectContaining({ outcome: 'fetch-failed', error: `Secrets Manager did not return secret ${API_KEY_SECRET_ARN} within ${BUDGET.secretRead / 1000} s (the read was aborted)` }),
+      ]);
+      // Ended by the read's own budget, not held until the send could no longer fit.
+      expect(first.tookMs).toBeLessThan(BUDGET.secretRead + 500);
+      expect(world.twilio.seen).toHaveLength(0);
+      expect(world.ses.seen).toHaveLength(0);
+
+      const second = await invokeWith(world, sqsEvent(record), TIMEOUT_SECONDS * 1000);
+      expect(second.response).toEqual({ batchItemFailures: [] });
+      expect(world.secrets.seen).toHaveLength(2);
+      expect(world.logs()[1]).toMatchObject({ outcome: 'emailed', recording: 'deleted' });
+    });
+  });
+
   describe('an SES that stalls', () => {
     it('the send is aborted at its budget: the job fails (retried), the recording stays, the response comes before the deadline', async () => {
       world = await startWorld({ ses: scriptedSes(() => NO_ANSWER), timeScale: SCALE });
@@ -500,10 +523,7 @@ describe('the environment', () => {
   });
 
   it('reads the API key again for the next job when the read at init failed', async () => {
-    const secrets = scriptedSecretsManager();
-    const serve = secrets.answer;
-    secrets.answer = (req, count) =>
-      count === 1 ? { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: 'AccessDeniedException', message: 'not authorized' }) } : serve(req, count);
+    const secrets = scriptedSecretsManager(API_KEY_SECRET_STRING, (count) => (count === 1 ? secretsManagerError(400, 'AccessDeniedException', 'not authorized') : undefined));
     const secondRecording = `RE${'2'.repeat(32)}`;
     world = await startWorld({ secrets, twilio: scriptedTwilio({ mp3: MP3, recordings: { [secondRecording]: MP3 } }) });
     const first = sqsRecord(jobMessage());
@@ -525,8 +545,34 @@ describe('the environment', () => {
   });
 });
 
-// Runs last (jest runs a file's tests in order): the dashboard reads lambda/metrics.ts, so a
-// name there that the worker never emits would be a widget that stays empty.
-it('emits every metric that lambda/metrics.ts names for the worker, and no other', () => {
-  expect([...emitted].sort()).toEqual(Object.values(VOICEMAIL_METRICS).sort());
+// The dashboard reads lambda/metrics.ts, so a name there that the worker never emits would be a
+// widget that stays empty.
+it('emits every metric that lambda/metrics.ts names for the worker, and no other', async () => {
+  const sid = (digit: string) => `RE${digit.repeat(32)}`;
+  const [kept, unfetchable, unsendable, gone] = [sid('4'), sid('5'), sid('6'), sid('7')];
+  const twilio = scriptedTwilio({ mp3: MP3, recordings: { [kept]: MP3, [unfetchable]: MP3, [unsendable]: MP3 } });
+  const serve = twilio.answer;
+  twilio.answer = (req, count) => {
+    if (req.method === 'DELETE' && req.url.includes(kept)) return twilioError(500, 20500, 'Internal Server Error');
+    if (req.method === 'GET' && req.url.includes(`${unfetchable}.mp3`)) return twilioError(503, 20503, 'Service Unavailable');
+    return serve(req, count);
+  };
+  const ses = scriptedSes();
+  ses.answer = (req, count) => (sesRequest(req).raw.toString().includes(unsendable) ? sesError(400, 'MessageRejected', 'Email address is not verified.') : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ MessageId: `m${count}` }) });
+  world = await startWorld({ twilio, ses });
+
+  // One batch with every outcome that needs no deadline, then one with no time left for a send.
+  await world.invoke(
+    sqsEvent(
+      sqsRecord(jobMessage()),
+      sqsRecord(jobMessage({ recordingSid: kept })),
+      sqsRecord(jobMessage({ recordingSid: unfetchable })),
+      sqsRecord(jobMessage({ recordingSid: unsendable })),
+      sqsRecord(jobMessage({ recordingSid: gone })),
+      sqsRecord(jobMessage({ accountSid: OTHER_ACCOUNT_SID })),
+    ),
+  );
+  await world.invoke(sqsEvent(sqsRecord(jobMessage())), lambdaContext(1000));
+
+  expect(Object.keys(metricTotals(world.emf())).sort()).toEqual(Object.values(VOICEMAIL_METRICS).sort());
 });
