@@ -13,7 +13,6 @@ import { callerLabel } from './callbackUrls';
 import { DEFAULT_RING_SECONDS } from './directory';
 import type { Decision, DialPlan, RingTarget, TransferDecision } from './dialPlan';
 import { FAILED_DIAL_STATUSES } from './metrics';
-import type { CountryCode } from './phone';
 import type { UnansweredStatus } from './messages';
 import { sipUri, type Answer, type Ring } from './twiml';
 
@@ -36,7 +35,8 @@ export interface CallOrigin {
 /** What the after-dial route did, for its log line and the NoAnswerActions metric. */
 export type AfterDialAction = 'answered' | 'caller-gone' | 'dial-ended' | 'next-member' | 'forward' | 'voicemail' | 'goodbye';
 
-const UNANSWERED: ReadonlySet<string> = new Set(FAILED_DIAL_STATUSES);
+/** A dial that connected no one (`DialCallStatus`): the caller is still waiting. */
+export const FAILED_DIAL: ReadonlySet<string> = new Set(FAILED_DIAL_STATUSES);
 /** A call in one of these states (`CallStatus`) is over: whatever is answered now is never played. */
 export const ENDED_CALL: ReadonlySet<string> = new Set(['completed', ...FAILED_DIAL_STATUSES]);
 
@@ -162,7 +162,7 @@ export function afterDial(plan: DialPlan, ctx: AfterDialContext, dialCallStatus:
   if (dialCallStatus === 'completed' || dialCallStatus === 'answered') return { answer: { kind: 'hangup' }, action: 'answered' };
   if (ctx.to === undefined) return { answer: { kind: 'hangup' }, action: 'dial-ended' };
   // Anything Twilio may add later is no answer either: the caller is still waiting.
-  const status = (dialCallStatus !== undefined && UNANSWERED.has(dialCallStatus) ? dialCallStatus : 'failed') as UnansweredStatus;
+  const status = (dialCallStatus !== undefined && FAILED_DIAL.has(dialCallStatus) ? dialCallStatus : 'failed') as UnansweredStatus;
   const origin: CallOrigin = {
     ...(ctx.caller === undefined ? {} : { caller: ctx.caller }),
     from: ctx.from,
@@ -191,11 +191,11 @@ export function afterDial(plan: DialPlan, ctx: AfterDialContext, dialCallStatus:
  * transferring user is no longer in the directory is there no one to hand back to: the reason
  * is said, and the call ends.
  */
-export function transferCall(plan: DialPlan, refer: ReferContext | undefined, referTo: string | undefined, country: CountryCode): { decision: TransferDecision; answer: Answer } {
+export function transferCall(plan: DialPlan, refer: ReferContext | undefined, referTo: string | undefined): { decision: TransferDecision; answer: Answer } {
   const party = refer?.party;
   const partyIsUser = party !== undefined && plan.ringTarget(party)?.kind === 'user';
   const origin: CallOrigin = { ...(partyIsUser ? { caller: party } : {}), from: callerLabel(party) };
-  let decision = plan.transfer(refer?.by, referTo, country);
+  let decision = plan.transfer(refer?.by, referTo);
   if (decision.flow === 'pstn') return { decision, answer: { kind: 'dial-number', number: decision.number, callerId: decision.callerId, transfer: true } };
   if (decision.flow !== 'refused') {
     const rung = transferRing(plan, decision.flow === 'group' ? decision.group : decision.username, origin, [refer?.by, party]);

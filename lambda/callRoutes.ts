@@ -3,12 +3,13 @@
  * ended (after-dial), a transfer (refer), a voicemail recorded (voicemail-done). Each logs one
  * line; the ones that learn how a dial or a transfer went count it (lambda/metrics.ts).
  */
-import { afterDial, answerCall, transferCall, type CallOrigin } from './callFlow';
+import { afterDial, answerCall, FAILED_DIAL, transferCall, type CallOrigin } from './callFlow';
 import { callerLabel, e164Of, readAfterDial, readRefer } from './callbackUrls';
 import type { Decision } from './dialPlan';
-import type { RouteRequest, RouterDeps } from './handler';
+import type { LogFields, RouteRequest, RouterDeps } from './handler';
 import { clip, single } from './params';
-import { FAILED_DIAL_STATUSES, NO_ANSWER_ACTIONS, ROUTER_METRICS, type RouterMetricName } from './metrics';
+import { NO_ANSWER_ACTIONS, ROUTER_METRICS } from './metrics';
+import { count } from './metricsSink';
 import { userPartOf } from './sipUri';
 import { renderAnswer } from './twiml';
 
@@ -23,13 +24,9 @@ export function flowLabel(decision: Decision): string {
   return decision.flow === 'refused' ? `refused:${decision.reason}` : decision.flow;
 }
 
-/** Publishes one metric, if metrics are wired; a metric that fails never fails the call. */
-export function count(deps: RouterDeps, name: RouterMetricName, dimension?: string): void {
-  try {
-    deps.metrics?.publish([{ name, value: 1 }], dimension);
-  } catch (err) {
-    deps.logger.error('metric not published', { metric: name, error: (err as Error).message });
-  }
+/** What every log line about a request starts with: its route, its call, and Lambda's request id. */
+export function requestFields(req: RouteRequest): LogFields {
+  return { route: req.route, callSid: clip(req.params.CallSid), requestId: req.requestId };
 }
 
 export function callRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
@@ -87,10 +84,8 @@ function routeCall(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   const twiml = renderAnswer(answerCall(plan, decision, origin));
   const flow = flowLabel(decision);
   logger.info('call routed', {
-    route,
+    ...requestFields(req),
     flow,
-    callSid: clip(params.CallSid),
-    ...(req.requestId ? { requestId: req.requestId } : {}),
     ...(route === 'outbound' ? { caller: clip(params.SipUsername) } : {}),
     from: clip(params.From),
     to: clip(params.To),
@@ -101,7 +96,6 @@ function routeCall(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   return { twiml, flow };
 }
 
-const FAILED_DIAL: ReadonlySet<string> = new Set(FAILED_DIAL_STATUSES);
 const COUNTED_ACTIONS: ReadonlySet<string> = new Set(NO_ANSWER_ACTIONS);
 
 /** `<Dial action>`: the dial ended. */
@@ -120,10 +114,8 @@ function afterDialRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
     if (COUNTED_ACTIONS.has(action)) count(deps, ROUTER_METRICS.noAnswerActions, action);
   }
   deps.logger.info('dial ended', {
-    route: req.route,
+    ...requestFields(req),
     action,
-    callSid: clip(params.CallSid),
-    ...(req.requestId ? { requestId: req.requestId } : {}),
     dialCallSid: clip(params.DialCallSid),
     dialCallStatus: clip(dialCallStatus),
     dialCallDuration: clip(params.DialCallDuration),
@@ -140,16 +132,14 @@ function referRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   const { params } = req;
   const refer = readRefer(req.rawQuery);
   const referTo = single(params.ReferTransferTarget);
-  const { decision, answer } = transferCall(deps.plan, refer, referTo, deps.plan.defaultCountry);
+  const { decision, answer } = transferCall(deps.plan, refer, referTo);
   const twiml = renderAnswer(answer);
   const outcome = decision.flow === 'sip-user' ? 'user' : decision.flow === 'group' || decision.flow === 'pstn' ? decision.flow : 'refused';
   count(deps, ROUTER_METRICS.transfers, outcome);
   const flow = flowLabel(decision);
   deps.logger.info(decision.flow === 'refused' ? 'transfer refused' : 'call transferred', {
-    route: req.route,
+    ...requestFields(req),
     flow,
-    callSid: clip(params.CallSid),
-    ...(req.requestId ? { requestId: req.requestId } : {}),
     by: refer?.by,
     party: refer?.party,
     referTransferTarget: clip(referTo),
@@ -169,9 +159,7 @@ function referRoute(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
 function voicemailDone(deps: RouterDeps, req: RouteRequest): TwimlAnswer {
   const { params } = req;
   deps.logger.info('voicemail recorded', {
-    route: req.route,
-    callSid: clip(params.CallSid),
-    ...(req.requestId ? { requestId: req.requestId } : {}),
+    ...requestFields(req),
     recordingDuration: clip(params.RecordingDuration),
     endedBy: clip(params.Digits),
   });

@@ -55,8 +55,6 @@ export type Decision =
   | { flow: 'inbound'; username: string }
   | { flow: 'refused'; reason: RefusalReason };
 
-export type Flow = Decision['flow'];
-
 /** Where a transfer goes: a user, a group, a PSTN number, or a refusal (never an emergency call). */
 export type TransferDecision = Extract<Decision, { flow: 'pstn' | 'sip-user' | 'group' | 'refused' }>;
 

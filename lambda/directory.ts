@@ -109,7 +109,11 @@ export function numberOf(user: DirectoryUser): string | undefined {
 
 export const E164_SHAPE = /^\+[1-9]\d{1,14}$/;
 
-/** How deep the number checks go: `numberingPlan` parses each number, `shape` only matches E.164. */
+/**
+ * How deep the checks go: `numberingPlan` (deploy time) parses each number and checks every
+ * value; `shape` (the router's cold start) only matches E.164, and skips the text checked where
+ * it is used (ValidateOptions.numbers).
+ */
 export type NumberCheck = 'numberingPlan' | 'shape';
 
 function isE164(value: unknown, check: NumberCheck): boolean {
@@ -133,7 +137,8 @@ export interface ValidateOptions {
   describe?: (p: DirectoryProblem) => string;
   /**
    * The stack checks every number against its numbering plan at deploy time; the router only
-   * checks the shape at cold start, which keeps a 1,000-user directory's init in microseconds.
+   * checks the shape at cold start, and leaves voicemail greetings and email addresses to where
+   * they are used (each is checked there), which keeps a 1,000-user directory's init short.
    */
   numbers?: NumberCheck;
 }
@@ -159,7 +164,7 @@ export const RING_SECONDS = { min: 5, max: 120 } as const;
 /** A group rings 1 to 10 members: Twilio dials at most 10 <Sip> nouns at once, and a caller waits through a sequential one. */
 export const MAX_GROUP_MEMBERS = 10;
 /** Twilio adds about 5 seconds to every <Dial timeout> ("a five-second timeout buffer", twilio.com/docs/voice/twiml/dial#timeout). */
-export const TWILIO_RING_BUFFER_SECONDS = 5;
+const TWILIO_RING_BUFFER_SECONDS = 5;
 /**
  * How long a group may ring in all before its noAnswer: 3 minutes. That is SIP's INVITE timer C
  * (RFC 3261 16.6: "greater than 3 minutes"), after which a proxy on the caller's path that has
@@ -169,7 +174,7 @@ export const TWILIO_RING_BUFFER_SECONDS = 5;
 export const MAX_GROUP_RING_SECONDS = 180;
 /** A greeting is said in full before the beep: 500 characters are about 30 seconds of speech. */
 export const MAX_GREETING_LENGTH = 500;
-export const GROUP_STRATEGIES: readonly GroupStrategy[] = ['sequential', 'simultaneous'];
+const GROUP_STRATEGIES: readonly GroupStrategy[] = ['sequential', 'simultaneous'];
 
 // Text that needs no escaping in an XML text node, so a greeting goes into a <Say> shape as
 // written (lambda/twiml.ts): no &, < or >, and no control, format, private-use, surrogate or
@@ -242,6 +247,10 @@ function checkNoAnswer(at: string, value: unknown, known: readonly string[], ctx
     const v = value.voicemail;
     if (!isObject(v)) return fail(`${at}.voicemail`, v, 'must be an object (voicemail: {} for the default greeting), with greeting and email', { expects: 'object' });
     unknownKeys(`${at}.voicemail`, v, VOICEMAIL_KEYS, 'voicemail', fail);
+    // Text the router only passes on is checked at deploy time, and again where it is used (not
+    // at cold start): a greeting when it is put into TwiML (lambda/twiml.ts refuses one it could
+    // not say as written), an address in each voicemail job (lambda/voicemail/job.ts).
+    if (ctx.check === 'shape') return;
     if (v.greeting !== undefined && !isSpeakableText(v.greeting)) {
       fail(
         `${at}.voicemail.greeting`,
@@ -457,7 +466,7 @@ function checkGroupRingTime(at: string, g: Record<string, unknown>, fail: Fail):
   );
 }
 
-/** Reads a directory file and validates it (numbers by shape only); errors name the file. */
+/** Reads a directory file and validates it (`shape`: numbers by shape, greetings and emails where used); errors name the file. */
 export function readDirectoryFile(file: string, readFile: (f: string) => string): RouterDirectory {
   let parsed: unknown;
   try {

@@ -8,29 +8,26 @@
  *   queued for the voicemail worker (lambda/voicemail/), which emails it.
  */
 import { ENDED_CALL } from './callFlow';
-import { flowLabel, count } from './callRoutes';
+import { flowLabel, requestFields } from './callRoutes';
 import { readRecording } from './callbackUrls';
 import type { Decision, RefusalReason } from './dialPlan';
 import type { RouteRequest, RouterDeps } from './handler';
 import { ROUTER_METRICS, type CALL_FLOWS } from './metrics';
+import { count, publishMetrics } from './metricsSink';
 import { clip, single } from './params';
-import { userPartOf } from './sipUri';
+import { hostOf, userPartOf } from './sipUri';
 import { voicemailJobFromRecordingCallback, voicemailJobMessage, type VoicemailJob } from './voicemail/job';
+import { redactEmailAddresses } from './voicemail/redact';
 
 export async function eventRoute(deps: RouterDeps, req: RouteRequest): Promise<{ flow: string }> {
   try {
     return req.route === 'status' ? callFinished(deps, req) : await recordingReady(deps, req);
   } catch (err) {
     // A bug of ours: Twilio has nothing to retry, so say it in the logs and carry on.
-    deps.logger.error(`${req.route} callback failed`, { route: req.route, callSid: clip(req.params.CallSid), error: (err as Error).message });
+    deps.logger.error(`${req.route} callback failed`, { ...requestFields(req), error: (err as Error).message });
     if (req.route === 'recording') count(deps, ROUTER_METRICS.voicemailEnqueueFailures);
     return { flow: 'error' };
   }
-}
-
-/** The host of a SIP URI: `sip:4155551234@acme.sip.twilio.com;user=phone` → acme.sip.twilio.com. */
-function hostOf(uri: string | undefined): string | undefined {
-  return uri === undefined ? undefined : /^sips?:[^@]*@([^;:?>]+)/i.exec(uri)?.[1];
 }
 
 /**
@@ -77,20 +74,15 @@ function callFinished(deps: RouterDeps, req: RouteRequest): { flow: string } {
   const { decision, flow: counted, caller, callerFrom } = decisionOf(deps, params);
   const flow = counted === 'unattributed' ? counted : flowLabel(decision);
   const duration = /^\d{1,6}$/.test(single(params.CallDuration) ?? '') ? Number(params.CallDuration) : undefined;
-  try {
-    deps.metrics?.publish(
-      [{ name: ROUTER_METRICS.calls, value: 1 }, ...(duration === undefined ? [] : [{ name: ROUTER_METRICS.callDuration, value: duration, unit: 'Seconds' as const }])],
-      counted,
-    );
-    if (counted === 'refused' && decision.flow === 'refused') deps.metrics?.publish([{ name: ROUTER_METRICS.refusals, value: 1 }], decision.reason);
-  } catch (err) {
-    deps.logger.error('metric not published', { metric: ROUTER_METRICS.calls, error: (err as Error).message });
-  }
+  publishMetrics(
+    deps,
+    [{ name: ROUTER_METRICS.calls, value: 1 }, ...(duration === undefined ? [] : [{ name: ROUTER_METRICS.callDuration, value: duration, unit: 'Seconds' as const }])],
+    counted,
+  );
+  if (counted === 'refused' && decision.flow === 'refused') count(deps, ROUTER_METRICS.refusals, decision.reason);
   deps.logger.info('call finished', {
-    route: req.route,
+    ...requestFields(req),
     flow,
-    callSid: clip(params.CallSid),
-    ...(req.requestId ? { requestId: req.requestId } : {}),
     status,
     ...(duration === undefined ? {} : { durationSeconds: duration }),
     sipResponseCode: clip(params.SipResponseCode),
@@ -121,13 +113,7 @@ function recordingParams(params: RouteRequest['params']): Record<string, string 
 async function recordingReady(deps: RouterDeps, req: RouteRequest): Promise<{ flow: string }> {
   const { params } = req;
   const ctx = readRecording(req.rawQuery);
-  const fields = {
-    route: req.route,
-    callSid: clip(params.CallSid),
-    recordingSid: clip(params.RecordingSid),
-    ...(req.requestId ? { requestId: req.requestId } : {}),
-    ...(ctx ? { mailbox: ctx.mailbox } : {}),
-  };
+  const fields = { ...requestFields(req), recordingSid: clip(params.RecordingSid), mailbox: ctx?.mailbox };
   const status = single(params.RecordingStatus);
   if (status !== 'completed') {
     // `absent` (nothing said) or `failed`: there is no audio to email.
@@ -153,7 +139,9 @@ async function recordingReady(deps: RouterDeps, req: RouteRequest): Promise<{ fl
     // A completed recording always makes a job (or a VoicemailJobError for a malformed field).
     job = voicemailJobFromRecordingCallback(recordingParams(params), { mailbox: ctx.mailbox, email, caller: ctx.from, receivedAt: (deps.now ?? (() => new Date()))() }) as VoicemailJob;
   } catch (err) {
-    return failed('malformed', 'voicemail callback is malformed', { error: (err as Error).message });
+    // The message shows the bad value; an address (the directory's, checked here rather than at
+    // cold start: lambda/directory.ts) is personal data, so it is named, not written.
+    return failed('malformed', 'voicemail callback is malformed', { error: redactEmailAddresses((err as Error).message, { recipient: email }) });
   }
   if (!deps.voicemailQueue) return failed('no-queue', 'voicemail not queued, no queue is configured (VOICEMAIL_QUEUE_URL)');
   try {

@@ -14,21 +14,21 @@ import { callRoute } from './callRoutes';
 import type { DialPlan } from './dialPlan';
 import { eventRoute } from './eventRoutes';
 import { clip } from './params';
-import type { MetricsSink } from './routerMetrics';
+import type { MetricsSink } from './metricsSink';
 import { routeOf, type RouteName } from './routes';
 import { apologyTwiml } from './twiml';
-import { isSignedByTwilio, signedUrl } from './twilioSignature';
+import { publicBaseUrlOf, readSignedWebhook } from './twilioSignature';
 import type { VoicemailQueue } from './voicemailQueue';
-import { decodedBodyBytes, parseWebhookForm, WEBHOOK_BODY_LIMITS, type FormParams } from './webhookForm';
+import { WEBHOOK_BODY_LIMITS, type FormParams } from './webhookForm';
 
 export interface RouterDeps {
   plan: DialPlan;
   /** The auth token Twilio signs with; a promise so it can come from Secrets Manager. */
   authToken: () => Promise<string>;
-  /** What Twilio was told, without a trailing slash; default `https://` + the request's host. */
+  /** What Twilio was told (PUBLIC_BASE_URL; a trailing slash is dropped once, when the handler is made); default `https://` + the request's host. */
   publicBaseUrl?: string;
   logger: RouterLogger;
-  /** Where metrics go (lambda/routerMetrics.ts); none: not counted. */
+  /** Where metrics go (lambda/metricsSink.ts); none: not counted. */
   metrics?: MetricsSink;
   /** Where voicemail jobs go (lambda/voicemailQueue.ts); none: each voicemail is logged as not queued. */
   voicemailQueue?: VoicemailQueue;
@@ -60,12 +60,15 @@ export type RouterHandler = (event: APIGatewayProxyEventV2, context?: Context) =
 
 export function createHandler(deps: RouterDeps): RouterHandler {
   const { logger } = deps;
-  const baseUrl = deps.publicBaseUrl?.replace(/\/+$/, '');
-
-  /** 413: more than Twilio ever sends; refused unparsed, and logged without its content. */
-  const tooLarge = (route: RouteName, bytes: number, exceeded: keyof typeof WEBHOOK_BODY_LIMITS) => {
-    logger.warn('rejected oversized request', { route, bytes, exceeded, limit: WEBHOOK_BODY_LIMITS[exceeded] });
-    return text(413, 'Payload Too Large');
+  const baseUrl = publicBaseUrlOf(deps.publicBaseUrl);
+  /** The token, or undefined (logged) while it cannot be loaded: an outage of ours, answered 503. */
+  const authToken = async (): Promise<string | undefined> => {
+    try {
+      return await deps.authToken();
+    } catch (err) {
+      logger.error('auth token unavailable', { error: (err as Error).message });
+      return undefined;
+    }
   };
 
   return async function handler(event, context) {
@@ -73,35 +76,24 @@ export function createHandler(deps: RouterDeps): RouterHandler {
     if (!route) return text(404, 'Not Found');
     if (event.requestContext?.http?.method !== 'POST') return { ...text(405, 'Method Not Allowed'), headers: { 'content-type': 'text/plain', allow: 'POST' } };
 
-    // Cheap refusals first, before the body is decoded or parsed: a request without a signature
-    // can never pass, and an oversized one is not a Twilio webhook (lambda/webhookForm.ts).
-    const headers = event.headers ?? {};
-    const signature = headers['x-twilio-signature'];
-    if (!signature) {
-      logger.warn('rejected unsigned or forged request', { route, signed: false });
-      return text(403, 'Forbidden: invalid X-Twilio-Signature');
-    }
-    const bytes = event.body ? decodedBodyBytes(event.body, event.isBase64Encoded) : 0;
-    if (bytes > WEBHOOK_BODY_LIMITS.maxBytes) return tooLarge(route, bytes, 'maxBytes');
-
-    let token: string;
-    try {
-      token = await deps.authToken();
-    } catch (err) {
-      logger.error('auth token unavailable', { error: (err as Error).message });
-      return text(503, 'Service Unavailable');
+    // A request without a signature is refused before its body is decoded, an oversized one
+    // before it is parsed (lambda/twilioSignature.ts).
+    const webhook = await readSignedWebhook(event, baseUrl, authToken);
+    switch (webhook.verdict) {
+      case 'unsigned':
+      case 'forged':
+        logger.warn('rejected unsigned or forged request', { route, signed: webhook.verdict === 'forged' });
+        return text(403, 'Forbidden: invalid X-Twilio-Signature');
+      case 'too-large':
+        // More than Twilio ever sends; logged without its content.
+        logger.warn('rejected oversized request', { route, bytes: webhook.bytes, exceeded: webhook.exceeded, limit: WEBHOOK_BODY_LIMITS[webhook.exceeded] });
+        return text(413, 'Payload Too Large');
+      case 'unchecked':
+        return text(503, 'Service Unavailable');
     }
 
-    const form = !event.body ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-    const params = parseWebhookForm(form);
-    if (params === 'too-many-params') return tooLarge(route, bytes, 'maxParams');
-    const rawQuery = event.rawQueryString ?? '';
-    if (!isSignedByTwilio(token, signature, signedUrl(event, baseUrl), params, headers['x-twilio-webhooks-signature-settings'])) {
-      logger.warn('rejected unsigned or forged request', { route, signed: true });
-      return text(403, 'Forbidden: invalid X-Twilio-Signature');
-    }
-
-    const request: RouteRequest = { route, params, rawQuery, ...(context ? { requestId: context.awsRequestId } : {}) };
+    const { params } = webhook;
+    const request: RouteRequest = { route, params, rawQuery: event.rawQueryString ?? '', ...(context ? { requestId: context.awsRequestId } : {}) };
     if (route === 'status' || route === 'recording') {
       const { flow } = await eventRoute(deps, request);
       return { statusCode: 204, headers: { 'x-sipline-flow': flow }, body: '' };

@@ -20,7 +20,7 @@ import { DialPlan } from './dialPlan';
 import { readDirectoryFile } from './directory';
 import { createHandler } from './handler';
 import { METRIC_SERVICES } from './metrics';
-import { powertoolsMetricsSink } from './routerMetrics';
+import { powertoolsMetricsSink, ROUTER_METRICS_OF } from './metricsSink';
 import { spoolVoicemailQueue, sqsVoicemailQueue } from './voicemailQueue';
 
 const directoryFile = process.env.ROUTER_CONFIG_FILE || path.join(__dirname, 'router-config.json');
@@ -31,8 +31,8 @@ const spoolDir = process.env.VOICEMAIL_SPOOL_DIR;
 export const handler = createHandler({
   plan: new DialPlan(readDirectoryFile(directoryFile, (f) => fs.readFileSync(f, 'utf8'))),
   authToken: tokenSource(() => loadAuthToken(process.env)),
-  publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
+  publicBaseUrl: process.env.PUBLIC_BASE_URL,
   logger,
-  metrics: powertoolsMetricsSink(process.env.SIPLINE_STACK || 'unknown'),
+  metrics: powertoolsMetricsSink(process.env.SIPLINE_STACK || 'unknown', ROUTER_METRICS_OF),
   ...(queueUrl ? { voicemailQueue: sqsVoicemailQueue(queueUrl) } : spoolDir ? { voicemailQueue: spoolVoicemailQueue(spoolDir) } : {}),
 });

@@ -1,7 +1,7 @@
 /**
  * The one source of sipline's CloudWatch metric names: the functions that emit them (as EMF log
- * lines, no API call: the voicemail worker through Powertools Metrics, the router with its own
- * writer of the same lines, lambda/routerMetrics.ts) and the stack's dashboard and alarms that
+ * lines written by Powertools Metrics, no API call: the router and the voice fallback through
+ * lambda/metricsSink.ts, the voicemail worker directly) and the stack's dashboard and alarms that
  * read them both import from here, so a widget can never name a metric nobody emits.
  *
  * Dependency-free on purpose: the Pulumi program imports it without loading Powertools.
@@ -86,7 +86,7 @@ export const ROUTER_METRICS = {
 export type RouterMetricName = (typeof ROUTER_METRICS)[keyof typeof ROUTER_METRICS];
 
 /**
- * The routing flows a finished call is counted under (lambda/dialPlan.ts `Flow`), and
+ * The routing flows a finished call is counted under (a Decision's `flow`, lambda/dialPlan.ts), and
  * `unattributed`: a phone's call whose status callback came without SipUsername and whose From
  * names no user (lambda/eventRoutes.ts), so who placed it is not known; never a refusal.
  */
@@ -111,8 +111,6 @@ export const ROUTER_METRIC_DIMENSIONS = {
   [ROUTER_METRICS.transfers]: 'Outcome',
 } as const satisfies Partial<Record<RouterMetricName, string>>;
 
-export type RouterMetricDimension = (typeof ROUTER_METRIC_DIMENSIONS)[keyof typeof ROUTER_METRIC_DIMENSIONS];
-
 /**
  * The voice fallback's metric: one per request it answers (always with the apology), by whether
  * the request was Twilio's. Only Twilio's (and those it could not check) mean the router failed a
@@ -121,6 +119,8 @@ export type RouterMetricDimension = (typeof ROUTER_METRIC_DIMENSIONS)[keyof type
 export const FALLBACK_METRICS = {
   answers: 'FallbackAnswers',
 } as const;
+
+export type FallbackMetricName = (typeof FALLBACK_METRICS)[keyof typeof FALLBACK_METRICS];
 
 /** The `Signature` dimension of FallbackAnswers. */
 export const FALLBACK_SIGNATURE_DIMENSION = 'Signature';

@@ -4,8 +4,9 @@
  *
  * Built on libphonenumber-js's `core` entry with its `max` metadata passed in explicitly: `max`
  * is the only metadata that carries number types (premium rate, shared cost...), which the
- * toll-fraud guard needs. The Lambda bundle swaps the metadata import for a compressed copy
- * (see lambda/build.ts), so the bundle stays small without dropping any of it.
+ * toll-fraud guard needs. The Lambda bundle reads that metadata, without its formatting rules,
+ * from a JSON file beside the bundle, parsed once at cold start (phone-metadata.json,
+ * lambda/build.ts): data kept out of the code V8 compiles, every number type kept.
  */
 import {
   isSupportedCountry,

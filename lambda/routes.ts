@@ -22,7 +22,36 @@ export const ROUTES = {
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
-export type RoutePath = (typeof ROUTES)[RouteName];
+
+/**
+ * The fallback's route. Not one of ROUTES: it is served by the fallback Lambda
+ * (lambda/fallback/), never by the router (lambda/handler.ts answers 404 on it).
+ */
+export const FALLBACK_ROUTE = '/voice/fallback';
+
+/** An HTTP API route key's method: one method, or ANY. */
+export type RouteMethod = 'ANY' | 'POST';
+
+/**
+ * The method of every route of ROUTES on the API: ANY, not POST. lambda/handler.ts answers a
+ * non-POST request on its routes 405 with `Allow: POST`, but only if the request reaches it.
+ * With `POST` routes API Gateway answers a GET itself, with its own 404, and the Lambda never
+ * sees it. The router still accepts nothing but a signed POST.
+ */
+export const ROUTER_METHOD: RouteMethod = 'ANY';
+
+/**
+ * The fallback route's method: POST, the one method Twilio uses for it (voiceFallbackMethod).
+ * Not ANY: the fallback Lambda answers every request 200 and every invocation raises an alarm,
+ * so letting a crawler's GET through would page someone for nothing; API Gateway's own 404
+ * answers those.
+ */
+export const FALLBACK_METHOD: RouteMethod = 'POST';
+
+/** An HTTP API route key, e.g. `ANY /voice/outbound` (also the `routeKey` of the events it sends). */
+export function routeKey(method: RouteMethod, path: string): string {
+  return `${method} ${path}`;
+}
 
 /** What each route is for (`npm start` lists them; the README's table says more). */
 export const ROUTE_PURPOSES: Readonly<Record<RouteName, string>> = {

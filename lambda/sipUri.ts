@@ -102,6 +102,14 @@ function isGlobalNumberDigits(value: string): boolean {
   return GLOBAL_NUMBER_CHARACTERS.test(value) && HAS_DIGIT.test(value);
 }
 
+/**
+ * The host of a SIP URI: `sip:4155551234@acme.sip.twilio.com;user=phone` → acme.sip.twilio.com;
+ * undefined for anything else (a number, a tel: URI, an address over MAX_ADDRESS_LENGTH).
+ */
+export function hostOf(uri: string | undefined): string | undefined {
+  return uri === undefined || uri.length > MAX_ADDRESS_LENGTH ? undefined : /^sips?:[^@]*@([^;:?>]+)/i.exec(uri)?.[1];
+}
+
 /** The user part alone (for comparing From with the authenticated username). */
 export function userPartOf(address: string | undefined): string | undefined {
   return dialedAddressOf(address)?.user;

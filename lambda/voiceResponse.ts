@@ -27,7 +27,7 @@ import { relativeUrlOf, type RouteName } from './routes';
 import { dialShapeKey, placeholder, targetSlot } from './twimlSlots';
 
 /** A voicemail records at most two minutes (`<Record maxLength>`). */
-export const VOICEMAIL_MAX_SECONDS = 120;
+const VOICEMAIL_MAX_SECONDS = 120;
 
 /** A spoken message and a hangup. */
 export function sayAndHangUp(message: string): string {
@@ -38,7 +38,7 @@ export function sayAndHangUp(message: string): string {
 }
 
 /** Just a hangup: the call is over (the dial was answered, or the caller is gone). */
-export function hangUp(): string {
+function hangUp(): string {
   const response = new VoiceResponse();
   response.hangup();
   return response.toString();
@@ -65,13 +65,10 @@ export interface DialSpec {
   referUrl?: string;
   /** `<Dial sequential="true">`: Twilio rings the <Sip> nouns one after the other (a sequential group in a transfer). */
   sequential?: boolean;
-  /** Said before the dial (`<Say>`): why a transfer was refused, before the party is handed back. */
-  say?: string;
 }
 
 export function renderDial(spec: DialSpec): string {
   const response = new VoiceResponse();
-  if (spec.say !== undefined) response.say(spec.say);
   const dial = response.dial({
     answerOnBridge: true,
     ...(spec.callerId === undefined ? {} : { callerId: spec.callerId }),
@@ -133,7 +130,7 @@ export interface TwimlShapes {
 const PLACEHOLDER = /(\{\{[A-Za-z0-9]+\}\})/;
 
 /** A route's relative URL with one placeholder per query parameter. */
-export function urlWithSlots(route: RouteName, params: readonly string[]): string {
+function urlWithSlots(route: RouteName, params: readonly string[]): string {
   return params.length === 0 ? relativeUrlOf(route) : `${relativeUrlOf(route)}?${params.map((p) => `${p}=${placeholder(p)}`).join('&')}`;
 }
 
@@ -146,7 +143,7 @@ function templateOf(document: string): Template {
 }
 
 /** The dial shapes: a key per kind, every value a placeholder. */
-export function dialSpecs(): Record<string, DialSpec> {
+function dialSpecs(): Record<string, DialSpec> {
   const afterPstn = relativeUrlOf('afterDial');
   const refer = urlWithSlots('refer', REFER_PARAMS);
   const number = { noun: 'number' as const, targets: [placeholder(targetSlot(0))], callerId: placeholder('callerId') };

@@ -36,6 +36,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { ROUTES } from '../lambda/routes';
 import { userPartOf } from '../lambda/sipUri';
 
 export type WebhookParams = Record<string, string>;
@@ -125,7 +126,7 @@ export function pstnCallParams(call: { from: string; to: string; fromPlace?: Pla
 }
 
 export interface SimulatedCall {
-  path: '/voice/outbound' | '/voice/inbound';
+  path: (typeof ROUTES)['outbound' | 'inbound'];
   params: WebhookParams;
 }
 
@@ -149,12 +150,12 @@ export function simulatedCall(from: string, dialed: string, domain: string): Sim
   // A phone sends what was keyed in without the spaces a person types in a number.
   const to = dialed.replace(/\s+/g, '');
   if (/^\+?[0-9][0-9 ().-]*$/.test(from)) {
-    return { path: '/voice/inbound', params: pstnCallParams({ from, to }) };
+    return { path: ROUTES.inbound, params: pstnCallParams({ from, to }) };
   }
   const caller = sipAddress(from, domain);
   const callee = sipAddress(to, domain);
   return {
-    path: '/voice/outbound',
+    path: ROUTES.outbound,
     params: sipDomainCallParams({ sipUsername: userPartOf(caller.uri) ?? caller.user, from: caller.uri, to: callee.uri, sipDomain: callee.host }),
   };
 }
@@ -183,6 +184,22 @@ export function placeCall(baseUrl: string, token: string, call: SimulatedCall, q
   return postWebhook(`${baseUrl}${call.path}${query ? `?${query}` : ''}`, token, call.params);
 }
 
+/**
+ * The parameters Twilio adds to one request of a call: a dial's outcome (`Dial*`), a
+ * recording's (`Recording*`, `Digits`), a REFER's target (`Refer*`). They are that request's
+ * alone: Twilio never sends them again with the next one.
+ */
+const ONE_REQUEST_PARAM = /^(?:Dial|Recording|Refer)|^Digits$/;
+
+/**
+ * The call's own parameters, out of any request of the call: what Twilio sends again to every
+ * URL of an answer. So a request built on the previous one (a forward's <Dial action> after a
+ * <Sip> dial's) carries none of the previous one's outcome.
+ */
+export function callOwnParams(request: WebhookParams): WebhookParams {
+  return Object.fromEntries(Object.entries(request).filter(([name]) => !ONE_REQUEST_PARAM.test(name)));
+}
+
 /** How a `<Dial>` ended, as Twilio reports it in `DialCallStatus`. */
 export const DIAL_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
 export type DialStatus = (typeof DIAL_STATUSES)[number];
@@ -209,7 +226,7 @@ export type DialedNoun = 'sip' | 'number';
 export function dialActionParams(call: WebhookParams, status: DialStatus, dialed: { noun?: DialedNoun; seconds?: number } = {}): WebhookParams {
   const answered = status === 'completed';
   return {
-    ...call,
+    ...callOwnParams(call),
     CallStatus: answered ? 'in-progress' : 'ringing',
     DialCallStatus: status,
     DialCallSid: randomSid('CA'),
@@ -232,13 +249,13 @@ export function dialedNoun(twiml: string): DialedNoun | undefined {
  */
 export function referParams(call: WebhookParams, target: string, domain: string): WebhookParams {
   const referTo = /^(sips?|tel):|^</i.test(target) ? target : `<sip:${target}@${domain}>`;
-  return { ...call, CallStatus: 'in-progress', ReferTransferTarget: referTo };
+  return { ...callOwnParams(call), CallStatus: 'in-progress', ReferTransferTarget: referTo };
 }
 
 /** What Twilio POSTs to `<Record action>` once the caller finished speaking (hung up, here). */
 export function recordActionParams(call: WebhookParams, recording: { recordingSid: string; seconds: number }): WebhookParams {
   return {
-    ...call,
+    ...callOwnParams(call),
     CallStatus: 'in-progress',
     RecordingUrl: recordingUrl(call.AccountSid, recording.recordingSid),
     RecordingDuration: String(recording.seconds),
@@ -284,7 +301,7 @@ export function statusCallbackParams(
   end: { status: 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled'; seconds: number; sipResponseCode: string; at: Date; sequenceNumber?: number },
 ): WebhookParams {
   return {
-    ...call,
+    ...callOwnParams(call),
     CallStatus: end.status,
     CallDuration: String(end.seconds),
     ...(end.status === 'completed' ? { Duration: String(Math.ceil(end.seconds / 60)) } : {}),

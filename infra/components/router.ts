@@ -17,7 +17,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import type { RouterDirectory } from '../../lambda/directory';
-import { ROUTES } from '../../lambda/routes';
+import { FALLBACK_METHOD, FALLBACK_ROUTE, ROUTER_METHOD, routeKey, ROUTES, type RouteMethod } from '../../lambda/routes';
 import { FALLBACK_METRICS, FALLBACK_SIGNATURE_DIMENSION, METRIC_SERVICES, ROUTER_METRICS, type FallbackSignature } from '../../lambda/metrics';
 import { VOICEMAIL_DEAD_LETTER_QUEUE, VOICEMAIL_QUEUE } from '../../lambda/voicemail/queue';
 import { lambdaFunctionName } from '../naming';
@@ -25,33 +25,12 @@ import { countAlarm, lambdaMetric, siplineMetric, type AlarmMetric } from './ala
 import { lambdaFunction, type LambdaFunction, type LambdaFunctionArgs } from './lambdaFunction';
 import { storedSecret } from './storedSecret';
 
-/** The router's routes: the one list, lambda/routes.ts (each an ANY route to the router). */
-export { ROUTES };
-
-/** An HTTP API route key's method: one method, or ANY. */
-export type RouteMethod = 'ANY' | 'POST';
-
 /**
- * ANY, not POST: lambda/handler.ts answers a non-POST request on its routes 405 with
- * `Allow: POST`, but only if the request reaches it. With `POST` routes API Gateway answers
- * a GET itself, with its own 404, and the Lambda never sees it. The router still accepts
- * nothing but a signed POST.
+ * The router's routes (the one list, lambda/routes.ts: each an ANY route to the router) and the
+ * fallback's, with their methods: defined beside the handler that serves them, so the router's
+ * tests build the events these routes send without loading the Pulumi program.
  */
-export const ROUTER_METHOD: RouteMethod = 'ANY';
-
-/**
- * POST, the one method Twilio uses for it (voiceFallbackMethod). Not ANY: the fallback Lambda
- * answers every request 200 and every invocation raises an alarm, so letting a crawler's GET
- * through would page someone for nothing; API Gateway's own 404 answers those.
- */
-export const FALLBACK_METHOD: RouteMethod = 'POST';
-
-/**
- * The fallback's route. Not one of ROUTES: it is served by the fallback Lambda, never by the
- * router (lambda/handler.ts answers 404 on it).
- */
-export const FALLBACK_ROUTE = '/voice/fallback';
-
+export { FALLBACK_METHOD, FALLBACK_ROUTE, ROUTER_METHOD, routeKey, ROUTES, type RouteMethod };
 
 /** The HTTP API's stage. `$default` serves at the API's root: no stage prefix in any URL. */
 export const STAGE = '$default';
@@ -97,11 +76,6 @@ export function routerArchiveFiles(codeFiles: Record<string, string>, directory:
     ...codeFiles,
     'router-config.json': JSON.stringify(directory, null, 2),
   };
-}
-
-/** An HTTP API route key, e.g. `ANY /voice/outbound`. */
-export function routeKey(method: RouteMethod, path: string): string {
-  return `${method} ${path}`;
 }
 
 /**

@@ -12,15 +12,15 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { FallbackSignature } from '../metrics';
 import { clip } from '../params';
-import { isSignedByTwilio, signedUrl } from '../twilioSignature';
-import { decodedBodyBytes, parseWebhookForm, WEBHOOK_BODY_LIMITS, type FormParams } from '../webhookForm';
+import { publicBaseUrlOf, readSignedWebhook, type WebhookVerdict } from '../twilioSignature';
+import type { FormParams } from '../webhookForm';
 
 export interface FallbackDeps {
   /** The apology (lambda/fallback/twiml.ts). */
   twiml: string;
   /** The auth token, or undefined when it cannot be had in time. Never throws. */
   authToken: () => Promise<string | undefined>;
-  /** What Twilio was given, without a trailing slash (PUBLIC_BASE_URL). */
+  /** What Twilio was given (PUBLIC_BASE_URL); a trailing slash is dropped once, when the handler is made. */
   publicBaseUrl?: string;
   logger: { info(message: string, fields: Record<string, unknown>): void };
   /** One metric per answer, with its Signature dimension. */
@@ -29,26 +29,26 @@ export interface FallbackDeps {
 
 export type FallbackHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** Whether the request is Twilio's; a body over the router's caps is not (it is never parsed). */
-async function signatureOf(event: APIGatewayProxyEventV2, deps: FallbackDeps): Promise<{ signature: FallbackSignature; params: FormParams }> {
-  const signature = event.headers?.['x-twilio-signature'];
-  const body = typeof event.body === 'string' ? event.body : '';
-  if (!signature || decodedBodyBytes(body, event.isBase64Encoded) > WEBHOOK_BODY_LIMITS.maxBytes) return { signature: 'invalid', params: {} };
-  const params = parseWebhookForm(event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body);
-  if (params === 'too-many-params') return { signature: 'invalid', params: {} };
-  const token = await deps.authToken();
-  if (token === undefined) return { signature: 'unchecked', params };
-  const url = signedUrl(event, deps.publicBaseUrl?.replace(/\/+$/, ''));
-  return { signature: isSignedByTwilio(token, signature, url, params, event.headers?.['x-twilio-webhooks-signature-settings']) ? 'valid' : 'invalid', params };
-}
+/** How each verdict on a request is counted: only Twilio's (and those that could not be checked) mean a failed call. */
+const SIGNATURE_OF: Readonly<Record<WebhookVerdict['verdict'], FallbackSignature>> = {
+  signed: 'valid',
+  unchecked: 'unchecked',
+  unsigned: 'invalid',
+  forged: 'invalid',
+  // A body over the router's caps is no Twilio request: it is never parsed.
+  'too-large': 'invalid',
+};
 
 export function createFallbackHandler(deps: FallbackDeps): FallbackHandler {
   const answer: APIGatewayProxyStructuredResultV2 = { statusCode: 200, headers: { 'content-type': 'text/xml' }, body: deps.twiml };
+  const baseUrl = publicBaseUrlOf(deps.publicBaseUrl);
   return async function handler(event, context) {
     let signature: FallbackSignature = 'invalid';
     let params: FormParams = {};
     try {
-      ({ signature, params } = await signatureOf(event ?? ({} as APIGatewayProxyEventV2), deps));
+      const webhook = await readSignedWebhook(event ?? ({} as APIGatewayProxyEventV2), baseUrl, deps.authToken);
+      signature = SIGNATURE_OF[webhook.verdict];
+      if ('params' in webhook) params = webhook.params;
     } catch {
       // A request too odd to read is no Twilio request; the caller, if any, still hears the apology.
     }

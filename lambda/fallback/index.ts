@@ -8,22 +8,24 @@
  * - SIPLINE_STACK: the `stack` dimension of its metric.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadAuthToken, tokenSource } from '../authToken';
-import { FALLBACK_METRICS, FALLBACK_SIGNATURE_DIMENSION, METRIC_SERVICES, METRICS_NAMESPACE, STACK_DIMENSION } from '../metrics';
+import { FALLBACK_METRICS, METRIC_SERVICES } from '../metrics';
+import { FALLBACK_METRICS_OF, powertoolsMetricsSink } from '../metricsSink';
 import { createFallbackHandler } from './handler';
 import { FALLBACK_TWIML } from './twiml';
 
 /**
- * How long a request waits for the token (its read began at init): long enough for a cold
- * read of Secrets Manager (its client gives up after 2 attempts of 1 s to connect, 2 s to
- * answer), short enough that the apology comes well inside the Lambda's 3 s and Twilio's 15 s.
+ * How long a request waits for the token (its read began at init): long enough for a cold read
+ * of Secrets Manager, which usually takes well under a second. A read that takes longer may go
+ * on until SECRET_READ_DEADLINE_MS (lambda/authToken.ts), and then serves the next request: the
+ * apology does not wait for it, and comes well inside the Lambda's 3 s and Twilio's 15 s.
  */
 export const TOKEN_WAIT_MS = 1000;
 
 const service = METRIC_SERVICES.fallback;
 const token = tokenSource(() => loadAuthToken(process.env));
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service, defaultDimensions: { [STACK_DIMENSION]: process.env.SIPLINE_STACK || 'unknown' } });
+// Loaded on the first answer (lambda/metricsSink.ts): the token's read starts first.
+const metrics = powertoolsMetricsSink(process.env.SIPLINE_STACK || 'unknown', FALLBACK_METRICS_OF);
 
 /** The token if it can be had within TOKEN_WAIT_MS, else undefined (the read goes on for the next request). */
 function tokenInTime(): Promise<string | undefined> {
@@ -35,11 +37,7 @@ function tokenInTime(): Promise<string | undefined> {
 export const handler = createFallbackHandler({
   twiml: FALLBACK_TWIML,
   authToken: tokenInTime,
-  publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
+  publicBaseUrl: process.env.PUBLIC_BASE_URL,
   logger: new Logger({ serviceName: service }),
-  count(signature) {
-    metrics.addDimension(FALLBACK_SIGNATURE_DIMENSION, signature);
-    metrics.addMetric(FALLBACK_METRICS.answers, 'Count', 1);
-    metrics.publishStoredMetrics();
-  },
+  count: (signature) => metrics.publish([{ name: FALLBACK_METRICS.answers, value: 1 }], signature),
 });

@@ -1,17 +1,17 @@
 /**
  * The router's metrics as CloudWatch reads them: the EMF lines Powertools Metrics writes through
- * lambda/routerMetrics.ts, one per publish, each metric with exactly the dimensions
+ * lambda/metricsSink.ts, one per publish, each metric with exactly the dimensions
  * lambda/metrics.ts gives it (service, stack, and its one extra dimension if it has one), which
  * is what the dashboard's widgets and the alarms name.
  */
 import { METRIC_SERVICES, METRICS_NAMESPACE, ROUTER_METRIC_DIMENSIONS, ROUTER_METRICS, SERVICE_DIMENSION, STACK_DIMENSION, type RouterMetricName } from '../../lambda/metrics';
-import { powertoolsMetricsSink } from '../../lambda/routerMetrics';
+import { powertoolsMetricsSink, ROUTER_METRICS_OF, type MetricsSink } from '../../lambda/metricsSink';
 import { captureLambdaOutput } from '../lambdaOutput';
 
-function published(publish: (sink: ReturnType<typeof powertoolsMetricsSink>) => void) {
+function published(publish: (sink: MetricsSink) => void) {
   const output = captureLambdaOutput();
   try {
-    publish(powertoolsMetricsSink('dev'));
+    publish(powertoolsMetricsSink('dev', ROUTER_METRICS_OF));
   } finally {
     output.restore();
   }
@@ -57,8 +57,8 @@ describe("the router's EMF lines (Powertools Metrics)", () => {
         return jest.requireActual('../../lambda/powertoolsMetrics');
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { powertoolsMetricsSink: sinkOf } = require('../../lambda/routerMetrics') as typeof import('../../lambda/routerMetrics');
-      const sink = sinkOf('dev');
+      const { powertoolsMetricsSink: sinkOf } = require('../../lambda/metricsSink') as typeof import('../../lambda/metricsSink');
+      const sink = sinkOf('dev', ROUTER_METRICS_OF);
       expect(loaded).toBe(false);
       const output = captureLambdaOutput();
       try {

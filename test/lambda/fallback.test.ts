@@ -49,6 +49,11 @@ describe('the voice fallback', () => {
     expect(emf).toEqual([expect.objectContaining({ service: 'sipline-fallback', stack: 'dev', Signature: 'valid', FallbackAnswers: 1 })]);
   });
 
+  it('checks the signature over the URL Twilio was given, however PUBLIC_BASE_URL ends', () => {
+    const { logs } = invoke(twilioFallback(), { TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: 'https://abc123.execute-api.us-east-1.amazonaws.com/' });
+    expect(logs).toEqual([expect.objectContaining({ signature: 'valid' })]);
+  });
+
   it.each([
     ['no signature', { signature: null }],
     ['a signature made with another token', { signWith: OTHER_TOKEN }],

@@ -4,7 +4,8 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { DialPlan } from '../../lambda/dialPlan';
 import type { RouterDirectory } from '../../lambda/directory';
 import { createHandler, type RouterDeps, type RouterHandler } from '../../lambda/handler';
-import type { MetricValue, MetricsSink } from '../../lambda/routerMetrics';
+import { FALLBACK_METHOD, FALLBACK_ROUTE, ROUTER_METHOD, routeKey, routeOf, ROUTES } from '../../lambda/routes';
+import type { MetricValue, MetricsSink } from '../../lambda/metricsSink';
 import type { VoicemailQueue } from '../../lambda/voicemailQueue';
 import type { VoicemailJob } from '../../lambda/voicemail/job';
 import { dialActionParams, dialedNoun, pstnCallParams, referParams, resolveTwimlUrl, sipDomainCallParams, twimlAttribute, type CallIds, type DialStatus } from '../../scripts/simulatedCall';
@@ -104,7 +105,7 @@ export interface Answered {
   query?: string;
   body: string;
   flow: string;
-  /** The parameters of the request: the call's own, which Twilio sends again to the URLs of the answer. */
+  /** The parameters of the request; the requests that follow keep only the call's own of them (callOwnParams). */
   params: Record<string, string>;
 }
 
@@ -130,9 +131,9 @@ export function liveCalls(directory: RouterDirectory = withNoAnswerAndGroups()) 
     logger,
     post,
     /** The PSTN calls one of the account's numbers. */
-    ring: (from: string, to: string) => post(inboundCall(from, to), '/voice/inbound'),
+    ring: (from: string, to: string) => post(inboundCall(from, to), ROUTES.inbound),
     /** A registered phone dials. */
-    dial: (user: string, dialed: string) => post(outboundCall(user, dialed), '/voice/outbound'),
+    dial: (user: string, dialed: string) => post(outboundCall(user, dialed), ROUTES.outbound),
     /** The dial in `answered` ends with `status`: Twilio posts to its action URL (with the DialSip* ones after a <Sip> dial). */
     end(answered: Answered, status: DialStatus, extra: Record<string, string> = {}): Promise<Answered> {
       const action = follow(answered, 'action');
@@ -193,17 +194,41 @@ export interface EventOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * The route key API Gateway puts in the event: the route the stack declares for the path
+ * (`ANY /voice/<route>` to the router, `POST /voice/fallback` to the fallback). A path the API
+ * does not declare never reaches a Lambda; a test that sends one anyway (the handler's own 404)
+ * gets `$default`, what a catch-all route would carry.
+ */
+function routeKeyOf(path: string): string {
+  if (routeOf(path)) return routeKey(ROUTER_METHOD, path);
+  return path === FALLBACK_ROUTE ? routeKey(FALLBACK_METHOD, path) : '$default';
+}
+
+/**
+ * The query as API Gateway hands it over besides rawQueryString: decoded, and a repeated name's
+ * values joined with commas (payload format 2.0); absent when there is no query.
+ */
+function queryStringParameters(query: string): Record<string, string> | undefined {
+  if (!query) return undefined;
+  const out: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(query)) out[name] = name in out ? `${out[name]},${value}` : value;
+  return out;
+}
+
 /** A real API Gateway HTTP API payload 2.0 event carrying a form-encoded Twilio webhook. */
 export function webhookEvent(params: Record<string, string>, opts: EventOptions = {}): APIGatewayProxyEventV2 {
-  const path = opts.path ?? '/voice/outbound';
+  const path = opts.path ?? ROUTES.outbound;
   const query = opts.query ?? '';
+  const route = routeKeyOf(path);
+  const queryParameters = queryStringParameters(query);
   const body = new URLSearchParams(params).toString();
   const url = opts.signedUrl ?? `${BASE_URL}${path}${query ? `?${query}` : ''}`;
   const signature = opts.signature === undefined ? getExpectedTwilioSignature(opts.signWith ?? AUTH_TOKEN, url, params) : opts.signature;
   const base64 = opts.base64 ?? true;
   return {
     version: '2.0',
-    routeKey: '$default',
+    routeKey: route,
     rawPath: path,
     rawQueryString: query,
     headers: {
@@ -213,6 +238,7 @@ export function webhookEvent(params: Record<string, string>, opts: EventOptions 
       ...(signature === null ? {} : { 'x-twilio-signature': signature }),
       ...opts.headers,
     },
+    ...(queryParameters ? { queryStringParameters: queryParameters } : {}),
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
@@ -220,7 +246,7 @@ export function webhookEvent(params: Record<string, string>, opts: EventOptions 
       domainPrefix: 'abc123',
       http: { method: opts.method ?? 'POST', path, protocol: 'HTTP/1.1', sourceIp: '54.172.60.1', userAgent: 'TwilioProxy/1.1' },
       requestId: 'req-1',
-      routeKey: '$default',
+      routeKey: route,
       stage: '$default',
       time: '28/Nov/2026:07:00:00 +0000',
       timeEpoch: 1795849200000,

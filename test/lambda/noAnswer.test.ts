@@ -5,7 +5,9 @@
  * with Twilio's parameters for it: the chain of answers is the one a caller would live through.
  */
 import { defaultGreeting, SPOKEN_REASONS, UNANSWERED_GOODBYES } from '../../lambda/messages';
-import { DIAL_STATUSES, dialActionParams } from '../../scripts/simulatedCall';
+import { validateDirectory } from '../../lambda/directory';
+import { DIAL_STATUSES, dialActionParams, recordActionParams } from '../../scripts/simulatedCall';
+import { startRouter } from './routerWorld';
 import { demoDirectory, dialOf, inboundCall, liveCalls, routerFor, send, spokenOf, urlIn, webhookEvent, withNoAnswerAndGroups } from './fixtures';
 
 const UNANSWERED = DIAL_STATUSES.filter((s) => s !== 'completed');
@@ -35,6 +37,18 @@ describe('a call to a user that forwards when unanswered', () => {
     const last = await call.end(forwarded, 'no-answer');
     expect(last.flow).toBe('after-dial:dial-ended');
     expect(last.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+  });
+
+  it('hears of the forward\'s end without the SIP outcome of the ring before it: a <Number> dial has none', async () => {
+    const call = liveCalls();
+    const rang = await call.ring('+12125550123', '+14155550100');
+    const forwarded = await call.end(rang, 'busy');
+    const last = await call.end(forwarded, 'no-answer');
+    expect(Object.keys(last.params).filter((name) => name.startsWith('DialSip'))).toEqual([]);
+    expect(last.params).toMatchObject({ DialCallStatus: 'no-answer', CallSid: rang.params.CallSid });
+    expect(last.params.DialCallSid).not.toBe(forwarded.params.DialCallSid);
+    expect(call.logger.lines.at(-1)).toMatchObject({ message: 'dial ended', fields: { action: 'dial-ended', dialCallStatus: 'no-answer' } });
+    expect(call.logger.lines.at(-1)?.fields).not.toHaveProperty('dialSipResponseCode');
   });
 
   it('hangs up once the dial was answered and is over: nothing follows a conversation', async () => {
@@ -122,6 +136,27 @@ describe('a call to a user with voicemail', () => {
     expect(urlIn(next.body, 'Record', 'recordingStatusCallback', next)?.query).toBe('mailbox=bob&from=alice');
   });
 
+  it('never says a greeting that slipped into the directory file unescaped: the router reads the file, the caller hears the apology', async () => {
+    const bad = 'Tom & <Jerry>';
+    const directory = withNoAnswerAndGroups();
+    directory.users = directory.users.map((u) => (u.username === 'alice' ? { ...u, noAnswer: { voicemail: { greeting: bad, email: 'alice@example.com' } } } : u));
+    // The stack refuses it, naming the key and the value; the router's cold start leaves it to the render.
+    expect(() => validateDirectory(directory)).toThrow(`users[2].noAnswer.voicemail.greeting: ${JSON.stringify(bad)} must be 1 to 500 characters of plain text`);
+    const world = await startRouter({ directory });
+    try {
+      const call = inboundCall('+12125550123', '+14155550199');
+      const rang = await world.invoke(webhookEvent(call, { path: '/voice/inbound' }));
+      const action = urlIn(rang.body as string, 'Dial', 'action', { path: '/voice/inbound' })!;
+      const next = await world.invoke(webhookEvent(dialActionParams(call, 'no-answer'), action));
+      expect(next.headers).toMatchObject({ 'x-sipline-flow': 'error' });
+      expect(next.body).not.toContain('Jerry');
+      expect(spokenOf(next.body as string)).toMatch(/^Sorry, something went wrong/);
+      expect(world.logs().at(-1)).toMatchObject({ level: 'ERROR', message: 'routing failed', route: 'afterDial' });
+    } finally {
+      await world.stop();
+    }
+  });
+
   it('reaches voicemail on an internal call too, ringing for the user\'s ringSeconds', async () => {
     const call = liveCalls();
     const rang = await call.dial('+14155550101', 'alice');
@@ -131,7 +166,8 @@ describe('a call to a user with voicemail', () => {
 
   it('thanks the caller once the message is recorded', async () => {
     const { handler } = routerFor(withNoAnswerAndGroups());
-    const res = await send(handler, webhookEvent({ ...inboundCall('+12125550123', '+14155550199'), RecordingUrl: 'https://api.twilio.com/x', RecordingDuration: '17', Digits: 'hangup' }, { path: '/voice/voicemail-done' }));
+    const params = recordActionParams(inboundCall('+12125550123', '+14155550199'), { recordingSid: 'RE3c1b9f7e5d4c2b0a9f8e7d6c5b4a3f2e', seconds: 17 });
+    const res = await send(handler, webhookEvent(params, { path: '/voice/voicemail-done' }));
     expect(res.headers['x-sipline-flow']).toBe('voicemail-done');
     expect(res.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. Your message has been recorded. Goodbye.</Say><Hangup/></Response>');
   });

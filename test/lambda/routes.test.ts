@@ -1,9 +1,10 @@
 /** The routes: one list (lambda/routes.ts) for the handler and the stack, and the URLs the router writes into TwiML. */
-import { ROUTES as STACK_ROUTES } from '../../infra/components/router';
+import { FALLBACK_METHOD, FALLBACK_ROUTE, ROUTER_METHOD, ROUTES as STACK_ROUTES } from '../../infra/components/router';
 import { relativeUrlOf, routeOf, ROUTES, type RouteName } from '../../lambda/routes';
 import { dialShapeKey } from '../../lambda/twimlSlots';
 import { renderShapes } from '../../lambda/voiceResponse';
 import { resolveTwimlUrl, twimlAttribute } from '../../scripts/simulatedCall';
+import { inboundCall, webhookEvent } from './fixtures';
 
 describe('the routes', () => {
   it('are the ones the stack gives the API: the same object', () => {
@@ -13,6 +14,15 @@ describe('the routes', () => {
   it('are found by their exact path, and nothing else is', () => {
     for (const [name, path] of Object.entries(ROUTES)) expect(routeOf(path)).toBe(name);
     for (const path of ['/voice/fallback', '/voice/outbound/', '/Voice/outbound', '/voice/after-dial?x', '']) expect(routeOf(path)).toBeUndefined();
+  });
+
+  it("reach the tests as API Gateway sends them: the stack's route key, and the query parsed too", () => {
+    const afterDial = webhookEvent(inboundCall('+12125550123', '+14155550199'), { path: ROUTES.afterDial, query: 'to=sales&member=0&from=%2B12125550123&x=1&x=2' });
+    expect(afterDial).toMatchObject({ routeKey: `${ROUTER_METHOD} /voice/after-dial`, requestContext: { routeKey: 'ANY /voice/after-dial', stage: '$default' } });
+    expect(afterDial.queryStringParameters).toEqual({ to: 'sales', member: '0', from: '+12125550123', x: '1,2' });
+    const fallback = webhookEvent(inboundCall('+12125550123', '+14155550199'), { path: FALLBACK_ROUTE });
+    expect(fallback.routeKey).toBe(`${FALLBACK_METHOD} /voice/fallback`);
+    expect(fallback).not.toHaveProperty('queryStringParameters');
   });
 
   it('share one folder, so a relative URL names the same route under any base URL', () => {

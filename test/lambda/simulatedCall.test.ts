@@ -1,5 +1,6 @@
 /** What `npm run call` sends: the addresses people type, and Twilio's full parameter sets. */
 import {
+  callOwnParams,
   dialActionParams,
   dialedNoun,
   recordActionParams,
@@ -13,7 +14,7 @@ import {
 } from '../../scripts/simulatedCall';
 import { DOMAIN, routerFor, send, webhookEvent } from './fixtures';
 
-/** Documented for a SIP domain's voice URL (twilio.com/docs/api/twilio-sip/sip-twiml), as captured webhooks carry them. */
+/** Documented for a SIP domain's voice URL (twilio.com/docs/api/twilio-sip/sip-twiml); no real webhook was captured to compare (scripts/simulatedCall.ts). */
 const SIP_DOMAIN_PARAMS = ['AccountSid', 'ApiVersion', 'CallSid', 'CallStatus', 'Called', 'Caller', 'Direction', 'From', 'SipCallId', 'SipDomain', 'SipDomainSid', 'SipSourceIp', 'SipUsername', 'To'];
 /** Documented for a number's voice URL (twilio.com/docs/usage/webhooks/voice-webhooks). */
 const PSTN_PARAMS = [
@@ -89,6 +90,16 @@ describe('what follows a simulated call, on the URLs of its answer', () => {
     expect(Object.keys(params).sort()).toEqual([...STANDARD, 'DialBridged', 'DialCallDuration', 'DialCallSid', 'DialCallStatus', 'DialSipCallId', 'DialSipResponseCode'].sort());
     expect(params.DialSipCallId).toMatch(/^[0-9a-f]{32}@/);
     expect(['completed', 'busy', 'no-answer', 'failed', 'canceled'].map((s) => dialActionParams(call, s as 'busy').DialSipResponseCode)).toEqual(['200', '486', '487', '404', '487']);
+  });
+
+  it('builds each request on the call\'s own parameters, never on what an earlier request added', () => {
+    const afterRing = dialActionParams(call, 'busy', { noun: 'sip' });
+    const afterForward = dialActionParams(afterRing, 'no-answer', { noun: 'number' });
+    expect(Object.keys(afterForward).sort()).toEqual([...STANDARD, 'DialBridged', 'DialCallDuration', 'DialCallSid', 'DialCallStatus'].sort());
+    const recorded = recordActionParams(referParams(afterRing, 'bob', DOMAIN), { recordingSid: 'RE3c1b9f7e5d4c2b0a9f8e7d6c5b4a3f2e', seconds: 17 });
+    expect(Object.keys(recorded).sort()).toEqual([...STANDARD, 'Digits', 'RecordingDuration', 'RecordingUrl'].sort());
+    expect(Object.keys(statusCallbackParams(recorded, { status: 'completed', seconds: 1, sipResponseCode: '200', at: new Date() })).filter((k) => /^(Dial|Recording|Refer|Digits)/.test(k))).toEqual([]);
+    expect(callOwnParams(afterRing)).toEqual(call);
   });
 
   it('tells a <Sip> dial from a <Number> one by the TwiML that made it', () => {

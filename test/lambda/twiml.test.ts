@@ -31,8 +31,11 @@ function freshlyRendered(a: Dialing): string {
     case 'ring':
       return renderDial(ringSpec(a));
     case 'transfer-refusal': {
-      const said = `${TRANSFER_REFUSED} ${TRANSFER_REASONS[a.reason]}`;
-      return a.back ? renderDial({ ...ringSpec(a.back), say: said }) : sayAndHangUp(said);
+      const said = sayAndHangUp(`${TRANSFER_REFUSED} ${TRANSFER_REASONS[a.reason]}`);
+      if (!a.back) return said;
+      // VoiceResponse's own <Say> element, then its own <Dial>: each part as it escapes it.
+      const say = /<Say>.*<\/Say>/.exec(said)![0];
+      return renderDial(ringSpec(a.back)).replace('<Response>', `<Response>${say}`);
     }
     case 'voicemail':
       return renderVoicemail(a.greeting ?? defaultGreeting(a.recording.mailbox), 'voicemail-done', url('recording', recordingValues(a.recording)));

@@ -110,6 +110,20 @@ describe('a completed voicemail recording', () => {
   });
 });
 
+describe('a mailbox whose email address slipped into the directory file malformed', () => {
+  it('is read at cold start, but no job is queued with it: refused as malformed, counted, the address never logged', async () => {
+    const directory = withNoAnswerAndGroups();
+    directory.users = directory.users.map((u) => (u.username === 'alice' ? { ...u, noAnswer: { voicemail: { email: 'alice@@example.com' } } } : u));
+    world = await startRouter({ directory });
+    const res = await world.invoke(webhookEvent(completed(), { path: '/voice/recording', query: ALICES }));
+    expect(res.headers).toMatchObject({ 'x-sipline-flow': 'recording:malformed' });
+    expect(world.sqs.seen).toEqual([]);
+    expect(world.logs()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'voicemail callback is malformed: the recording stays in Twilio', error: expect.stringMatching(/email: "[^"]*\[email address\][^"]*" is not a plain ASCII email address/) })]);
+    expect(JSON.stringify(world.logs())).not.toContain('example.com');
+    expect(metricTotals(world.emf())).toEqual({ [ROUTER_METRICS.voicemails]: 1, [ROUTER_METRICS.voicemailEnqueueFailures]: 1 });
+  });
+});
+
 describe('a recording that is not completed', () => {
   it.each(['absent', 'failed'] as const)('(%s) queues nothing: there is no audio', async (status) => {
     world = await startRouter();
