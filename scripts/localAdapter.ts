@@ -53,7 +53,7 @@ function toPayloadV2Event(req: http.IncomingMessage, target: RequestTarget, body
     rawPath,
     rawQueryString,
     headers,
-    ...(rawQueryString ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQueryString)) } : {}),
+    ...(rawQueryString ? { queryStringParameters: queryStringParameters(rawQueryString) } : {}),
     requestContext: {
       accountId: 'local',
       apiId: 'local',
@@ -98,6 +98,16 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 }
 
 /** An HTTP server that answers every request through `handler`; a crash of it is a plain 502. */
+/**
+ * The query as API Gateway hands it over beside rawQueryString (payload format 2.0): decoded,
+ * a repeated name's values joined with commas.
+ */
+export function queryStringParameters(query: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(query)) out[name] = name in out ? `${out[name]},${value}` : value;
+  return out;
+}
+
 export function serveHandler(handler: PayloadV2Handler, maxBodyBytes: number = WEBHOOK_BODY_LIMITS.maxBytes): http.Server {
   const server = http.createServer((req, res) => {
     // A client that goes away mid-body: nothing to answer, nothing to throw.

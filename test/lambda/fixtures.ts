@@ -9,6 +9,7 @@ import type { MetricValue, MetricsSink } from '../../lambda/metricsSink';
 import type { VoicemailQueue } from '../../lambda/voicemailQueue';
 import type { VoicemailJob } from '../../lambda/voicemail/job';
 import { dialActionParams, dialedNoun, pstnCallParams, referParams, resolveTwimlUrl, sipDomainCallParams, twimlAttribute, type CallIds, type DialStatus } from '../../scripts/simulatedCall';
+import { queryStringParameters } from '../../scripts/localAdapter';
 
 /** A token of Twilio's shape: 32 hex characters (the router refuses anything else). */
 export const AUTH_TOKEN = '9c1f4e7a2b8d03f6a5e2c7b94d1a8f30';
@@ -205,23 +206,12 @@ function routeKeyOf(path: string): string {
   return path === FALLBACK_ROUTE ? routeKey(FALLBACK_METHOD, path) : '$default';
 }
 
-/**
- * The query as API Gateway hands it over besides rawQueryString: decoded, and a repeated name's
- * values joined with commas (payload format 2.0); absent when there is no query.
- */
-function queryStringParameters(query: string): Record<string, string> | undefined {
-  if (!query) return undefined;
-  const out: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(query)) out[name] = name in out ? `${out[name]},${value}` : value;
-  return out;
-}
-
 /** A real API Gateway HTTP API payload 2.0 event carrying a form-encoded Twilio webhook. */
 export function webhookEvent(params: Record<string, string>, opts: EventOptions = {}): APIGatewayProxyEventV2 {
   const path = opts.path ?? ROUTES.outbound;
   const query = opts.query ?? '';
   const route = routeKeyOf(path);
-  const queryParameters = queryStringParameters(query);
+  const queryParameters = query ? queryStringParameters(query) : undefined;
   const body = new URLSearchParams(params).toString();
   const url = opts.signedUrl ?? `${BASE_URL}${path}${query ? `?${query}` : ''}`;
   const signature = opts.signature === undefined ? getExpectedTwilioSignature(opts.signWith ?? AUTH_TOKEN, url, params) : opts.signature;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { writeFileAtomically } from '../../lambda/files';
 import { WEBHOOK_BODY_LIMITS } from '../../lambda/webhookForm';
-import { serveHandler } from '../../scripts/localAdapter';
+import { queryStringParameters, serveHandler } from '../../scripts/localAdapter';
 import { loadBundledRouter, localState, stackDirectory } from '../../scripts/localRouter';
 import { placeCall, simulatedCall } from '../../scripts/simulatedCall';
 import { runScript } from '../scripts/run';
@@ -195,4 +195,10 @@ describe('npm run call', () => {
       expect(stdout).not.toContain('listening');
     }
   }, 30_000);
+});
+
+describe('the local adapter builds payload 2.0 events as API Gateway does', () => {
+  it('decodes queryStringParameters and joins a repeated name\'s values with commas', () => {
+    expect(queryStringParameters('defaultCountry=GB&to=alice%40acme&to=bob')).toEqual({ defaultCountry: 'GB', to: 'alice@acme,bob' });
+  });
 });
