@@ -141,7 +141,6 @@ export interface CredentialListMappingArgs {
   credentialListSid: pulumi.Input<string>;
 }
 
-
 /** Lets phones whose credentials are in the list REGISTER to the domain. Id: SD.../CL... */
 export class RegistrationCredentialListMapping extends TwilioResource {
   static readonly __pulumiType = TWILIO_TYPES.registrationMapping;
